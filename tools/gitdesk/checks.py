@@ -1,0 +1,167 @@
+"""Rules that span files: references, contracts, the timeline of a ticket, technicians' time.
+
+Each rule is a pure function of the loaded :class:`~gitdesk.loader.Repository`
+returning problems; :func:`check` runs them all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from . import errors
+from .errors import Problem
+from .loader import PROVIDER, Repository
+from .model import Ticket
+from .terms import terms_on
+
+
+def context_checks(repo: Repository) -> list[Problem]:
+    """Rules about the provider, plans and customers."""
+    return [*references(repo), *contract_overlaps(repo)]
+
+
+def _path(record, fallback: str) -> str:
+    return record.source.path if record.source is not None else fallback
+
+
+def _unknown(kind: str, name: str, known) -> str:
+    return f"unknown {kind} {name!r}{errors._suggest(name, known)}"
+
+
+def references(repo: Repository) -> Iterator[Problem]:
+    """Plans, calendars and the default plan name things that exist."""
+    provider = repo.provider
+    if provider is not None and provider.default_plan not in repo.plans:
+        yield errors.at(PROVIDER, ("default_plan",), _unknown("plan", provider.default_plan, repo.plans), "unknown-plan")
+    for plan in repo.plans.values():
+        if provider is not None and plan.calendar not in provider.calendars:
+            yield errors.at(_path(plan, ""), ("calendar",), _unknown("calendar", plan.calendar, provider.calendars), "unknown-calendar")
+    for customer in repo.customers.values():
+        for i, contract in enumerate(customer.contracts):
+            if contract.plan not in repo.plans:
+                yield errors.at(_path(customer, ""), ("contracts", i, "plan"), _unknown("plan", contract.plan, repo.plans), "unknown-plan")
+    if provider is not None:
+        seen: dict[str, int] = {}
+        for i, member in enumerate(provider.team):
+            if member.id in seen:
+                yield errors.at(PROVIDER, ("team", i, "id"), f"duplicate team member id {member.id!r}", "duplicate-id")
+            seen.setdefault(member.id, i)
+
+
+def contract_overlaps(repo: Repository) -> Iterator[Problem]:
+    """A customer's contracts must not overlap: on any day one set of terms applies."""
+    for customer in repo.customers.values():
+        ordered = sorted(enumerate(customer.contracts), key=lambda ic: ic[1].start)
+        for (i, a), (j, b) in zip(ordered, ordered[1:]):
+            if a.end is None or b.start <= a.end:
+                line = a.line
+                until = f"until {a.end}" if a.end else "with no end"
+                yield errors.at(
+                    _path(customer, ""), ("contracts", j, "from"),
+                    f"contract from {b.start} overlaps the contract at line {line} ({a.start} {until})",
+                    "contract-overlap",
+                )
+
+
+def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
+    """Every rule about one ticket that needs the context (customers, plans, team) or its own timeline."""
+    team = repo.team_ids if repo.provider is not None else None
+    tz = repo.tz
+    path = _path(ticket, "")
+    problems: list[Problem] = []
+    customer = repo.customers.get(ticket.customer)
+    if customer is None:
+        problems.append(errors.at(path, ("customer",), _unknown("customer", ticket.customer, repo.customers), "unknown-customer"))
+    reported_day = ticket.reported.astimezone(tz).date()
+    terms = terms_on(repo, customer, reported_day)
+    if terms.plan is not None and ticket.priority not in terms.plan.priorities:
+        problems.append(errors.at(
+            path, ("priority",),
+            f"priority {ticket.priority!r} is not in plan {terms.plan_id!r}, in force on {reported_day} "
+            f"(its priorities: {', '.join(terms.plan.priorities)})",
+            "unknown-priority",
+        ))
+    problems.extend(_timeline(ticket, path, team))
+    for i, work in enumerate(ticket.interventions):
+        if team is not None and work.technician not in team:
+            problems.append(errors.at(path, ("interventions", i, "technician"), _unknown("technician", work.technician, team), "unknown-technician"))
+        day = work.start.astimezone(tz).date()
+        if not work.parts or not terms_on(repo, customer, day).ask_before_parts:
+            continue
+        for j, part in enumerate(work.parts):
+            if part.approved is None:
+                problems.append(errors.at(
+                    path, ("interventions", i, "parts", j),
+                    f"part {part.name!r} has no approved time: the contract asks for the customer's approval before any part",
+                    "part-not-approved",
+                ))
+            elif part.approved > work.end:
+                problems.append(errors.at(
+                    path, ("interventions", i, "parts", j, "approved"),
+                    f"part {part.name!r} was approved after the intervention ended: the contract asks for approval before",
+                    "part-not-approved",
+                ))
+    return problems
+
+
+def _timeline(ticket: Ticket, path: str, team) -> Iterator[Problem]:
+    """Events name team members, come after the report and pair up (waiting/resumed, resolved/reopened)."""
+    waiting = resolved = False
+    order = sorted(range(len(ticket.log)), key=lambda i: ticket.log[i].at)
+    for i in order:
+        event = ticket.log[i]
+        where = ("log", i)
+        if event.by is not None and team is not None and event.by not in team:
+            yield errors.at(path, where + ("by",), _unknown("team member", event.by, team), "unknown-technician")
+        if event.at < ticket.reported:
+            yield errors.at(path, where + ("at",), f"{event.event} at {event.at:%Y-%m-%d %H:%M}, before the ticket was reported", "timeline")
+        if event.event == "waiting":
+            if waiting:
+                yield errors.at(path, where + ("event",), "waiting while already waiting: a resumed event is missing", "timeline")
+            waiting = True
+        elif event.event == "resumed":
+            if not waiting:
+                yield errors.at(path, where + ("event",), "resumed without a waiting event before it", "timeline")
+            waiting = False
+        elif event.event == "resolved":
+            resolved, waiting = True, False
+        elif event.event == "reopened":
+            if not resolved:
+                yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved before", "timeline")
+            resolved = False
+    for i, work in enumerate(ticket.interventions):
+        if work.start < ticket.reported:
+            yield errors.at(
+                path, ("interventions", i, "start"),
+                f"the intervention starts at {work.start:%Y-%m-%d %H:%M}, before the ticket was reported",
+                "timeline",
+            )
+
+
+def technician_overlaps(spans) -> Iterator[Problem]:
+    """A technician is in one place at a time: interventions must not overlap.
+
+    ``spans`` are ``(technician, start, end, path, index, line)`` of every intervention.
+    """
+    by_tech: dict[str, list] = defaultdict(list)
+    for span in spans:
+        by_tech[span[0]].append(span)
+    for tech, items in by_tech.items():
+        items.sort(key=lambda s: (s[1], s[2]))
+        latest = None  # the span that ends last so far
+        for span in items:
+            if latest is not None and span[1] < latest[2]:
+                yield _overlap(tech, span, latest)
+                yield _overlap(tech, latest, span)
+            if latest is None or span[2] > latest[2]:
+                latest = span
+
+
+def _overlap(tech: str, here, other) -> Problem:
+    return errors.at(
+        here[3], ("interventions", here[4], "start"),
+        f"{tech}'s intervention {here[1]:%Y-%m-%d %H:%M}-{here[2]:%H:%M} overlaps the one at "
+        f"{other[3]}:{other[5]} ({other[1]:%Y-%m-%d %H:%M}-{other[2]:%H:%M})",
+        "overlap",
+    )

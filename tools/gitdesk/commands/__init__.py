@@ -1,0 +1,61 @@
+"""One module per command; this one holds what they share: finding and loading the repository."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import click
+
+from ..cache import Cache
+from ..loader import Repository, Scan, load, scan
+
+repo_option = click.option(
+    "--repo",
+    "repo",
+    type=click.Path(exists=True, file_okay=False, resolve_path=True),
+    default=None,
+    help="The data repository (default: the current folder).",
+)
+cache_option = click.option("--no-cache", is_flag=True, help="Read every file anew (the cache never changes a result, only the time).")
+jobs_option = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large repositories (default: one per core)."
+)
+
+
+def repo_root(repo: Optional[str]) -> Path:
+    """--repo after the command, else before it, else the current folder."""
+    if repo is None:
+        ctx = click.get_current_context()
+        parent = ctx.find_root().obj or {}
+        repo = parent.get("repo")
+    return Path(repo) if repo else Path.cwd()
+
+
+def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
+    return None if no_cache else Cache.open(root)
+
+
+def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], **options) -> Repository:
+    """Load with a progress bar on a terminal when there is much to read."""
+    total = sum(1 for f in found.files if f.kind == "ticket")
+    if total < 2000 or not sys.stderr.isatty():
+        return load(found, cache=cache, jobs=jobs, **options)
+    with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
+        return load(found, cache=cache, jobs=jobs, progress=bar.update, **options)
+
+
+def read_repository(repo: Optional[str], no_cache: bool = False, jobs: Optional[int] = None) -> Repository:
+    root = repo_root(repo)
+    return load_repository(scan(root), open_cache(root, no_cache), jobs)
+
+
+def report_problems(repository: Repository) -> None:
+    """For commands that compute from the data: refuse on errors, listing them on stderr."""
+    from ..errors import format_text
+
+    if repository.errors:
+        click.echo(format_text(repository.errors, repository.read_text), err=True)
+        click.echo(f"gitdesk: {len(repository.errors)} errors in the data; run 'gitdesk validate' for details", err=True)
+        sys.exit(1)

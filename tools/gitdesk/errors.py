@@ -1,0 +1,192 @@
+"""Problems found in a data repository, as data.
+
+A :class:`Problem` is what ``gitdesk validate`` prints: a repository-relative
+path, a line and column from 1, and a message. Checks that know only *what*
+is wrong (a field of a record) give a document path instead of a line
+(``where``); the loader turns those into lines in one pass at the end, so the
+fast path never pays for positions it does not print.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Optional, Sequence
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int = 0
+    column: int = 0
+    message: str = field(default="", compare=False)
+    code: str = field(default="invalid", compare=False)
+    severity: str = field(default="error", compare=False)
+    #: Where in the document, when the line is not known yet.
+    where: tuple = field(default=(), compare=False, repr=False)
+    #: Point at the key rather than its value (unknown fields).
+    at_key: bool = field(default=False, compare=False, repr=False)
+
+    @property
+    def located(self) -> bool:
+        return self.line > 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "code": self.code,
+            "severity": self.severity,
+        }
+
+
+def at(path: str, where: Sequence[Any], message: str, code: str = "invalid", key: bool = False) -> Problem:
+    """A problem at a place in a document, to be located later."""
+    return Problem(path=path, message=message, code=code, where=tuple(where), at_key=key)
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def from_validation(path: str, exc: ValidationError, model: Any, prefix: Sequence[Any] = ()) -> list[Problem]:
+    """Pydantic's errors as problems, in words a person who writes YAML understands."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(prefix) + tuple(err["loc"])
+        kind = err["type"]
+        msg = err["msg"]
+        field_name = str(err["loc"][-1]) if err["loc"] else ""
+        if kind == "extra_forbidden":
+            known = _fields_at(model, err["loc"][:-1])
+            problems.append(at(path, loc, f"unknown field {field_name!r}{_suggest(field_name, known)}", "unknown-field", key=True))
+            continue
+        if kind == "missing":
+            problems.append(at(path, loc, f"missing required field {field_name!r}", "missing-field"))
+            continue
+        if kind in ("value_error", "assertion_error"):
+            msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            msg = f"invalid value {err.get('input')!r} for {field_name}: expected {expected}"
+        elif kind in ("model_type", "dict_type", "model_attributes_type"):
+            msg = f"{field_name or 'the file'} must be a mapping of fields"
+        elif kind == "list_type":
+            msg = f"{field_name} must be a list"
+        elif kind in ("string_type",):
+            msg = f"{field_name} must be text"
+        elif kind.startswith("union"):
+            msg = f"invalid value for {field_name}"
+        if field_name and not field_name.isdigit() and field_name not in msg:
+            msg = f"{field_name}: {msg}"
+        problems.append(at(path, loc, msg, kind.replace("_", "-")))
+    return problems
+
+
+def _fields_at(model: Any, loc: Sequence[Any]) -> list[str]:
+    """The field names a record at ``loc`` of ``model`` accepts (for 'did you mean')."""
+    import typing
+
+    current = model
+    for step in loc:
+        if isinstance(step, int) or current is None:
+            continue
+        info = getattr(current, "model_fields", {}).get(step)
+        if info is None:
+            # a step through a named mapping (calendars, priorities)
+            continue
+        current = _record_type(info.annotation)
+    if current is None or not hasattr(current, "model_fields"):
+        return []
+    names = []
+    for name, info in current.model_fields.items():
+        names.append(info.alias or name)
+    return names
+
+
+def _record_type(annotation: Any) -> Any:
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _record_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def locate_all(problems: Iterable[Problem], read_text) -> list[Problem]:
+    """Give every problem a line and column; ``read_text(path)`` returns a file's text or None."""
+    from .yamlsrc import locate
+
+    out = []
+    cache: dict[str, Optional[str]] = {}
+    for p in problems:
+        if not p.located:
+            if p.path not in cache:
+                cache[p.path] = read_text(p.path)
+            text = cache[p.path]
+            line, column = locate(text, p.where, p.at_key) if text is not None else (1, 1)
+            p = replace(p, line=line, column=column)
+        out.append(p)
+    return sorted(set(out), key=lambda p: (p.path, p.line, p.column, p.message))
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_text(problems: Sequence[Problem], read_text=None) -> str:
+    """``path:line:column: message`` with the offending line quoted under it."""
+    lines = []
+    texts: dict[str, Optional[list[str]]] = {}
+    for p in problems:
+        label = "" if p.severity == "error" else f"{p.severity}: "
+        lines.append(f"{p.path}:{p.line}:{p.column}: {label}{p.message}")
+        if read_text is None:
+            continue
+        if p.path not in texts:
+            text = read_text(p.path)
+            texts[p.path] = text.splitlines() if text is not None else None
+        src = texts[p.path]
+        if src and 1 <= p.line <= len(src):
+            quoted = src[p.line - 1].rstrip()
+            if len(quoted) > 160:
+                quoted = quoted[:157] + "..."
+            lines.append(f"    {quoted}")
+            if 1 <= p.column <= len(quoted) + 1:
+                lines.append("    " + " " * (p.column - 1) + "^")
+    return "\n".join(lines)
+
+
+def format_github(problems: Sequence[Problem]) -> str:
+    """GitHub Actions workflow commands: one annotation per problem."""
+    out = []
+    for p in problems:
+        level = "error" if p.severity == "error" else "warning"
+        out.append(
+            f"::{level} file={_escape_property(p.path)},line={p.line},col={p.column},"
+            f"title={_escape_property('gitdesk ' + p.code)}::{_escape_data(p.message)}"
+        )
+    return "\n".join(out)
+
+
+def format_json(problems: Sequence[Problem]) -> str:
+    return json.dumps([p.as_json() for p in problems], indent=2, ensure_ascii=False)

@@ -1,0 +1,485 @@
+"""One pipeline from a data repository on disk to validated records and problems.
+
+    files on disk → bytes → plain data (libyaml) → records (pydantic) → cross-file checks
+
+Every stage collects problems instead of raising, so one run reports every
+problem in the repository. Reading and validating the files is the expensive
+part: it runs in worker processes for large repositories and its result for
+each file is cached by the file's content (see :mod:`gitdesk.cache`), so an
+unchanged file is never parsed twice and a changed byte is always parsed anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from pydantic import ValidationError
+
+from . import errors, scalars
+from .errors import Problem
+from .model import ID_PATTERN, Customer, Plan, Provider, Record, Ticket
+from .yamlsrc import PATH, YamlProblem, load as load_yaml
+
+PROVIDER = "contracts/provider.yaml"
+PLANS = "contracts/plans"
+CUSTOMERS = "contracts/customers"
+TICKETS = "tickets"
+
+if TYPE_CHECKING:
+    from .cache import Cache
+
+_ID = re.compile(ID_PATTERN)
+_TICKET_DIR = re.compile(r"^tickets/(\d{4})/(\d{2})/[^/]+$")
+#: Below this many files the work stays in this process (workers cost more to start).
+PARALLEL_THRESHOLD = 3000
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Everything a data repository holds, validated, with the problems found."""
+
+    root: Path
+    provider: Optional[Provider]
+    plans: Mapping[str, Plan]
+    customers: Mapping[str, Customer]
+    tickets: Mapping[str, Ticket]
+    problems: tuple[Problem, ...] = ()
+    digest: str = ""
+    #: Files whose record failed validation and was kept, in part, for cross-file checks only.
+    partial: frozenset[str] = frozenset()
+    #: Per ticket id, what the load's ``task`` computed (see :func:`load`).
+    results: Mapping[str, Any] = field(default_factory=dict)
+    #: Tickets read (also when they were not kept in memory).
+    ticket_count: int = 0
+
+    @cached_property
+    def team_ids(self) -> frozenset[str]:
+        return frozenset(m.id for m in self.provider.team) if self.provider is not None else frozenset()
+
+    @cached_property
+    def tz(self):
+        """The provider's time zone (UTC while the provider file is broken)."""
+        import datetime as dt
+
+        return self.provider.tz if self.provider is not None else dt.timezone.utc
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    def read_text(self, relpath: str) -> Optional[str]:
+        try:
+            return (self.root / relpath).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:
+            return None
+
+
+@dataclass
+class SourceFile:
+    """A data file found on disk: its kind, repository-relative path and bytes."""
+
+    kind: str
+    path: str
+    raw: bytes = b""
+    key: bytes = b""
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
+    """The data files of a repository, and problems with names and places."""
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    provider = root / PROVIDER
+    if provider.is_file():
+        files.append(SourceFile("provider", PROVIDER))
+    else:
+        problems.append(Problem(PROVIDER, 1, 1, "the provider file is missing: every data repository needs contracts/provider.yaml", "missing-file"))
+    for kind, folder in (("plan", PLANS), ("customer", CUSTOMERS)):
+        for name in sorted(_list(root / folder)):
+            rel = f"{folder}/{name}"
+            if name.endswith(".yml"):
+                problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
+            elif name.endswith(".yaml"):
+                files.append(SourceFile(kind, rel))
+    tickets_dir = root / TICKETS
+    if tickets_dir.is_dir():
+        for dirpath, dirnames, filenames in os.walk(tickets_dir):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            base = Path(dirpath).relative_to(root).as_posix()
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                rel = f"{base}/{name}"
+                if name.endswith(".yml"):
+                    problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
+                elif name.endswith(".yaml"):
+                    if not _TICKET_DIR.match(rel):
+                        problems.append(Problem(rel, 1, 1, "a ticket belongs in tickets/YYYY/MM/ (the month it was reported)", "file-place"))
+                    else:
+                        files.append(SourceFile("ticket", rel))
+    for f in files:
+        if f.kind != "provider" and not _ID.match(f.stem):
+            problems.append(Problem(f.path, 1, 1, f"invalid file name {f.stem!r}: an id uses lower-case letters, digits and '-'", "file-name"))
+    return files, problems
+
+
+def _list(folder: Path) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+# ---------------------------------------------------------------- one file
+
+_MODELS: dict[str, type[Record]] = {"provider": Provider, "plan": Plan, "customer": Customer, "ticket": Ticket}
+
+
+def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optional[Record], list[Problem]]:
+    """A file's bytes to its record and the problems that concern this file alone."""
+    try:
+        data = load_yaml(raw)
+    except YamlProblem as exc:
+        return None, [Problem(path, exc.line, exc.column, exc.message, "yaml")]
+    if not isinstance(data, dict):
+        return None, [Problem(path, 1, 1, f"a {kind} file must be a mapping of fields", "not-a-mapping")]
+    problems: list[Problem] = []
+    stem = path.rsplit("/", 1)[-1][: -len(".yaml")]
+    if kind != "provider":
+        declared = data.get("id")
+        if declared is not None and declared != stem:
+            problems.append(errors.at(path, ("id",), f"id {declared!r} disagrees with the file name {stem!r}", "id-mismatch"))
+        data["id"] = stem
+    model = _MODELS[kind]
+    tz = scalars.zone(tz_name) if tz_name else None
+    data[PATH] = path
+    context = {"tz": tz}
+    try:
+        record = model.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems += errors.from_validation(path, exc, model)
+        record = _salvage(model, data, exc, context)
+        if record is None:
+            return None, problems
+        problems.append(_PARTIAL)  # marks the record as checked for references only
+    except (RecursionError, MemoryError):  # pragma: no cover - bounded by the YAML reader
+        return None, problems + [Problem(path, 1, 1, "the file is too deeply nested", "invalid")]
+    if kind == "ticket":
+        m = _TICKET_DIR.match(path)
+        month = record.reported.strftime("%Y/%m")  # type: ignore[attr-defined]
+        if m and f"{m.group(1)}/{m.group(2)}" != month:
+            problems.append(errors.at(path, ("reported",), f"reported in {month[:4]}-{month[5:]}: the file belongs in tickets/{month}/", "file-place"))
+    return record, problems
+
+
+#: Stands in a file's problems when its record was salvaged: it is not to be computed on.
+_PARTIAL = Problem("", 0, 0, "partial record", "partial", "internal")
+
+#: Fields of a record that may be dropped to salvage the rest (the optional ones).
+_LISTS = ("log", "interventions", "contracts", "packages", "contacts", "team", "parts")
+
+
+def _copy(data):
+    """A copy of the plain data (validation pops the position markers)."""
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data
+
+
+def _salvage(model, data: dict, exc: ValidationError, context: dict) -> Optional[Record]:
+    """The record without the parts that failed, so that rules across files still see the rest.
+
+    A failing item of a list (an event, an intervention) is dropped whole; a
+    failing optional field is dropped; a failing required field cannot be
+    salvaged. The result is only used for cross-file checks, never computed on.
+    """
+    drop_items: dict[str, set[int]] = {}
+    drop_fields: set[str] = set()
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        if not loc or not isinstance(loc[0], str):
+            return None
+        name = loc[0]
+        if name in _LISTS and len(loc) >= 2 and isinstance(loc[1], int):
+            drop_items.setdefault(name, set()).add(loc[1])
+            continue
+        field = model.model_fields.get(name)
+        if field is not None and field.is_required() and err["type"] != "extra_forbidden":
+            return None
+        drop_fields.add(name)
+    salvaged = {k: v for k, v in _copy(data).items() if k not in drop_fields}
+    for name, indexes in drop_items.items():
+        salvaged[name] = [v for i, v in enumerate(salvaged.get(name) or []) if i not in indexes]
+    try:
+        return model.model_validate(salvaged, context=context)
+    except ValidationError:
+        return None
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+@dataclass
+class Scan:
+    """The files of a repository read into memory, and their joint fingerprint."""
+
+    root: Path
+    files: list[SourceFile]
+    problems: list[Problem]
+    digest: str
+
+
+def scan(root: Path | str) -> Scan:
+    """Find and read every data file; the digest changes with any byte or name."""
+    root = Path(root)
+    files, problems = discover(root)
+    whole = hashlib.blake2b(digest_size=20)
+    readable = []
+    for f in files:
+        try:
+            f.raw = (root / f.path).read_bytes()
+        except OSError as exc:
+            problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
+            continue
+        whole.update(f.path.encode() + b"\0" + hashlib.blake2b(f.raw, digest_size=20).digest())
+        readable.append(f)
+    for p in problems:
+        whole.update(str(p).encode())
+    return Scan(root, readable, problems, whole.hexdigest())
+
+
+def load(
+    source: "Path | str | Scan",
+    *,
+    cache: "Optional[Cache]" = None,
+    jobs: Optional[int] = None,
+    progress: Optional[Callable[[int], None]] = None,
+    keep_tickets: bool = True,
+    task: Optional[Callable[[Repository, Ticket], Any]] = None,
+) -> Repository:
+    """Load and validate a data repository (a folder, or a :class:`Scan` of one).
+
+    The provider, plans and customers are read first (the context); then the
+    tickets, in worker processes when there are many, each ticket checked
+    against the context where it is read. ``task(context, ticket)``, a
+    module-level function, runs there too and its results come back in
+    ``Repository.results`` by ticket id: commands that need one figure per
+    ticket get it without shipping every ticket back (``keep_tickets=False``).
+
+    ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
+    called with the number of tickets done, for a progress bar.
+    """
+    from . import checks
+
+    found = source if isinstance(source, Scan) else scan(source)
+    root, problems = found.root, list(found.problems)
+    partial: set[str] = set()
+
+    def take(f: SourceFile, tz_name: str) -> Optional[Record]:
+        record, found_here = _cached_read(f, tz_name, cache)
+        for p in found_here:
+            if p.code == "partial":
+                partial.add(f.path)
+            else:
+                problems.append(p)
+        return record
+
+    # The provider first: its time zone is how every other timestamp is read.
+    provider: Optional[Provider] = None
+    for f in found.files:
+        if f.kind == "provider":
+            provider = take(f, "")  # type: ignore[assignment]
+    tz_name = provider.timezone if provider is not None else _zone_of_broken_provider(root)
+    plans: dict[str, Plan] = {}
+    customers: dict[str, Customer] = {}
+    for f in found.files:
+        if f.kind in ("plan", "customer"):
+            record = take(f, tz_name)
+            if isinstance(record, Plan):
+                plans[record.id] = record  # type: ignore[index]
+            elif isinstance(record, Customer):
+                customers[record.id] = record  # type: ignore[index]
+    context = Repository(root, provider, plans, customers, {})
+    problems.extend(checks.context_checks(context))
+
+    ticket_files = [f for f in found.files if f.kind == "ticket"]
+    outcomes = _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task)
+    tickets: dict[str, Ticket] = {}
+    results: dict[str, Any] = {}
+    first_place: dict[str, str] = {}
+    spans: list[tuple] = []
+    for f, out in zip(ticket_files, outcomes):
+        problems.extend(out.problems)
+        if out.partial:
+            partial.add(f.path)
+        if out.id is None:
+            continue
+        if out.id in first_place:
+            problems.append(errors.at(f.path, ("id",), f"duplicate ticket id {out.id!r}: also {first_place[out.id]}", "duplicate-id"))
+            continue
+        first_place[out.id] = f.path
+        spans.extend(out.spans)
+        if out.ticket is not None:
+            tickets[out.id] = out.ticket
+        if task is not None and not out.partial:
+            results[out.id] = out.value
+    problems.extend(checks.technician_overlaps(spans))
+
+    ordered = dict(sorted(tickets.items(), key=lambda kv: (kv[1].reported, kv[0])))
+    located = errors.locate_all(problems, context.read_text)
+    return Repository(
+        root, provider, plans, customers, ordered, tuple(located), found.digest, frozenset(partial),
+        results=results, ticket_count=len(first_place),
+    )
+
+
+def _zone_of_broken_provider(root: Path) -> str:
+    """The time zone of a provider file that failed validation, if it names a valid one."""
+    try:
+        data = load_yaml((root / PROVIDER).read_bytes())
+        name = data.get("timezone") if isinstance(data, dict) else None
+        if isinstance(name, str):
+            scalars.zone(name)
+            return name
+    except (YamlProblem, ValueError, OSError):
+        pass
+    return ""
+
+
+def _key(f: SourceFile, tz_name: str) -> bytes:
+    return hashlib.blake2b(f"{tz_name}\0{f.path}\0".encode() + f.raw, digest_size=20).digest()
+
+
+def _cached_read(f: SourceFile, tz_name: str, cache: Optional["Cache"]) -> tuple[Optional[Record], list[Problem]]:
+    """One file's record and own problems, from the cache when its bytes are known."""
+    if cache is None:
+        return read_record(f.kind, f.path, f.raw, tz_name)
+    key = _key(f, tz_name)
+    blob = cache.get_many([key]).get(key)
+    if blob is not None:
+        try:
+            return pickle.loads(blob)
+        except Exception:  # written by something else: read the file again
+            pass
+    result = read_record(f.kind, f.path, f.raw, tz_name)
+    cache.put_many({key: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)})
+    return result
+
+
+@dataclass
+class TicketOutcome:
+    """What reading one ticket file gives back to the main process."""
+
+    id: Optional[str]
+    problems: list[Problem]
+    spans: list[tuple]
+    partial: bool = False
+    ticket: Optional[Ticket] = None
+    value: Any = None
+
+
+def _ticket_batch(
+    files: Sequence[SourceFile],
+    context: Repository,
+    tz_name: str,
+    cache: Optional["Cache"],
+    keep: bool,
+    task,
+) -> list[TicketOutcome]:
+    """Read, check and (with ``task``) compute a batch of tickets; cache what was parsed."""
+    from . import checks
+
+    keys = [_key(f, tz_name) for f in files] if cache is not None else []
+    cached = cache.get_many(keys) if cache is not None else {}
+    fresh: dict[bytes, bytes] = {}
+    out = []
+    for n, f in enumerate(files):
+        result = None
+        if cache is not None:
+            blob = cached.get(keys[n])
+            if blob is not None:
+                try:
+                    result = pickle.loads(blob)
+                except Exception:
+                    result = None
+        if result is None:
+            result = read_record("ticket", f.path, f.raw, tz_name)
+            if cache is not None:
+                fresh[keys[n]] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        ticket, problems = result
+        partial = any(p.code == "partial" for p in problems)
+        problems = [p for p in problems if p.code != "partial"]
+        if ticket is None:
+            out.append(TicketOutcome(None, problems, []))
+            continue
+        problems.extend(checks.ticket_checks(context, ticket))  # type: ignore[arg-type]
+        spans = [(w.technician, w.start, w.end, f.path, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
+        value = task(context, ticket) if task is not None and not partial else None
+        out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value))  # type: ignore[attr-defined]
+    if cache is not None and fresh:
+        cache.put_many(fresh)
+    return out
+
+
+#: What a forked worker needs, set before the pool starts (inherited, never pickled).
+_JOB: dict[str, Any] = {}
+
+
+def _worker_batch(start: int, stop: int) -> list[TicketOutcome]:
+    job = _JOB
+    if "cache" not in job:
+        from .cache import Cache
+
+        job["cache"] = Cache(job["cache_dir"]) if job["cache_dir"] else None
+    return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"])
+
+
+def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task) -> list[TicketOutcome]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
+    if not parallel:
+        out: list[TicketOutcome] = []
+        step = 1000
+        for i in range(0, len(files), step):
+            out.extend(_ticket_batch(files[i : i + step], context, tz_name, cache, keep, task))
+            if progress:
+                progress(len(files[i : i + step]))
+        if cache is not None:
+            cache.prune(_key(f, tz_name) for f in files)
+        return out
+    import multiprocessing
+
+    _JOB.clear()
+    _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task,
+                cache_dir=cache.directory if cache is not None else None)
+    size = max(250, min(2000, len(files) // (workers * 6)))
+    bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_worker_batch, a, b) for a, b in bounds]
+            out = []
+            for (a, b), future in zip(bounds, futures):
+                out.extend(future.result())
+                if progress:
+                    progress(b - a)
+    finally:
+        _JOB.clear()
+    if cache is not None:
+        cache.prune(_key(f, tz_name) for f in files)
+    return out

@@ -1,0 +1,513 @@
+"""The data model: immutable records for every object of the data format.
+
+The pydantic models are the single source of truth for the file format: the
+loader validates every file with them and ``gitdesk schema`` exports their JSON
+Schemas. Scalars are parsed from their text by :mod:`gitdesk.scalars`; a
+timestamp without offset needs the provider's time zone, which the loader
+passes as validation context (``{"tz": ZoneInfo}``).
+
+Every record remembers where it came from in ``source`` (file, line, column),
+as beancount's directives do, so that any later rule can point at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, Any, Literal, NamedTuple, Optional, Union
+
+from pydantic.json_schema import SkipJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+
+    field_validator,
+    model_validator,
+)
+
+from . import scalars
+from .yamlsrc import PATH, POS
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_ID = re.compile(ID_PATTERN)
+
+
+class Source(NamedTuple):
+    """Where a record was read: repository-relative path, line and column from 1."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+# ---------------------------------------------------------------- scalar types
+
+
+def _timestamp(value: Any, info: ValidationInfo) -> dt.datetime:
+    tz = (info.context or {}).get("tz") or dt.timezone.utc
+    return scalars.parse_timestamp(value, tz)
+
+
+_DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?$", "examples": ["45m", "4h", "1h30m"]}
+_MONEY_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"},
+    ],
+    "examples": ["48.00", 1250],
+}
+_TIMESTAMP_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
+    "examples": ["2026-11-03 09:10", "2026-11-03T09:10:00+01:00"],
+}
+
+Duration = Annotated[dt.timedelta, PlainValidator(scalars.parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
+Money = Annotated[Decimal, PlainValidator(scalars.parse_money), WithJsonSchema(_MONEY_SCHEMA)]
+Percent = Annotated[
+    Decimal,
+    PlainValidator(scalars.parse_percent),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s?%$", "examples": ["20%"]}),
+]
+Number = Annotated[
+    Decimal,
+    PlainValidator(scalars.parse_decimal),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]}),
+]
+Date = Annotated[
+    dt.date,
+    PlainValidator(scalars.parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-03"]}),
+]
+Timestamp = Annotated[dt.datetime, PlainValidator(_timestamp), WithJsonSchema(_TIMESTAMP_SCHEMA)]
+Flag = Annotated[bool, Field(strict=False)]
+Count = Annotated[int, Field(ge=0, le=10**9)]
+Text = str
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ID_PATTERN, max_length=200)]
+
+Mode = Literal["onsite", "remote", "phone"]
+
+
+def _mapping(value: Any) -> Any:
+    """A mapping whose keys are names (not fields): drop the loader's position marker."""
+    if isinstance(value, dict) and POS in value:
+        return {k: v for k, v in value.items() if k != POS}
+    return value
+
+
+def Named(item: Any) -> Any:
+    """``dict[str, item]`` read from a YAML mapping of names."""
+    return Annotated[dict[str, item], BeforeValidator(_mapping)]
+
+
+class Record(BaseModel):
+    """Base of every record: immutable, unknown fields refused, position remembered.
+
+    The loader gives each mapping its line and column under a key no YAML
+    author writes (:data:`~gitdesk.yamlsrc.POS`); validating it as a plain
+    field keeps the whole validation in pydantic's compiled core.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    pos: SkipJsonSchema[Optional[tuple[int, int]]] = Field(default=None, alias=POS, exclude=True, repr=False)
+
+    @property
+    def line(self) -> int:
+        return self.pos[0] if self.pos else 0
+
+
+class TopRecord(Record):
+    """A record that is a whole file: it also knows the file's path."""
+
+    path: SkipJsonSchema[Optional[str]] = Field(default=None, alias=PATH, exclude=True, repr=False)
+
+    @property
+    def source(self) -> Optional[Source]:
+        if self.path is None:
+            return None
+        line, column = self.pos or (1, 1)
+        return Source(self.path, line, column)
+
+
+# ---------------------------------------------------------------- provider
+
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WINDOW = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
+
+
+def _day_set(spec: str) -> list[int]:
+    days: list[int] = []
+    for part in spec.lower().replace(" ", "").split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            if a not in _DAYS or b not in _DAYS or _DAYS.index(a) > _DAYS.index(b):
+                raise ValueError(f"invalid day range {part!r}: write e.g. mon-fri")
+            days.extend(range(_DAYS.index(a), _DAYS.index(b) + 1))
+        elif part in _DAYS:
+            days.append(_DAYS.index(part))
+        else:
+            raise ValueError(f"invalid day {part!r}: use mon, tue, wed, thu, fri, sat, sun")
+    return days
+
+
+def _minutes(text: str) -> int:
+    h, m = text.split(":")
+    value = int(h) * 60 + int(m)
+    if int(m) > 59 or value > 24 * 60:
+        raise ValueError(f"{text} is not a time of day")
+    return value
+
+
+class Calendar(Record):
+    """Working hours of a week, public holidays of a country, the provider's closures."""
+
+    hours: Named(list[Text]) = Field(
+        description="Working windows per day or day range, e.g. mon-fri: ['08:30-12:30', '14:00-18:00']"
+    )
+    holidays: Optional[Text] = Field(default=None, description="ISO 3166 country code of the public holidays")
+    closed: tuple[Date, ...] = Field(default=(), description="The provider's own closures (whole days)")
+
+    @field_validator("holidays")
+    @classmethod
+    def _country(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        import holidays as holidays_lib
+
+        code = value.strip().upper()
+        if code not in holidays_lib.list_supported_countries():
+            raise ValueError(f"unknown holiday country {value!r}: use an ISO 3166 code such as IT")
+        return code
+
+    @model_validator(mode="after")
+    def _windows(self) -> "Calendar":
+        week = _build_week(self.hours)
+        if not any(week):
+            raise ValueError("a calendar needs at least one working window")
+        return self
+
+    @cached_property
+    def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Per weekday (Monday = 0), the working windows as minutes from midnight."""
+        return _build_week(self.hours)
+
+
+def _build_week(hours: dict[str, list[str]]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Working windows per weekday from the ``hours`` mapping; ValueError when inconsistent."""
+    week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+    for spec, windows in hours.items():
+        for day in _day_set(spec):
+            if week[day]:
+                raise ValueError(f"{_DAYS[day]} is named twice in hours")
+            for window in windows:
+                m = _WINDOW.match(window)
+                if not m:
+                    raise ValueError(f"invalid working window {window!r}: write it as 08:30-12:30")
+                start, end = _minutes(m.group(1)), _minutes(m.group(2))
+                if end <= start:
+                    raise ValueError(f"working window {window} ends before it starts")
+                week[day].append((start, end))
+            week[day].sort()
+            for (_, e1), (s2, _) in zip(week[day], week[day][1:]):
+                if s2 < e1:
+                    raise ValueError(f"working windows of {_DAYS[day]} overlap")
+    return tuple(tuple(w) for w in week)
+
+
+class TeamMember(Record):
+    id: Ident
+    name: Text
+    title: Optional[Text] = None
+    phone: Optional[Text] = None
+    email: Optional[Text] = None
+
+
+class Provider(TopRecord):
+    """The service provider: identity, time zone, VAT, calendars, team."""
+
+    name: Text
+    vat_id: Optional[Text] = None
+    address: Optional[Text] = None
+    phone: Optional[Text] = None
+    email: Optional[Text] = None
+    timezone: Text = Field(description="IANA time zone, e.g. Europe/Rome")
+    currency: Text = "EUR"
+    language: Literal["en", "it"] = "en"
+    vat_rate: Percent
+    default_plan: Ident = Field(description="Terms for a customer with no contract in force")
+    calendars: Named(Calendar)
+    team: tuple[TeamMember, ...] = Field(default=())
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        scalars.zone(value)
+        return value
+
+    @property
+    def tz(self):
+        return scalars.zone(self.timezone)
+
+
+# ---------------------------------------------------------------- plans
+
+TargetKind = Literal["acknowledge", "confirm", "onsite", "resolve"]
+TARGET_KINDS: tuple[str, ...] = ("acknowledge", "confirm", "onsite", "resolve")
+
+
+class LateDiscount(Record):
+    discount_per_started_hour: Optional[Percent] = None
+    discount_per_full_hour: Optional[Percent] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "LateDiscount":
+        if (self.discount_per_started_hour is None) == (self.discount_per_full_hour is None):
+            raise ValueError("give exactly one of discount_per_started_hour and discount_per_full_hour")
+        return self
+
+    @property
+    def percent(self) -> Decimal:
+        return self.discount_per_started_hour if self.discount_per_started_hour is not None else self.discount_per_full_hour  # type: ignore[return-value]
+
+    @property
+    def per_started_hour(self) -> bool:
+        return self.discount_per_started_hour is not None
+
+
+class Targets(Record):
+    acknowledge: Optional[Duration] = None
+    confirm: Optional[Duration] = None
+    onsite: Optional[Duration] = None
+    resolve: Optional[Duration] = None
+
+    def items(self) -> list[tuple[str, dt.timedelta]]:
+        """The targets that are set, in the order of the format."""
+        return [(k, getattr(self, k)) for k in TARGET_KINDS if getattr(self, k) is not None]
+
+
+class Priority(Record):
+    targets: Targets = Field(default_factory=Targets)
+    late: Union[Literal["waive"], LateDiscount, None] = Field(
+        default=None, description="waive, {discount_per_started_hour: P} or {discount_per_full_hour: P}"
+    )
+
+
+class Rates(Record):
+    onsite_hour: Money
+    remote_hour: Money
+    phone_hour: Money
+    callout: Money
+    increment: Duration = Field(default=dt.timedelta(minutes=1), description="On-site and remote time rounds up to this")
+    minimum: Duration = Field(default=dt.timedelta(0), description="Billed at least, per on-site or remote intervention")
+
+
+class RateChanges(Record):
+    """A contract's negotiated changes to its plan's rates."""
+
+    onsite_hour: Optional[Money] = None
+    remote_hour: Optional[Money] = None
+    phone_hour: Optional[Money] = None
+    callout: Optional[Money] = None
+    increment: Optional[Duration] = None
+    minimum: Optional[Duration] = None
+
+
+class PhoneTerms(Record):
+    included_minutes: Count = 0
+    increment: Duration = dt.timedelta(minutes=1)
+
+
+class Fee(Record):
+    monthly: Optional[Money] = None
+
+
+class Plan(TopRecord):
+    """Service terms: priorities and their targets, late-arrival rules, rates."""
+
+    id: Optional[Ident] = None
+    name: Text
+    summary: Optional[Text] = None
+    calendar: Ident = Field(description="The provider calendar whose working time SLA clocks count")
+    remote_counts_as_onsite: Flag = False
+    priorities: Named(Priority) = Field(description="The first one listed is the top priority")
+    repeat_visit: Literal["free", "charged"] = "free"
+    rates: Rates
+    phone: PhoneTerms = Field(default_factory=PhoneTerms)
+    fee: Fee = Field(default_factory=Fee)
+
+    @field_validator("priorities")
+    @classmethod
+    def _some(cls, value: dict) -> dict:
+        if not value:
+            raise ValueError("a plan needs at least one priority")
+        for name in value:
+            if not _ID.match(name):
+                raise ValueError(f"invalid priority name {name!r}: use lower-case letters, digits and '-'")
+        return value
+
+    @property
+    def top_priority(self) -> str:
+        return next(iter(self.priorities))
+
+
+# ---------------------------------------------------------------- customers
+
+
+class Contact(Record):
+    name: Text
+    role: Optional[Text] = None
+    phone: Optional[Text] = None
+    email: Optional[Text] = None
+
+
+class Contract(Record):
+    plan: Ident
+    start: Date = Field(alias="from")
+    end: Optional[Date] = Field(default=None, alias="to", description="Inclusive; open-ended when absent")
+    ask_before_parts: Flag = False
+    rates: RateChanges = Field(default_factory=RateChanges)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: Optional[dt.date], info: ValidationInfo) -> Optional[dt.date]:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"the contract ends ({end}) before it starts ({start})")
+        return end
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+class Package(Record):
+    bought: Date
+    hours: Number
+    price: Money
+    expires: Optional[Date] = None
+
+    @field_validator("expires")
+    @classmethod
+    def _after_bought(cls, expires: Optional[dt.date], info: ValidationInfo) -> Optional[dt.date]:
+        bought = info.data.get("bought")
+        if expires is not None and bought is not None and expires < bought:
+            raise ValueError(f"the package expires ({expires}) before it was bought ({bought})")
+        return expires
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.bought <= day and (self.expires is None or day <= self.expires)
+
+
+class Customer(TopRecord):
+    id: Optional[Ident] = None
+    name: Text
+    vat_id: Optional[Text] = None
+    address: Optional[Text] = None
+    contacts: tuple[Contact, ...] = Field(default=())
+    contracts: tuple[Contract, ...] = Field(default=())
+    packages: tuple[Package, ...] = Field(default=())
+
+    def contract_on(self, day: dt.date) -> Optional[Contract]:
+        for contract in self.contracts:
+            if contract.covers(day):
+                return contract
+        return None
+
+
+# ---------------------------------------------------------------- tickets
+
+EventKind = Literal["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
+
+
+class LogEvent(Record):
+    at: Timestamp
+    event: EventKind
+    by: Optional[Ident] = None
+    planned: Optional[Timestamp] = None
+    mode: Optional[Mode] = None
+    expected: Optional[Duration] = None
+    side: Optional[Literal["customer", "provider"]] = None
+    note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _fields_of_event(self) -> "LogEvent":
+        planning = self.event in ("confirmed", "rescheduled")
+        if planning and self.planned is None:
+            raise ValueError(f"a {self.event} event needs planned: the time of the intervention")
+        if self.event == "rescheduled" and self.side is None:
+            raise ValueError("a rescheduled event needs side: customer or provider")
+        if not planning:
+            extra = [k for k in ("planned", "mode", "expected") if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"{', '.join(extra)} only belongs to a confirmed or rescheduled event")
+        if self.event != "rescheduled" and self.side is not None:
+            raise ValueError("side only belongs to a rescheduled event")
+        return self
+
+
+class Part(Record):
+    code: Optional[Text] = None
+    name: Text
+    qty: Number = Decimal(1)
+    price: Money
+    approved: Optional[Timestamp] = Field(default=None, description="When the customer approved the part")
+
+
+class Intervention(Record):
+    """A work report: who, how, when, what came of it, what was used."""
+
+    technician: Ident
+    mode: Mode
+    start: Timestamp
+    end: Timestamp
+    outcome: Literal["resolved", "unresolved", "continues"]
+    warranty: Flag = False
+    report: Text
+    parts: tuple[Part, ...] = Field(default=())
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"end {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}")
+        return end
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.end - self.start
+
+
+class Ticket(TopRecord):
+    """One request and everything done about it."""
+
+    id: Optional[Ident] = None
+    customer: Ident
+    title: Text
+    reported: Timestamp
+    via: Optional[Literal["phone", "email", "portal", "monitoring", "visit"]] = None
+    reported_by: Optional[Text] = None
+    priority: Ident
+    users_blocked: Optional[Count] = None
+    incident: Optional[Ident] = None
+    description: Optional[Text] = None
+    log: tuple[LogEvent, ...] = Field(default=())
+    interventions: tuple[Intervention, ...] = Field(default=())
+
+
+KINDS: dict[str, type[Record]] = {
+    "provider": Provider,
+    "plan": Plan,
+    "customer": Customer,
+    "ticket": Ticket,
+}

@@ -1,0 +1,205 @@
+"""The scalar types of the data format: durations, money, percents, dates and timestamps.
+
+Every parser takes the scalar's *text* (the loader never lets YAML guess a type),
+so money never passes through a binary float and a timestamp is read exactly as
+written. Each raises ``ValueError`` with a message meant for the person who wrote
+the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+_DURATION = re.compile(r"^(?:(\d{1,5})h)?(?:(\d{1,6})m)?$")
+_MONEY = re.compile(r"^\d{1,12}(?:\.\d+)?$")
+_PERCENT = re.compile(r"^(\d{1,3}(?:\.\d{1,4})?)\s?%$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(Z|[+-]\d{2}:\d{2})?$"
+)
+_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+
+CENT = Decimal("0.01")
+
+
+def text_of(value: object) -> str:
+    """The text of a scalar as the loader gives it (always a string or None)."""
+    if isinstance(value, str):
+        return value.strip()
+    raise ValueError("expected a single value")
+
+
+def parse_duration(value: object) -> dt.timedelta:
+    """``45m``, ``4h``, ``1h30m``: never a bare number (is ``2`` hours or minutes?)."""
+    if isinstance(value, dt.timedelta):
+        return value
+    text = text_of(value)
+    m = _DURATION.match(text)
+    if not text or not m or (m.group(1) is None and m.group(2) is None):
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            raise ValueError(f"duration {text!r} has no unit: write it as {text}m or {text}h")
+        raise ValueError(f"invalid duration {text!r}: write it as 45m, 4h or 1h30m")
+    hours, minutes = int(m.group(1) or 0), int(m.group(2) or 0)
+    return dt.timedelta(hours=hours, minutes=minutes)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """The canonical text of a duration: ``1h30m``, ``45m``, ``4h``, ``0m``."""
+    minutes = int(value.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest:02d}m"
+    if hours:
+        return f"{hours}h"
+    return f"{rest}m"
+
+
+def parse_money(value: object) -> Decimal:
+    """An amount read from its decimal text, at most two decimals, not negative."""
+    if isinstance(value, Decimal):
+        return value
+    text = text_of(value)
+    if text.startswith("-") and _MONEY.match(text[1:]):
+        raise ValueError(f"amount {text} must not be negative")
+    if not _MONEY.match(text):
+        raise ValueError(f"invalid amount {text!r}: write it as 48.00 or 1250")
+    if "." in text and len(text.split(".", 1)[1]) > 2:
+        raise ValueError(f"amount {text} has more than two decimals")
+    return Decimal(text)
+
+
+def parse_decimal(value: object, what: str = "number") -> Decimal:
+    """A non-negative decimal number such as a quantity or a number of hours."""
+    if isinstance(value, Decimal):
+        return value
+    text = text_of(value)
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,4})?", text):
+        raise ValueError(f"invalid {what} {text!r}: write a number such as 2 or 1.5")
+    return Decimal(text)
+
+
+def parse_percent(value: object) -> Decimal:
+    """``20%`` → ``Decimal('20')``; at most 100%."""
+    if isinstance(value, Decimal):
+        return value
+    text = text_of(value)
+    m = _PERCENT.match(text)
+    if not m:
+        raise ValueError(f"invalid percent {text!r}: write it as 20%")
+    pct = Decimal(m.group(1))
+    if pct > 100:
+        raise ValueError(f"percent {text} is more than 100%")
+    return pct
+
+
+def parse_date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    text = text_of(value)
+    if not _DATE.match(text):
+        raise ValueError(f"invalid date {text!r}: write it as 2026-11-03")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text} is not a date of the calendar") from None
+
+
+def parse_clock(text: str) -> dt.time:
+    m = _CLOCK.match(text.strip())
+    if not m:
+        raise ValueError(f"invalid time {text!r}: write it as 08:30")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if hour == 24 and minute == 0:
+        return dt.time(0, 0)  # only meaningful as a window's end; the caller checks
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text} is not a time of day")
+    return dt.time(hour, minute)
+
+
+_SEEN: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
+
+
+def parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
+    """A moment in time, aware, in the provider's zone ``tz`` (see :func:`_parse_timestamp`).
+
+    Tickets repeat the same minutes often; parsed moments are remembered.
+    """
+    if isinstance(value, dt.datetime):
+        return value
+    key = (value, tz)
+    try:
+        return _SEEN[key]  # type: ignore[index]
+    except KeyError:
+        pass
+    except TypeError:  # not hashable: not a timestamp either
+        return _parse_timestamp(value, tz)
+    moment = _parse_timestamp(value, tz)
+    if len(_SEEN) > 500_000:
+        _SEEN.clear()
+    _SEEN[key] = moment  # type: ignore[index]
+    return moment
+
+
+def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
+    """A moment in time, aware, expressed in the provider's zone ``tz``.
+
+    Without an offset the text is wall time in ``tz``; a wall time that does
+    not exist (the spring-forward gap) or that occurs twice (the autumn fold)
+    is refused, because the reader cannot know which moment was meant.
+    """
+    if isinstance(value, dt.datetime):
+        return value
+    text = text_of(value)
+    m = _TIMESTAMP.match(text)
+    if not m:
+        raise ValueError(
+            f"invalid timestamp {text!r}: write it as 2026-11-03 09:10 "
+            "or 2026-11-03T09:10:00+01:00"
+        )
+    date_text, clock_text, offset = m.groups()
+    try:
+        naive = dt.datetime.fromisoformat(f"{date_text}T{clock_text}")
+    except ValueError:
+        raise ValueError(f"{text} is not a moment of the calendar") from None
+    if offset:
+        try:
+            fixed = dt.datetime.fromisoformat(f"{date_text}T{clock_text}{'+00:00' if offset == 'Z' else offset}")
+        except ValueError:
+            raise ValueError(f"invalid offset in {text!r}") from None
+        return fixed.astimezone(tz)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # Either a gap (the wall time is skipped) or a fold (it happens twice).
+        back = first.astimezone(dt.timezone.utc).astimezone(tz)
+        if back.replace(tzinfo=None) != naive:
+            raise ValueError(
+                f"{text} does not exist in {tz}: the clocks skip it when daylight-saving time starts"
+            )
+        raise ValueError(
+            f"{text} happens twice in {tz} (daylight-saving time ends): "
+            "add the offset, e.g. +02:00 for the first or +01:00 for the second"
+        )
+    return first
+
+
+def zone(name: str) -> ZoneInfo:
+    """A time zone by its IANA name, with a clear error for a typo."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        if not re.fullmatch(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*", name):
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Rome") from None
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    """Half-up to the cent, the rounding of every statement line."""
+    from decimal import ROUND_HALF_UP
+
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
