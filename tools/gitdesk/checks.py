@@ -82,7 +82,7 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
             f"(its priorities: {', '.join(terms.plan.priorities)})",
             "unknown-priority",
         ))
-    problems.extend(_timeline(ticket, path, team))
+    problems.extend(_timeline(ticket, path, team, tz))
     for i, work in enumerate(ticket.interventions):
         if team is not None and work.technician not in team:
             problems.append(errors.at(path, ("interventions", i, "technician"), _unknown("technician", work.technician, team), "unknown-technician"))
@@ -105,7 +105,7 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
     return problems
 
 
-def _timeline(ticket: Ticket, path: str, team) -> Iterator[Problem]:
+def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
     """Events name team members, come after the report and pair up (waiting/resumed, resolved/reopened)."""
     waiting = resolved = False
     order = sorted(range(len(ticket.log)), key=lambda i: ticket.log[i].at)
@@ -115,7 +115,7 @@ def _timeline(ticket: Ticket, path: str, team) -> Iterator[Problem]:
         if event.by is not None and team is not None and event.by not in team:
             yield errors.at(path, where + ("by",), _unknown("team member", event.by, team), "unknown-technician")
         if event.at < ticket.reported:
-            yield errors.at(path, where + ("at",), f"{event.event} at {event.at:%Y-%m-%d %H:%M}, before the ticket was reported", "timeline")
+            yield errors.at(path, where + ("at",), f"{event.event} at {local(event.at, tz)}, before the ticket was reported", "timeline")
         if event.event == "waiting":
             if waiting:
                 yield errors.at(path, where + ("event",), "waiting while already waiting: a resumed event is missing", "timeline")
@@ -134,12 +134,12 @@ def _timeline(ticket: Ticket, path: str, team) -> Iterator[Problem]:
         if work.start < ticket.reported:
             yield errors.at(
                 path, ("interventions", i, "start"),
-                f"the intervention starts at {work.start:%Y-%m-%d %H:%M}, before the ticket was reported",
+                f"the intervention starts at {local(work.start, tz)}, before the ticket was reported",
                 "timeline",
             )
 
 
-def technician_overlaps(spans) -> Iterator[Problem]:
+def technician_overlaps(spans, tz) -> Iterator[Problem]:
     """A technician is in one place at a time: interventions must not overlap.
 
     ``spans`` are ``(technician, start, end, path, index, line)`` of every intervention.
@@ -152,16 +152,21 @@ def technician_overlaps(spans) -> Iterator[Problem]:
         latest = None  # the span that ends last so far
         for span in items:
             if latest is not None and span[1] < latest[2]:
-                yield _overlap(tech, span, latest)
-                yield _overlap(tech, latest, span)
+                yield _overlap(tech, span, latest, tz)
+                yield _overlap(tech, latest, span, tz)
             if latest is None or span[2] > latest[2]:
                 latest = span
 
 
-def _overlap(tech: str, here, other) -> Problem:
+def _overlap(tech: str, here, other, tz) -> Problem:
     return errors.at(
         here[3], ("interventions", here[4], "start"),
-        f"{tech}'s intervention {here[1]:%Y-%m-%d %H:%M}-{here[2]:%H:%M} overlaps the one at "
-        f"{other[3]}:{other[5]} ({other[1]:%Y-%m-%d %H:%M}-{other[2]:%H:%M})",
+        f"{tech}'s intervention {local(here[1], tz)}-{local(here[2], tz, '%H:%M')} overlaps the one at "
+        f"{other[3]}:{other[5]} ({local(other[1], tz)}-{local(other[2], tz, '%H:%M')})",
         "overlap",
     )
+
+
+def local(moment, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment as the provider's wall time, for messages."""
+    return moment.astimezone(tz).strftime(fmt)

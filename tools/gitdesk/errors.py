@@ -83,8 +83,16 @@ def from_validation(path: str, exc: ValidationError, model: Any, prefix: Sequenc
             msg = f"{field_name or 'the file'} must be a mapping of fields"
         elif kind == "list_type":
             msg = f"{field_name} must be a list"
-        elif kind in ("string_type",):
+        elif kind == "string_type":
             msg = f"{field_name} must be text"
+        elif kind in ("int_parsing", "int_type", "int_from_float"):
+            msg = f"{field_name}: expected a whole number, not {err.get('input')!r}"
+        elif kind in ("bool_parsing", "bool_type"):
+            msg = f"{field_name}: expected true or false, not {err.get('input')!r}"
+        elif kind == "string_pattern_mismatch":
+            msg = f"{field_name}: invalid id {err.get('input')!r}: use lower-case letters, digits and '-'"
+        elif kind in ("greater_than_equal", "less_than_equal", "string_too_long"):
+            msg = f"{field_name}: {msg[0].lower()}{msg[1:]}"
         elif kind.startswith("union"):
             msg = f"invalid value for {field_name}"
         if field_name and not field_name.isdigit() and field_name not in msg:

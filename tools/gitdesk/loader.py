@@ -11,6 +11,7 @@ unchanged file is never parsed twice and a changed byte is always parsed anew.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import pickle
@@ -180,7 +181,7 @@ def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optiona
         return None, problems + [Problem(path, 1, 1, "the file is too deeply nested", "invalid")]
     if kind == "ticket":
         m = _TICKET_DIR.match(path)
-        month = record.reported.strftime("%Y/%m")  # type: ignore[attr-defined]
+        month = record.reported.astimezone(tz or dt.timezone.utc).strftime("%Y/%m")  # type: ignore[attr-defined]
         if m and f"{m.group(1)}/{m.group(2)}" != month:
             problems.append(errors.at(path, ("reported",), f"reported in {month[:4]}-{month[5:]}: the file belongs in tickets/{month}/", "file-place"))
     return record, problems
@@ -339,7 +340,7 @@ def load(
             tickets[out.id] = out.ticket
         if task is not None and not out.partial:
             results[out.id] = out.value
-    problems.extend(checks.technician_overlaps(spans))
+    problems.extend(checks.technician_overlaps(spans, context.tz))
 
     ordered = dict(sorted(tickets.items(), key=lambda kv: (kv[1].reported, kv[0])))
     located = errors.locate_all(problems, context.read_text)

@@ -190,12 +190,12 @@ class Calendar(Record):
             raise ValueError(f"unknown holiday country {value!r}: use an ISO 3166 code such as IT")
         return code
 
-    @model_validator(mode="after")
-    def _windows(self) -> "Calendar":
-        week = _build_week(self.hours)
-        if not any(week):
+    @field_validator("hours")
+    @classmethod
+    def _windows(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not any(_build_week(hours)):
             raise ValueError("a calendar needs at least one working window")
-        return self
+        return hours
 
     @cached_property
     def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -480,7 +480,8 @@ class Intervention(Record):
     def _after_start(cls, end: dt.datetime, info: ValidationInfo) -> dt.datetime:
         start = info.data.get("start")
         if start is not None and end <= start:
-            raise ValueError(f"end {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}")
+            tz = (info.context or {}).get("tz") or dt.timezone.utc
+            raise ValueError(f"end {end.astimezone(tz):%Y-%m-%d %H:%M} is not after start {start.astimezone(tz):%Y-%m-%d %H:%M}")
         return end
 
     @property

@@ -123,7 +123,7 @@ _SEEN: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
 
 
 def parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
-    """A moment in time, aware, in the provider's zone ``tz`` (see :func:`_parse_timestamp`).
+    """A moment in time, aware, in UTC (see :func:`_parse_timestamp`).
 
     Tickets repeat the same minutes often; parsed moments are remembered.
     """
@@ -144,7 +144,11 @@ def parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
-    """A moment in time, aware, expressed in the provider's zone ``tz``.
+    """A moment in time, aware, in UTC.
+
+    Moments are kept in UTC because Python compares and subtracts two
+    datetimes of the same zone by their wall time, which is wrong across a
+    daylight-saving change; they are shown in the provider's zone ``tz``.
 
     Without an offset the text is wall time in ``tz``; a wall time that does
     not exist (the spring-forward gap) or that occurs twice (the autumn fold)
@@ -169,7 +173,7 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
             fixed = dt.datetime.fromisoformat(f"{date_text}T{clock_text}{'+00:00' if offset == 'Z' else offset}")
         except ValueError:
             raise ValueError(f"invalid offset in {text!r}") from None
-        return fixed.astimezone(tz)
+        return fixed.astimezone(dt.timezone.utc)
     first = naive.replace(tzinfo=tz, fold=0)
     second = naive.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
@@ -183,7 +187,7 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
             f"{text} happens twice in {tz} (daylight-saving time ends): "
             "add the offset, e.g. +02:00 for the first or +01:00 for the second"
         )
-    return first
+    return first.astimezone(dt.timezone.utc)
 
 
 def zone(name: str) -> ZoneInfo:

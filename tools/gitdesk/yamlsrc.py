@@ -124,7 +124,7 @@ def _convert(node: Node, budget: _Budget, depth: int) -> Any:
     cls = node.__class__
     if cls is ScalarNode:
         value = node.value
-        return None if node.style is None and value in _NULLS else value
+        return None if not node.style and value in _NULLS else value
     if cls is MappingNode:
         data: dict[str, Any] = {}
         for key, value in node.value:
@@ -136,7 +136,7 @@ def _convert(node: Node, budget: _Budget, depth: int) -> Any:
                 raise YamlProblem(what, key.start_mark.line + 1, key.start_mark.column + 1)
             if value.__class__ is ScalarNode:  # the common case, without a call
                 text = value.value
-                data[name] = None if value.style is None and text in _NULLS else text
+                data[name] = None if not value.style and text in _NULLS else text
                 budget.left -= 1
             else:
                 data[name] = _convert(value, budget, depth + 1)

@@ -1,0 +1,101 @@
+"""The loading pipeline: discovery, the cache, workers, the embedded demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TICKET
+from gitdesk import loader
+from gitdesk.cache import Cache
+from gitdesk.loader import load
+
+
+def test_records_remember_their_source(repo):
+    loaded = load(repo.root)
+    assert not loaded.problems
+    ticket = loaded.tickets["20261103-acme-psu1"]
+    assert str(ticket.source) == "tickets/2026/11/20261103-acme-psu1.yaml:1:1"
+    assert ticket.interventions[0].line == 14
+    assert ticket.interventions[0].parts[0].price.as_tuple().exponent == -2
+
+
+def test_records_are_immutable(repo):
+    ticket = load(repo.root).tickets["20261103-acme-psu1"]
+    with pytest.raises(Exception):
+        ticket.title = "changed"  # type: ignore[misc]
+
+
+def test_times_are_aware_and_exact(repo):
+    ticket = load(repo.root).tickets["20261103-acme-psu1"]
+    work = ticket.interventions[0]
+    assert work.start.tzinfo is not None
+    assert work.duration == dt.timedelta(minutes=90)
+
+
+def test_money_never_passes_through_float(repo):
+    text = TICKET.replace("price: 89.00", "price: 0.10").replace("qty: 1", "qty: 3")
+    repo.ticket("20261103-acme-psu1", text)
+    part = load(repo.root).tickets["20261103-acme-psu1"].interventions[0].parts[0]
+    assert part.price * part.qty == part.price * 3 and str(part.price * part.qty) == "0.30"
+
+
+def test_cache_never_hides_an_error(repo):
+    cache = Cache(repo.root / ".gitdesk-cache")
+    assert not load(repo.root, cache=cache).problems
+    assert not load(repo.root, cache=cache).problems  # from the cache
+    repo.ticket("20261103-acme-psu1", TICKET.replace("price: 89.00", "price: 89.001"))
+    found = load(repo.root, cache=cache).problems
+    assert [p.line for p in found] == [22]
+    repo.ticket("20261103-acme-psu1", TICKET)
+    assert not load(repo.root, cache=cache).problems
+
+
+def test_validate_run_cache_follows_every_byte(repo):
+    assert repo.run("validate", "--cache").exit_code == 0
+    assert repo.run("validate", "--cache").exit_code == 0
+    repo.ticket("20261103-acme-psu1", TICKET.replace("title:", "titl:"))
+    result = repo.run("validate", "--cache")
+    assert result.exit_code == 1 and "unknown field 'titl'" in result.stdout
+    assert (repo.root / ".gitdesk-cache/.gitignore").read_text().strip().endswith("*")
+
+
+def test_workers_give_the_same_result(repo, monkeypatch):
+    for n in range(40):
+        hour = 8 + n // 4
+        text = TICKET.replace("start: 2026-11-03 12:05", f"start: 2026-11-{10 + n % 4:02d} {hour:02d}:00")
+        text = text.replace("end: 2026-11-03 13:35", f"end: 2026-11-{10 + n % 4:02d} {hour:02d}:30")
+        if n == 7:
+            text = text.replace("customer: acme", "customer: acmx")
+        repo.ticket(f"20261103-acme-w{n:03d}", text)
+    sequential = load(repo.root, jobs=1)
+    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10)
+    cache = Cache(repo.root / ".gitdesk-cache")
+    parallel = load(repo.root, jobs=2, cache=cache)
+    again = load(repo.root, jobs=2, cache=cache)
+    assert sequential.problems == parallel.problems == again.problems
+    assert len(sequential.problems) == 1 and "unknown customer" in sequential.problems[0].message
+    assert list(sequential.tickets) == list(parallel.tickets) == list(again.tickets)
+    assert sequential.tickets == parallel.tickets
+
+
+def test_task_results_per_ticket(repo):
+    loaded = load(repo.root, keep_tickets=False, task=_title_length)
+    assert loaded.tickets == {} and loaded.ticket_count == 1
+    assert loaded.results == {"20261103-acme-psu1": len("Main server does not boot")}
+
+
+def _title_length(context, ticket):
+    return len(ticket.title)
+
+
+def test_demo_data_validates_clean():
+    """The embedded demo repository is the default the commands run on: it must be valid."""
+    loaded = load(ROOT)
+    assert not loaded.problems, "\n".join(map(str, loaded.problems[:20]))
+    assert len(loaded.customers) >= 4 and len(loaded.tickets) >= 120
+    months = {t.reported.astimezone(loaded.tz).strftime("%Y-%m") for t in loaded.tickets.values()}
+    assert len(months) >= 3
+    assert loaded.provider.language == "it" and loaded.provider.timezone == "Europe/Rome"

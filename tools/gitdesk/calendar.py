@@ -1,0 +1,164 @@
+"""Working-time arithmetic on a provider calendar.
+
+A :class:`WorkCalendar` knows the working windows of each weekday (wall time
+in the provider's zone), the public holidays of a country (from the
+``holidays`` package) and the provider's own closures. It answers two
+questions, exactly to the second and across daylight-saving changes:
+
+- :meth:`WorkCalendar.add`: the moment a working-time duration after a start
+  (a start outside working hours counts from the next working minute);
+- :meth:`WorkCalendar.between`: the working time from one moment to another.
+
+Internally moments are POSIX seconds and each day's windows are converted to
+them once (cached), so both operations walk windows, never minutes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from .model import Calendar
+
+UTC = dt.timezone.utc
+#: How far ``add`` looks for working time before giving up (a calendar closed for years).
+HORIZON_DAYS = 3 * 366
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+class WorkCalendar:
+    """A calendar's working time, in a time zone."""
+
+    def __init__(
+        self,
+        week: Iterable[Iterable[tuple[int, int]]],
+        tz: dt.tzinfo,
+        holidays: Optional[str] = None,
+        closed: Iterable[dt.date] = (),
+    ):
+        self.week = tuple(tuple(w) for w in week)
+        if len(self.week) != 7:
+            raise ValueError("a week has seven days")
+        self.tz = tz
+        self.country = holidays
+        self.closed = frozenset(closed)
+        self._days: dict[dt.date, tuple[tuple[int, int], ...]] = {}
+
+    @classmethod
+    def of(cls, calendar: Calendar, tz: dt.tzinfo) -> "WorkCalendar":
+        return cls(calendar.week, tz, calendar.holidays, calendar.closed)
+
+    # ------------------------------------------------------------ days
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return bool(self.week[day.weekday()]) and not self.is_closed(day)
+
+    def is_closed(self, day: dt.date) -> bool:
+        """A public holiday or one of the provider's closures."""
+        if day in self.closed:
+            return True
+        return self.country is not None and day in _public_holidays(self.country, day.year)
+
+    def windows(self, day: dt.date) -> tuple[tuple[int, int], ...]:
+        """The working windows of ``day`` as POSIX seconds (start, end).
+
+        A window is every instant whose wall time on ``day`` lies in it: on the
+        night the clocks change, a window that spans the change is an hour
+        shorter or longer, exactly as a clock on the wall would tell.
+        """
+        found = self._days.get(day)
+        if found is None:
+            found = ()
+            if self.week[day.weekday()] and not self.is_closed(day):
+                found = self._instants(day, self.week[day.weekday()])
+            if len(self._days) > 20_000:
+                self._days.clear()
+            self._days[day] = found
+        return found
+
+    def _instants(self, day: dt.date, wall_windows) -> tuple[tuple[int, int], ...]:
+        midnight = calendar.timegm(day.timetuple())  # the day's wall-clock midnight, counted as if UTC
+        lo, hi = midnight - 16 * 3600, midnight + 40 * 3600  # every instant whose wall time can be on this day
+        pieces = []  # (from, to, offset) where the zone's offset is constant
+        off_lo, off_hi = self._offset(lo), self._offset(hi)
+        if off_lo == off_hi:
+            pieces.append((lo, hi, off_lo))
+        else:
+            a, b = lo, hi  # the change is in (a, b]: bisect to the second
+            while b - a > 1:
+                m = (a + b) // 2
+                if self._offset(m) == off_lo:
+                    a = m
+                else:
+                    b = m
+            pieces += [(lo, b, off_lo), (b, hi, off_hi)]
+        out: list[tuple[int, int]] = []
+        for start, end in wall_windows:
+            for p0, p1, off in pieces:
+                s0 = max(p0, midnight + start * 60 - off)
+                s1 = min(p1, midnight + end * 60 - off)
+                if s1 > s0:
+                    if out and out[-1][1] == s0:
+                        out[-1] = (out[-1][0], s1)
+                    else:
+                        out.append((s0, s1))
+        return tuple(sorted(out))
+
+    def _offset(self, seconds: int) -> int:
+        return int(dt.datetime.fromtimestamp(seconds, self.tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    def _day_of(self, seconds: float) -> dt.date:
+        return dt.datetime.fromtimestamp(seconds, self.tz).date()
+
+    # ------------------------------------------------------------ arithmetic
+
+    def add(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment when ``duration`` of working time has passed since ``start``.
+
+        A zero duration gives the first working moment at or after ``start``.
+        When the duration ends exactly at a window's end, that end is the answer.
+        """
+        if duration < dt.timedelta(0):
+            raise ValueError("a working-time duration is not negative")
+        t = start.timestamp()
+        remaining = duration.total_seconds()
+        day = self._day_of(t)
+        for _ in range(HORIZON_DAYS):
+            for ws, we in self.windows(day):
+                if we <= t:
+                    continue
+                begin = ws if ws > t else t
+                available = we - begin
+                if remaining <= available:
+                    return dt.datetime.fromtimestamp(begin + remaining, UTC)
+                remaining -= available
+            day += dt.timedelta(days=1)
+        raise ValueError(f"no working time within {HORIZON_DAYS} days of {start.isoformat()}")
+
+    def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+        """Working time from ``a`` to ``b`` (zero when ``b`` is not after ``a``)."""
+        ta, tb = a.timestamp(), b.timestamp()
+        if tb <= ta:
+            return dt.timedelta(0)
+        total = 0.0
+        day, last = self._day_of(ta), self._day_of(tb)
+        while day <= last:
+            for ws, we in self.windows(day):
+                lo = ws if ws > ta else ta
+                hi = we if we < tb else tb
+                if hi > lo:
+                    total += hi - lo
+            day += dt.timedelta(days=1)
+        return dt.timedelta(seconds=total)
+
+    def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
+        """Where a clock started at ``moment`` really starts."""
+        return self.add(moment, dt.timedelta(0))
