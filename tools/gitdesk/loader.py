@@ -66,6 +66,11 @@ class Repository:
         return frozenset(m.id for m in self.provider.team) if self.provider is not None else frozenset()
 
     @cached_property
+    def work_calendars(self) -> dict:
+        """Working-time calendars by name, built on first use (see :func:`gitdesk.sla.work_calendar`)."""
+        return {}
+
+    @cached_property
     def tz(self):
         """The provider's time zone (UTC while the provider file is broken)."""
         import datetime as dt

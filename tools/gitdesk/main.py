@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import schema, validate
+from .commands import schema, sla, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +26,7 @@ def cli(ctx: click.Context, repo: str | None) -> None:
 
 
 cli.add_command(validate.command)
+cli.add_command(sla.command)
 cli.add_command(schema.command)
 
 

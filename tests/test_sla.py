@@ -1,0 +1,294 @@
+"""SLA targets computed from the event log, with hand-computed expectations.
+
+The fixture's office calendar: Monday to Friday 08:30-12:30 and 14:00-18:00,
+Saturday 09:00-12:00, Italian holidays, closed on 2026-08-14 and 2026-12-07.
+The annual plan: urgent on site within 4h (late: waive), normal confirmed
+within 8h (late: 20% per started hour), repeat visits free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import PROVIDER, ROOT, SHARED
+from gitdesk import sla
+from gitdesk.loader import load
+
+ROME = ZoneInfo("Europe/Rome")
+
+PREMIUM = """\
+name: Premium
+calendar: always
+priorities:
+  urgent:
+    targets: {acknowledge: 30m, onsite: 4h, resolve: 8h}
+    late: {discount_per_full_hour: 25%}
+rates: {onsite_hour: 60.00, remote_hour: 50.00, phone_hour: 50.00, callout: 30.00}
+"""
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=ROME) if "+" not in text else dt.datetime.fromisoformat(text)
+
+
+def ticket(reported: str, priority: str = "urgent", log: str = "", works: str = "", customer: str = "acme") -> str:
+    text = f"customer: {customer}\ntitle: Case\nreported: {reported}\npriority: {priority}\n"
+    if log:
+        text += "log:\n" + log
+    if works:
+        text += "interventions:\n" + works
+    return text
+
+
+def work(start: str, end: str, outcome: str = "resolved", mode: str = "onsite", tech: str = "gbianchi") -> str:
+    return f"  - {{technician: {tech}, mode: {mode}, start: {start}, end: {end}, outcome: {outcome}, report: Done.}}\n"
+
+
+def event(when: str, kind: str, extra: str = "") -> str:
+    return f"  - {{at: {when}, event: {kind}, by: gbianchi{', ' + extra if extra else ''}}}\n"
+
+
+def evaluate(repo, text: str, now: str = "2026-12-31 12:00", month: str = "2026/11"):
+    reported = text.split("reported: ")[1].split("\n")[0]
+    month = reported[:7].replace("-", "/")
+    (repo.root / "tickets/2026/11/20261103-acme-psu1.yaml").unlink(missing_ok=True)
+    for old in (repo.root / "tickets").rglob("20260101-acme-case.yaml"):
+        old.unlink()
+    repo.ticket("20260101-acme-case", text, month=month)
+    loaded = load(repo.root)
+    assert not loaded.problems, loaded.problems
+    return sla.evaluate(loaded, loaded.tickets["20260101-acme-case"], at(now))
+
+
+def target(result, kind: str):
+    return next(t for t in result.targets if t.kind == kind)
+
+
+def test_friday_evening_report_is_due_on_monday(repo):
+    r = evaluate(repo, ticket("2026-11-06 17:00", "normal", log=event("2026-11-09 10:00", "confirmed", "planned: 2026-11-10 09:00")))
+    t = target(r, "confirm")
+    # Friday 17-18 (1h), Saturday 9-12 (3h), Monday 08:30-12:30 (4h)
+    assert t.due == at("2026-11-09 12:30") and t.met_at == at("2026-11-09 10:00") and t.status == "met"
+
+
+def test_lunch_break(repo):
+    t = target(evaluate(repo, ticket("2026-11-03 10:00")), "onsite")
+    assert t.due == at("2026-11-03 15:30")  # 10:00-12:30, then 14:00-15:30
+
+
+def test_national_holiday(repo):
+    # 2 June is Festa della Repubblica (a Tuesday in 2026)
+    t = target(evaluate(repo, ticket("2026-06-01 16:00")), "onsite")
+    assert t.due == at("2026-06-03 10:30")
+
+
+def test_provider_closure_and_holiday(repo):
+    # Thursday 13 August 17:00: 1h; Friday 14 closed by the provider; Saturday 15 Ferragosto
+    t = target(evaluate(repo, ticket("2026-08-13 17:00")), "onsite")
+    assert t.due == at("2026-08-17 11:30")
+
+
+def test_report_at_night(repo):
+    t = target(evaluate(repo, ticket("2026-11-03 02:00"), now="2026-11-03 12:00"), "onsite")
+    assert t.start == at("2026-11-03 02:00") and t.due == at("2026-11-03 12:30") and t.status == "running"
+
+
+def _always(repo):
+    text = PROVIDER.replace("    closed: [2026-08-14, 2026-12-07]\n", "    closed: [2026-08-14, 2026-12-07]\n  always:\n    hours: {mon-sun: ['00:00-24:00']}\n")
+    repo.write("contracts/provider.yaml", text)
+    repo.write("contracts/plans/premium.yaml", PREMIUM)
+    repo.write("contracts/customers/acme.yaml", "name: ACME\ncontracts:\n  - {plan: premium, from: 2026-01-01, to: 2026-12-31}\n")
+
+
+def test_october_daylight_saving_change(repo):
+    _always(repo)
+    r = evaluate(repo, ticket("2026-10-25T00:30:00+02:00"))
+    # the night has 25 hours: 4h after 00:30 summer time is 03:30 winter time
+    assert target(r, "onsite").due.astimezone(ROME).isoformat() == "2026-10-25T03:30:00+01:00"
+    assert target(r, "resolve").due.astimezone(ROME).isoformat() == "2026-10-25T07:30:00+01:00"
+
+
+def test_october_change_on_office_hours(repo):
+    # Saturday 24 October 11:00: 1h that day; Monday 26 08:30-11:30
+    r = evaluate(repo, ticket("2026-10-24 11:00", works=work("2026-10-26 12:00", "2026-10-26 12:20")))
+    t = target(r, "onsite")
+    assert t.due.astimezone(ROME).isoformat() == "2026-10-26T11:30:00+01:00"
+    assert t.status == "breached" and t.late_minutes == 30
+
+
+def test_march_daylight_saving_change(repo):
+    _always(repo)
+    r = evaluate(repo, ticket("2026-03-29 00:30"))
+    # the night has 23 hours: 4h after 00:30 winter time is 05:30 summer time
+    assert target(r, "onsite").due.astimezone(ROME).isoformat() == "2026-03-29T05:30:00+02:00"
+
+
+def test_pause_stops_every_clock_not_yet_met(repo):
+    log = event("2026-11-03 10:00", "waiting", "note: Waiting for the admin password") + event("2026-11-04 09:00", "resumed") + event("2026-11-04 17:00", "confirmed", "planned: 2026-11-05 09:00")
+    t = target(evaluate(repo, ticket("2026-11-03 09:00", "normal", log=log)), "confirm")
+    # 1h before the pause; 7h from Wednesday 09:00: 09:00-12:30, 14:00-17:30
+    assert t.due == at("2026-11-04 17:30") and t.status == "met"
+    assert t.paused == dt.timedelta(hours=7)
+
+
+def test_open_pause_keeps_the_target_running(repo):
+    log = event("2026-11-03 10:00", "waiting")
+    t = target(evaluate(repo, ticket("2026-11-03 09:00", "normal", log=log), now="2026-11-20 12:00"), "confirm")
+    assert t.due is None and t.status == "running"
+
+
+def test_reopening_runs_the_resolve_clock_again(repo):
+    _always(repo)
+    log = event("2026-11-03 09:10", "acknowledged") + event("2026-11-03 11:00", "resolved") + event("2026-11-03 15:00", "reopened") + event("2026-11-03 20:30", "resolved")
+    r = evaluate(repo, ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 10:00", "2026-11-03 11:00")))
+    t = target(r, "resolve")
+    # 2h until the first resolution, paused 11:00-15:00, 6h more from 15:00
+    assert t.due == at("2026-11-03 21:00") and t.met_at == at("2026-11-03 20:30") and t.status == "met"
+    assert r.resolved_at == at("2026-11-03 20:30") and r.downtime == dt.timedelta(hours=11, minutes=30)
+
+
+def test_reopened_and_not_resolved_again(repo):
+    _always(repo)
+    log = event("2026-11-03 11:00", "resolved") + event("2026-11-03 15:00", "reopened")
+    r = evaluate(repo, ticket("2026-11-03 09:00", log=log), now="2026-11-03 22:00")
+    t = target(r, "resolve")
+    assert t.met_at is None and t.status == "breached" and t.late_minutes == 60
+    assert r.open
+
+
+def test_late_urgent_arrival_is_waived(repo):
+    r = evaluate(repo, ticket("2026-11-03 09:00", works=work("2026-11-03 15:30", "2026-11-03 16:30")))
+    t = target(r, "onsite")
+    assert t.due == at("2026-11-03 14:30") and t.status == "breached" and t.late_minutes == 60
+    a = r.arrivals[0]
+    assert a.basis == "onsite" and a.waived and a.percent == 100 and a.late_minutes == 60
+
+
+def test_late_appointment_discount_by_started_hours(repo):
+    log = event("2026-11-03 09:30", "confirmed", "planned: 2026-11-04 10:00, mode: onsite, expected: 1h")
+    r = evaluate(repo, ticket("2026-11-03 09:00", "normal", log=log, works=work("2026-11-04 11:10", "2026-11-04 12:00")))
+    a = r.arrivals[0]
+    assert a.basis == "appointment" and a.deadline == at("2026-11-04 10:00")
+    assert a.late_minutes == 70 and a.hours == 2 and a.percent == Decimal(40)
+    assert target(r, "confirm").status == "met"
+
+
+def test_rescheduled_appointment_moves_the_deadline(repo):
+    log = (event("2026-11-03 09:30", "confirmed", "planned: 2026-11-04 10:00")
+           + event("2026-11-03 16:00", "rescheduled", "side: provider, planned: 2026-11-04 14:00"))
+    r = evaluate(repo, ticket("2026-11-03 09:00", "normal", log=log, works=work("2026-11-04 14:10", "2026-11-04 15:00")))
+    assert r.provider_reschedules == 1
+    assert r.arrivals[0].deadline == at("2026-11-04 14:00") and r.arrivals[0].percent == 20
+
+
+def test_repeat_visit(repo):
+    works = work("2026-11-03 15:00", "2026-11-03 16:00", "unresolved") + work("2026-11-04 10:00", "2026-11-04 11:00")
+    r = evaluate(repo, ticket("2026-11-03 09:00", works=works))
+    t = target(r, "repeat")
+    # the top priority's 4h from the end of the failed visit: 16-18, then 08:30-10:30
+    assert t.start == at("2026-11-03 16:00") and t.due == at("2026-11-04 10:30") and t.status == "met"
+    assert r.arrivals[1].repeat and r.arrivals[1].basis == "repeat" and not r.arrivals[0].repeat
+
+
+def test_late_repeat_visit(repo):
+    works = work("2026-11-03 15:00", "2026-11-03 16:00", "unresolved") + work("2026-11-04 11:00", "2026-11-04 11:30")
+    r = evaluate(repo, ticket("2026-11-03 09:00", "normal", works=works))
+    t = target(r, "repeat")
+    assert t.status == "breached" and t.late_minutes == 30
+    assert r.arrivals[1].waived  # under the top priority's rule
+
+
+def test_running_target_becomes_breached_as_now_moves(repo):
+    text = ticket("2026-11-03 09:00")
+    early = target(evaluate(repo, text, now="2026-11-03 12:00"), "onsite")
+    assert early.status == "running" and early.due == at("2026-11-03 14:30") and early.late_minutes == 0
+    late = target(evaluate(repo, text, now="2026-11-03 15:00"), "onsite")
+    assert late.status == "breached" and late.late_minutes == 30 and late.met_at is None
+
+
+def test_events_after_now_have_not_happened(repo):
+    text = ticket("2026-11-03 09:00", works=work("2026-11-03 10:00", "2026-11-03 11:00"))
+    assert target(evaluate(repo, text, now="2026-11-03 09:30"), "onsite").status == "running"
+    assert target(evaluate(repo, text, now="2026-11-03 10:30"), "onsite").status == "met"
+
+
+def test_remote_meets_onsite_only_where_the_plan_says(repo):
+    text = ticket("2026-11-03 09:00", works=work("2026-11-03 10:00", "2026-11-03 11:00", mode="remote"))
+    assert target(evaluate(repo, text), "onsite").met_at == at("2026-11-03 10:00")
+    text = text.replace("customer: acme", "customer: beta")  # on demand: remote does not count
+    t = target(evaluate(repo, text), "onsite")
+    assert t.met_at is None and t.status == "breached"
+
+
+def test_downtime_and_user_hours(repo):
+    text = ticket("2026-11-03 09:00", log=event("2026-11-03 12:00", "resolved")).replace("priority: urgent", "priority: urgent\nusers_blocked: 4")
+    r = evaluate(repo, text)
+    assert r.downtime == dt.timedelta(hours=3) and r.user_hours == Decimal("12.00")
+
+
+def test_cli_json_shape(repo):
+    result = repo.run("sla", "--format", "json", "--now", "2026-12-01 12:00")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    t = data["tickets"][0]
+    assert {"id", "customer", "priority", "targets", "provider_reschedules", "breached"} <= set(t)
+    assert t["targets"][0] == {**t["targets"][0], "kind": "onsite", "due": "2026-11-03T14:40:00+01:00",
+                               "met_at": "2026-11-03T12:05:00+01:00", "status": "met", "late_minutes": 0}
+    assert data["summary"] | {"targets": 1, "met": 1, "breached": 0, "running": 0} == data["summary"]
+
+
+def test_cli_text_explains_breaches(repo):
+    repo.ticket("20261103-acme-psu1", ticket("2026-11-03 09:00", works=work("2026-11-03 15:30", "2026-11-03 16:30")))
+    result = repo.run("sla", "--now", "2026-12-01 12:00", "--month", "2026-11")
+    assert result.exit_code == 0, result.output
+    assert "Targets met 0 of 1" in result.stdout
+    assert "! 20261103-acme-psu1 onsite: due 2026-11-03 14:30, met 2026-11-03 15:30, late by 1h of working time" in result.stdout
+
+
+def test_cli_usage_errors(repo):
+    assert repo.run("sla", "--month", "2026-13").exit_code == 2
+    assert repo.run("sla", "--now", "tomorrow").exit_code == 2
+    assert repo.run("sla", "--customer", "nobody").exit_code == 2
+
+
+def test_cli_refuses_broken_data(repo):
+    repo.ticket("20261103-acme-bad1", "customer: acme\ntitle: x\n")
+    result = repo.run("sla")
+    assert result.exit_code == 1 and "missing required field" in result.stderr
+
+
+def test_demo_json_matches_the_format():
+    from click.testing import CliRunner
+
+    from gitdesk.main import cli
+
+    result = CliRunner().invoke(cli, ["--repo", str(ROOT), "sla", "--format", "json", "--now", "2026-11-22 12:00"], env={"GITDESK_NO_CACHE": "1"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["tickets"]) >= 120
+    statuses = {g["status"] for t in data["tickets"] for g in t["targets"]}
+    assert statuses == {"met", "breached", "running"}
+    kinds = {g["kind"] for t in data["tickets"] for g in t["targets"]}
+    assert {"onsite", "confirm", "repeat"} <= kinds
+    s = data["summary"]
+    assert s["targets"] == s["met"] + s["breached"] + s["running"]
+    for t in data["tickets"]:
+        for g in t["targets"]:
+            if g["due"]:
+                assert dt.datetime.fromisoformat(g["due"]).utcoffset() is not None
+
+
+@pytest.mark.skipif(not (SHARED / "conformance/check.py").exists(), reason="the conformance cases are not beside the project")
+def test_conformance_sla():
+    import subprocess
+    import sys
+
+    case = SHARED / "conformance/basic"
+    out = subprocess.run([sys.executable, str(SHARED / "conformance/check.py"), str(case), "--only", "sla",
+                          "--gitdesk", f"{sys.executable} -m gitdesk"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
