@@ -51,6 +51,7 @@ class WorkCalendar:
         self.country = holidays
         self.closed = frozenset(closed)
         self._days: dict[dt.date, tuple[tuple[int, int], ...]] = {}
+        self._years: dict[int, list[float]] = {}
 
     @classmethod
     def of(cls, calendar: Calendar, tz: dt.tzinfo) -> "WorkCalendar":
@@ -148,16 +149,50 @@ class WorkCalendar:
         ta, tb = a.timestamp(), b.timestamp()
         if tb <= ta:
             return dt.timedelta(0)
+        first, last = self._day_of(ta), self._day_of(tb)
+        if (last - first).days > 3:  # long spans: whole days from per-year running totals
+            total = self._clipped(first, ta, tb) + self._clipped(last, ta, tb)
+            total += self._whole_days(first + dt.timedelta(days=1), last)
+            return dt.timedelta(seconds=total)
         total = 0.0
-        day, last = self._day_of(ta), self._day_of(tb)
+        day = first
         while day <= last:
-            for ws, we in self.windows(day):
-                lo = ws if ws > ta else ta
-                hi = we if we < tb else tb
-                if hi > lo:
-                    total += hi - lo
+            total += self._clipped(day, ta, tb)
             day += dt.timedelta(days=1)
         return dt.timedelta(seconds=total)
+
+    def _clipped(self, day: dt.date, ta: float, tb: float) -> float:
+        total = 0.0
+        for ws, we in self.windows(day):
+            lo = ws if ws > ta else ta
+            hi = we if we < tb else tb
+            if hi > lo:
+                total += hi - lo
+        return total
+
+    def _whole_days(self, start: dt.date, stop: dt.date) -> float:
+        """Working seconds of the days from ``start`` up to, not including, ``stop``."""
+        if stop <= start:
+            return 0.0
+        if start.year == stop.year:
+            running = self._running(start.year)
+            return running[stop.timetuple().tm_yday - 1] - running[start.timetuple().tm_yday - 1]
+        total = self._running(start.year)[-1] - self._running(start.year)[start.timetuple().tm_yday - 1]
+        for year in range(start.year + 1, stop.year):
+            total += self._running(year)[-1]
+        return total + self._running(stop.year)[stop.timetuple().tm_yday - 1]
+
+    def _running(self, year: int) -> list[float]:
+        """Working seconds of the year before each day: index 0 is 1 January, the last the whole year."""
+        found = self._years.get(year)
+        if found is None:
+            found = [0.0]
+            day = dt.date(year, 1, 1)
+            while day.year == year:
+                found.append(found[-1] + sum(we - ws for ws, we in self.windows(day)))
+                day += dt.timedelta(days=1)
+            self._years[year] = found
+        return found
 
     def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
         """Where a clock started at ``moment`` really starts."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
 from .calendar import WorkCalendar
 from .model import Intervention, LateDiscount, Plan, Priority, Ticket
@@ -38,8 +38,7 @@ HOUR = dt.timedelta(hours=1)
 MET_BY_EVENT = {"acknowledge": ("acknowledged", "confirmed"), "confirm": ("confirmed",)}
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One promise: ``kind`` due at ``due``, met at ``met_at`` (None: not yet)."""
 
     kind: str
@@ -56,30 +55,28 @@ class Target:
         return int(self.late.total_seconds() // 60)
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """An intervention measured against its arrival deadline; the charges use it."""
 
     index: int
     basis: str  # onsite | repeat | appointment | none
     deadline: Optional[dt.datetime]
     late: dt.timedelta
-    rule: object  # "waive", a LateDiscount, or None
+    rule: Optional[str]  # "waive", "started" or "full" (hours of a discount), None when not late
     percent: Decimal  # reduction of call-out and labour, 0 to 100
     hours: int  # the hours of lateness the discount counted
     repeat: bool  # a repeat visit after an unresolved intervention
 
     @property
     def waived(self) -> bool:
-        return self.rule == "waive" and self.late > ZERO
+        return self.rule == "waive"
 
     @property
     def late_minutes(self) -> int:
         return int(self.late.total_seconds() // 60)
 
 
-@dataclass(frozen=True)
-class TicketSla:
+class TicketSla(NamedTuple):
     id: str
     customer: str
     priority: str
@@ -178,7 +175,11 @@ def _can_meet_onsite(work: Intervention, plan: Plan) -> bool:
 
 
 def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
-    """Every target and arrival of ``ticket`` as they stand at ``now``."""
+    """Every target and arrival of ``ticket`` as they stand at ``now``.
+
+    The results are named tuples: they travel back from worker processes for
+    every ticket, and tuples are the cheapest thing to send.
+    """
     tz = repo.tz
     customer = repo.customers.get(ticket.customer)
     terms = terms_on(repo, customer, ticket.reported.astimezone(tz).date())
@@ -293,7 +294,10 @@ def _arrival(cal, index: int, basis: str, deadline, work: Intervention, rule, re
         minutes = int(late.total_seconds() // 60)
         hours = -(-minutes // 60) if rule.per_started_hour else minutes // 60
         percent = min(Decimal(100), rule.percent * hours)
-    return Arrival(index, basis, deadline, late, rule if late > ZERO else None, percent, hours, repeat)
+    kind = None
+    if late > ZERO and rule is not None:
+        kind = "waive" if rule == "waive" else ("started" if rule.per_started_hour else "full")
+    return Arrival(index, basis, deadline, late, kind, percent, hours, repeat)
 
 
 # ---------------------------------------------------------------- summaries
