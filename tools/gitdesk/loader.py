@@ -12,11 +12,13 @@ unchanged file is never parsed twice and a changed byte is always parsed anew.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import pickle
 import re
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -291,6 +293,28 @@ def load(
     ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
     called with the number of tickets done, for a progress bar.
     """
+    with _collector_paused():
+        return _load(source, cache, jobs, progress, keep_tickets, task)
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector while records are built.
+
+    Loading makes millions of small objects and no reference cycles; the
+    collector would walk the growing heap again and again (a third of the
+    time of a large load). Memory is freed as usual by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(source, cache, jobs, progress, keep_tickets, task) -> Repository:
     from . import checks
 
     found = source if isinstance(source, Scan) else scan(source)
