@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import schema, sla, validate
+from .commands import schema, sla, statement, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,6 +27,7 @@ def cli(ctx: click.Context, repo: str | None) -> None:
 
 cli.add_command(validate.command)
 cli.add_command(sla.command)
+cli.add_command(statement.command)
 cli.add_command(schema.command)
 
 
