@@ -174,6 +174,12 @@ def _can_meet_onsite(work: Intervention, plan: Plan) -> bool:
     return work.mode == "onsite" or (work.mode == "remote" and plan.remote_counts_as_onsite)
 
 
+def as_recorded(ticket: Ticket) -> dt.datetime:
+    """The latest moment a ticket records: evaluated there, everything written has happened."""
+    moments = [ticket.reported, *(e.at for e in ticket.log), *(w.end for w in ticket.interventions)]
+    return max(moments)
+
+
 def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
     """Every target and arrival of ``ticket`` as they stand at ``now``.
 

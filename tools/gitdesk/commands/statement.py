@@ -16,17 +16,14 @@ from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import customer_option, month_option
 
-#: Statements count everything recorded: nothing is "after now".
-END_OF_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
-
-
 def _works(context, ticket, customer=None):
     """Per-ticket task for the loader: the charges of every intervention of the ticket."""
     if customer is not None and ticket.customer != customer:
         return ()
     if not ticket.interventions:
         return ()
-    return tuple(charges.ticket_charges(context, ticket, sla.evaluate(context, ticket, END_OF_TIME)))
+    # Charges count everything recorded: the ticket is evaluated at its latest moment.
+    return tuple(charges.ticket_charges(context, ticket, sla.evaluate(context, ticket, sla.as_recorded(ticket))))
 
 
 def compute_statements(repository, month: str, customer=None) -> list:
