@@ -44,7 +44,7 @@ MODE_LABEL = {"onsite": "On-site labour", "remote": "Remote support", "phone": "
 class Line(NamedTuple):
     """One line of a statement (or of a work report)."""
 
-    kind: str  # labour | callout | part | phone | fee | package | discount
+    kind: str  # labour | callout | part | phone | fee | package | discount | adjustment
     description: str
     quantity: Decimal
     unit_price: Decimal
@@ -133,6 +133,13 @@ def ticket_charges(repo: "Repository", ticket: Ticket, result: "TicketSla") -> l
             continue
         out.append(_work_charges(ticket, index, work, day, terms, arrivals.get(index)))
     return out
+
+
+def charges_as_recorded(repo: "Repository", ticket: Ticket) -> tuple[WorkCharges, ...]:
+    """A ticket's charges counting everything it records (its SLA evaluated at its latest moment)."""
+    from .sla import as_recorded, evaluate
+
+    return tuple(ticket_charges(repo, ticket, evaluate(repo, ticket, as_recorded(ticket))))
 
 
 def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"]) -> WorkCharges:
@@ -230,6 +237,7 @@ class Statement(NamedTuple):
     packages: tuple[PackageState, ...]
     warnings: tuple[str, ...]
     plan: Optional[str]
+    issued: Optional[tuple[str, dt.date]] = None  # (number, date) once issued; a draft until then
 
     @property
     def package_hours_left(self) -> Decimal:
@@ -252,6 +260,7 @@ class Statement(NamedTuple):
                 for p in self.packages
             ],
             "warnings": list(self.warnings),
+            "issued": {"number": self.issued[0], "date": self.issued[1].isoformat()} if self.issued else None,
         }
 
 
@@ -331,6 +340,13 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
                                   (f", valid until {package.expires}" if package.expires else ""),
                                   Decimal(1), package.price, package.price, day=package.bought))
 
+    for adj in sorted(repo.adjustments.values(), key=lambda a: (a.date, a.id or "")):
+        if adj.customer == customer_id and adj.month == month:
+            target = repo.issued.get(adj.corrects)
+            of = f" ({target.month})" if target else ""
+            lines.append(Line("adjustment", f"Correction of statement {adj.corrects}{of}: {adj.reason}",
+                              Decimal(1), adj.amount, adj.amount, day=adj.date))
+
     states = tuple(
         PackageState(p, i, drawn[i], left[i], p.expires is not None and p.expires < last)
         for i, p in packages if p.bought <= last
@@ -344,10 +360,12 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
     vat_rate = repo.provider.vat_rate if repo.provider is not None else ZERO
     vat = round_cents(taxable * vat_rate / HUNDRED)
     terms = terms_on(repo, customer, last)
-    return Statement(customer_id, month, tuple(lines), taxable, vat, taxable + vat, vat_rate, states, tuple(warnings), terms.plan_id)
+    issued = next(((r.number, r.issued) for r in repo.issued.values() if r.customer == customer_id and r.month == month), None)
+    return Statement(customer_id, month, tuple(lines), taxable, vat, taxable + vat, vat_rate, states, tuple(warnings),
+                     terms.plan_id, issued)
 
 
-_KIND_ORDER = {"fee": 0, "package": 1, "labour": 2, "callout": 3, "part": 4, "discount": 5, "phone": 6}
+_KIND_ORDER = {"fee": 0, "package": 1, "adjustment": 2, "labour": 3, "callout": 4, "part": 5, "discount": 6, "phone": 7}
 
 
 def _line_order(line: Line):

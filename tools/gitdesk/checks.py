@@ -17,8 +17,10 @@ from .terms import terms_on
 
 
 def context_checks(repo: Repository) -> list[Problem]:
-    """Rules about the provider, plans and customers."""
-    return [*references(repo), *contract_overlaps(repo)]
+    """Rules about the provider, plans, customers and issued statements."""
+    from . import issued
+
+    return [*references(repo), *contract_overlaps(repo), *issued.rules(repo)]
 
 
 def _path(record, fallback: str) -> str:

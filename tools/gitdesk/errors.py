@@ -21,7 +21,7 @@ class Problem:
     path: str
     line: int = 0
     column: int = 0
-    message: str = field(default="", compare=False)
+    message: str = ""
     code: str = field(default="invalid", compare=False)
     severity: str = field(default="error", compare=False)
     #: Where in the document, when the line is not known yet.

@@ -28,19 +28,22 @@ from pydantic import ValidationError
 
 from . import errors, scalars
 from .errors import Problem
-from .model import ID_PATTERN, Customer, Plan, Provider, Record, Ticket
+from .model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
 from .yamlsrc import PATH, YamlProblem, load as load_yaml
 
 PROVIDER = "contracts/provider.yaml"
 PLANS = "contracts/plans"
 CUSTOMERS = "contracts/customers"
 TICKETS = "tickets"
+STATEMENTS = "statements"
+ADJUSTMENTS = "statements/adjustments"
 
 if TYPE_CHECKING:
     from .cache import Cache
 
 _ID = re.compile(ID_PATTERN)
 _TICKET_DIR = re.compile(r"^tickets/(\d{4})/(\d{2})/[^/]+$")
+_ISSUED_DIR = re.compile(r"^statements/(\d{4})/[^/]+$")
 #: Below this many files the work stays in this process (workers cost more to start).
 PARALLEL_THRESHOLD = 3000
 
@@ -62,6 +65,11 @@ class Repository:
     results: Mapping[str, Any] = field(default_factory=dict)
     #: Tickets read (also when they were not kept in memory).
     ticket_count: int = 0
+    #: Issued statements by number, and corrections of them by id.
+    issued: Mapping[str, IssuedStatement] = field(default_factory=dict)
+    adjustments: Mapping[str, Adjustment] = field(default_factory=dict)
+    #: Per customer, the charges of every intervention (see :func:`load`'s ``works``).
+    works: Mapping[str, tuple] = field(default_factory=dict)
 
     @cached_property
     def team_ids(self) -> frozenset[str]:
@@ -139,6 +147,23 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
                         problems.append(Problem(rel, 1, 1, "a ticket belongs in tickets/YYYY/MM/ (the month it was reported)", "file-place"))
                     else:
                         files.append(SourceFile("ticket", rel))
+    statements_dir = root / STATEMENTS
+    if statements_dir.is_dir():
+        for dirpath, dirnames, filenames in os.walk(statements_dir):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            base = Path(dirpath).relative_to(root).as_posix()
+            for name in sorted(filenames):
+                rel = f"{base}/{name}"
+                if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                    continue
+                if name.endswith(".yml"):
+                    problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
+                elif base == ADJUSTMENTS:
+                    files.append(SourceFile("adjustment", rel))
+                elif _ISSUED_DIR.match(rel):
+                    files.append(SourceFile("issued", rel))
+                else:
+                    problems.append(Problem(rel, 1, 1, "an issued statement belongs in statements/YYYY/, a correction in statements/adjustments/", "file-place"))
     for f in files:
         if f.kind != "provider" and not _ID.match(f.stem):
             problems.append(Problem(f.path, 1, 1, f"invalid file name {f.stem!r}: an id uses lower-case letters, digits and '-'", "file-name"))
@@ -154,7 +179,10 @@ def _list(folder: Path) -> list[str]:
 
 # ---------------------------------------------------------------- one file
 
-_MODELS: dict[str, type[Record]] = {"provider": Provider, "plan": Plan, "customer": Customer, "ticket": Ticket}
+_MODELS: dict[str, type[Record]] = {
+    "provider": Provider, "plan": Plan, "customer": Customer, "ticket": Ticket,
+    "issued": IssuedStatement, "adjustment": Adjustment,
+}
 
 
 def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optional[Record], list[Problem]]:
@@ -280,6 +308,7 @@ def load(
     progress: Optional[Callable[[int], None]] = None,
     keep_tickets: bool = True,
     task: Optional[Callable[[Repository, Ticket], Any]] = None,
+    works: bool = False,
 ) -> Repository:
     """Load and validate a data repository (a folder, or a :class:`Scan` of one).
 
@@ -290,11 +319,15 @@ def load(
     ``Repository.results`` by ticket id: commands that need one figure per
     ticket get it without shipping every ticket back (``keep_tickets=False``).
 
+    With ``works`` the charges of every intervention are computed too
+    (``Repository.works``); without, only those of customers with issued
+    statements, whose figures are checked against what was issued.
+
     ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
     called with the number of tickets done, for a progress bar.
     """
     with _collector_paused():
-        return _load(source, cache, jobs, progress, keep_tickets, task)
+        return _load(source, cache, jobs, progress, keep_tickets, task, works)
 
 
 @contextmanager
@@ -314,8 +347,9 @@ def _collector_paused():
             gc.enable()
 
 
-def _load(source, cache, jobs, progress, keep_tickets, task) -> Repository:
+def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repository:
     from . import checks
+    from . import issued as issued_rules
 
     found = source if isinstance(source, Scan) else scan(source)
     root, problems = found.root, list(found.problems)
@@ -338,22 +372,31 @@ def _load(source, cache, jobs, progress, keep_tickets, task) -> Repository:
     tz_name = provider.timezone if provider is not None else _zone_of_broken_provider(root)
     plans: dict[str, Plan] = {}
     customers: dict[str, Customer] = {}
+    issued: dict[str, IssuedStatement] = {}
+    adjustments: dict[str, Adjustment] = {}
     for f in found.files:
-        if f.kind in ("plan", "customer"):
+        if f.kind in ("plan", "customer", "issued", "adjustment"):
             record = take(f, tz_name)
             if isinstance(record, Plan):
                 plans[record.id] = record  # type: ignore[index]
             elif isinstance(record, Customer):
                 customers[record.id] = record  # type: ignore[index]
-    context = Repository(root, provider, plans, customers, {})
+            elif isinstance(record, IssuedStatement):
+                issued[record.number] = record
+            elif isinstance(record, Adjustment):
+                adjustments[record.id] = record  # type: ignore[index]
+    context = Repository(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments)
     problems.extend(checks.context_checks(context))
+    # Customers with issued statements: their charges are computed to check the lock.
+    priced = None if works else frozenset(s.customer for s in issued.values())
 
     ticket_files = [f for f in found.files if f.kind == "ticket"]
-    outcomes = _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task)
+    outcomes = _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced)
     tickets: dict[str, Ticket] = {}
     results: dict[str, Any] = {}
     first_place: dict[str, str] = {}
     spans: list[tuple] = []
+    by_customer: dict[str, list] = {}
     for f, out in zip(ticket_files, outcomes):
         problems.extend(out.problems)
         if out.partial:
@@ -369,13 +412,20 @@ def _load(source, cache, jobs, progress, keep_tickets, task) -> Repository:
             tickets[out.id] = out.ticket
         if task is not None and not out.partial:
             results[out.id] = out.value
+        for w in out.works:
+            by_customer.setdefault(w.customer, []).append(w)
     problems.extend(checks.technician_overlaps(spans, context.tz))
+    priced_repo = Repository(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments,
+                             works={c: tuple(ws) for c, ws in by_customer.items()})
+    if issued and not problems:  # figures are only comparable when the data is sound
+        problems.extend(issued_rules.lock_problems(priced_repo))
 
     ordered = dict(sorted(tickets.items(), key=lambda kv: (kv[1].reported, kv[0])))
     located = errors.locate_all(problems, context.read_text)
     return Repository(
         root, provider, plans, customers, ordered, tuple(located), found.digest, frozenset(partial),
-        results=results, ticket_count=len(first_place),
+        results=results, ticket_count=len(first_place), issued=issued, adjustments=adjustments,
+        works=priced_repo.works,
     )
 
 
@@ -422,6 +472,7 @@ class TicketOutcome:
     partial: bool = False
     ticket: Optional[Ticket] = None
     value: Any = None
+    works: tuple = ()
 
 
 def _ticket_batch(
@@ -431,9 +482,14 @@ def _ticket_batch(
     cache: Optional["Cache"],
     keep: bool,
     task,
+    priced=None,
 ) -> list[TicketOutcome]:
-    """Read, check and (with ``task``) compute a batch of tickets; cache what was parsed."""
+    """Read, check and (with ``task``) compute a batch of tickets; cache what was parsed.
+
+    ``priced``: the customers whose charges are wanted (None: every one).
+    """
     from . import checks
+    from .charges import charges_as_recorded
 
     keys = [_key(f, tz_name) for f in files] if cache is not None else []
     cached = cache.get_many(keys) if cache is not None else {}
@@ -461,7 +517,10 @@ def _ticket_batch(
         problems.extend(checks.ticket_checks(context, ticket))  # type: ignore[arg-type]
         spans = [(w.technician, w.start, w.end, f.path, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
         value = task(context, ticket) if task is not None and not partial else None
-        out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value))  # type: ignore[attr-defined]
+        works = ()
+        if not partial and not problems and ticket.interventions and (priced is None or ticket.customer in priced):  # type: ignore[attr-defined]
+            works = charges_as_recorded(context, ticket)  # type: ignore[arg-type]
+        out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value, works))  # type: ignore[attr-defined]
     if cache is not None and fresh:
         cache.put_many(fresh)
     return out
@@ -477,17 +536,17 @@ def _worker_batch(start: int, stop: int) -> list[TicketOutcome]:
         from .cache import Cache
 
         job["cache"] = Cache(job["cache_dir"]) if job["cache_dir"] else None
-    return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"])
+    return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"])
 
 
-def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task) -> list[TicketOutcome]:
+def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> list[TicketOutcome]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
     if not parallel:
         out: list[TicketOutcome] = []
         step = 1000
         for i in range(0, len(files), step):
-            out.extend(_ticket_batch(files[i : i + step], context, tz_name, cache, keep, task))
+            out.extend(_ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced))
             if progress:
                 progress(len(files[i : i + step]))
         if cache is not None:
@@ -496,7 +555,7 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task) ->
     import multiprocessing
 
     _JOB.clear()
-    _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task,
+    _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced,
                 cache_dir=cache.directory if cache is not None else None)
     size = max(250, min(2000, len(files) // (workers * 6)))
     bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]

@@ -75,6 +75,12 @@ _TIMESTAMP_SCHEMA = {
 
 Duration = Annotated[dt.timedelta, PlainValidator(scalars.parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
 Money = Annotated[Decimal, PlainValidator(scalars.parse_money), WithJsonSchema(_MONEY_SCHEMA)]
+SignedMoney = Annotated[
+    Decimal,
+    PlainValidator(scalars.parse_signed_money),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"}]}),
+]
+Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Percent = Annotated[
     Decimal,
     PlainValidator(scalars.parse_percent),
@@ -504,6 +510,43 @@ class Ticket(TopRecord):
     description: Optional[Text] = None
     log: tuple[LogEvent, ...] = Field(default=())
     interventions: tuple[Intervention, ...] = Field(default=())
+
+
+# ---------------------------------------------------------------- issued statements
+
+
+class IssuedLine(Record):
+    kind: Text
+    ticket: Optional[Ident] = None
+    description: Text = ""
+    amount: SignedMoney
+
+
+class IssuedStatement(TopRecord):
+    """A statement as it was issued: its figures may not change any more."""
+
+    id: Optional[Ident] = None
+    number: Ident = Field(description="Sequential per year, e.g. 2026-0001")
+    customer: Ident
+    month: Month
+    issued: Date
+    taxable: SignedMoney
+    vat: SignedMoney
+    total: SignedMoney
+    lines: tuple[IssuedLine, ...] = Field(default=())
+
+
+class Adjustment(TopRecord):
+    """A correction of an issued statement, carried as a line into a later one."""
+
+    id: Optional[Ident] = None
+    corrects: Ident = Field(description="The number of the issued statement whose figures changed")
+    customer: Ident
+    month: Month = Field(description="The statement (YYYY-MM) that carries the correction")
+    date: Date
+    amount: SignedMoney = Field(description="Taxable amount added to (or, negative, taken from) that statement")
+    reason: Text
+    tickets: tuple[Ident, ...] = Field(default=())
 
 
 KINDS: dict[str, type[Record]] = {

@@ -71,6 +71,16 @@ def parse_money(value: object) -> Decimal:
     return Decimal(text)
 
 
+def parse_signed_money(value: object) -> Decimal:
+    """An amount that may be negative (a statement's discount line, a correction)."""
+    if isinstance(value, Decimal):
+        return value
+    text = text_of(value)
+    if text.startswith("-"):
+        return -parse_money(text[1:])
+    return parse_money(text)
+
+
 def parse_decimal(value: object, what: str = "number") -> Decimal:
     """A non-negative decimal number such as a quantity or a number of hours."""
     if isinstance(value, Decimal):

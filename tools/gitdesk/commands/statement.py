@@ -9,39 +9,29 @@ import io
 import json
 import sys
 
+from pathlib import Path
+
 import click
 
-from .. import charges, sla
+from .. import charges, issued
 from ..loader import scan
+from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import customer_option, month_option
 
-def _works(context, ticket, customer=None):
-    """Per-ticket task for the loader: the charges of every intervention of the ticket."""
-    if customer is not None and ticket.customer != customer:
-        return ()
-    if not ticket.interventions:
-        return ()
-    # Charges count everything recorded: the ticket is evaluated at its latest moment.
-    return tuple(charges.ticket_charges(context, ticket, sla.evaluate(context, ticket, sla.as_recorded(ticket))))
-
-
 def compute_statements(repository, month: str, customer=None) -> list:
-    """Every customer's statement for ``month`` (from the works the load computed)."""
-    by_customer: dict[str, list] = {}
-    for works in repository.results.values():
-        for w in works or ():
-            by_customer.setdefault(w.customer, []).append(w)
+    """Every customer's statement for ``month`` (or one customer's)."""
     ids = [customer] if customer is not None else sorted(repository.customers)
-    return [charges.statement(repository, cid, month, by_customer.get(cid, [])) for cid in ids]
+    return [issued.current(repository, cid, month) for cid in ids]
 
 
-def load_with_works(repo, no_cache, jobs, customer=None):
+def load_with_works(repo, no_cache, jobs, customer=None, allow=()):
+    """The repository with every intervention priced; refuses data with errors (but those in ``allow``)."""
     root = repo_root(repo)
-    found = scan(root)
-    task = functools.partial(_works, customer=customer)
-    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=False, task=task)
-    report_problems(repository)
+    repository = load_repository(scan(root), open_cache(root, no_cache), jobs, keep_tickets=False, works=True)
+    blocking = [p for p in repository.errors if p.code not in allow]
+    if blocking:
+        report_problems(repository.__class__(**{**repository.__dict__, "problems": tuple(blocking)}))
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
     return repository
@@ -80,6 +70,115 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
         click.echo("\n\n".join(render_text(repository, s) for s in statements))
 
 
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _commit(root, paths, message: str) -> str:
+    """Commit ``paths`` with GitPython; returns the short hash."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise click.ClickException(f"{root} is not a git repository: the files are written, commit them by hand") from None
+    top = Path(repo.working_tree_dir)
+    repo.index.add([str(Path(p).resolve().relative_to(top)) for p in paths])
+    commit = repo.index.commit(message)
+    return commit.hexsha[:10]
+
+
+def _date_option(help_text: str):
+    return click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
+
+
+@command.command("issue")
+@repo_option
+@month_option(required=True)
+@customer_option("Only this customer's statement (default: every customer with something to bill).")
+@_date_option("The issue date, YYYY-MM-DD (default: today). The month must be over by then.")
+@click.option("--commit", is_flag=True, help="Commit the issued statements (git).")
+@cache_option
+@jobs_option
+def issue_command(repo, month, customer, when, commit, no_cache, jobs):
+    """Issue the month's statements: number them and record their figures.
+
+    Each statement is written to statements/<year>/<number>.yaml, numbered
+    in sequence within the year of issue. From then on 'gitdesk validate'
+    fails when an edit would change an issued statement's figures; correct
+    with 'gitdesk statement adjust'.
+    """
+    repository = load_with_works(repo, no_cache, jobs, customer)
+    date = when.date() if when else _today()
+    first, last = charges.month_bounds(month)
+    if date <= last:
+        raise click.BadParameter(f"{month} is not over on {date}: issue it from {last + dt.timedelta(days=1)} on", param_hint="'--date'")
+    written, numbers = [], []
+    for s in compute_statements(repository, month, customer):
+        already = issued.issued_for(repository, s.customer, month)
+        if already is not None:
+            click.echo(f"{s.customer}: {month} was issued already as {already.number}", err=True)
+            continue
+        if not s.lines:
+            click.echo(f"{s.customer}: nothing to bill in {month}", err=True)
+            continue
+        number = issued.next_number(repository, date.year, numbers)
+        numbers.append(number)
+        path = repository.root / "statements" / str(date.year) / f"{number}.yaml"
+        write_atomic(path, issued.record_text(s, number, date))
+        written.append(path)
+        click.echo(f"issued {number}  {s.customer:<16} {month}  total {s.total:.2f}  ->  {path.relative_to(repository.root)}")
+    if commit and written:
+        sha = _commit(repository.root, written, f"Issue statements for {month}: {', '.join(numbers)}")
+        click.echo(f"committed {sha}")
+
+
+@command.command("adjust")
+@repo_option
+@click.option("--number", required=True, metavar="NUMBER", help="The issued statement whose figures changed, e.g. 2026-0001.")
+@click.option("--reason", required=True, help="Why: shown to the customer on the statement that carries the correction.")
+@month_option()
+@_date_option("The date of the correction, YYYY-MM-DD (default: today).")
+@click.option("--commit", is_flag=True, help="Commit the correction (git).")
+@cache_option
+@jobs_option
+def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
+    """Record a correction of an issued statement in a later statement.
+
+    After an edit that changes an issued month (a ticket corrected, an
+    intervention recorded late), the difference between what the data gives
+    now and what was issued goes, as an adjustment line, into the statement
+    of --month (default: the first month after the corrected one that is not
+    issued yet). Issued history is never rewritten.
+    """
+    repository = load_with_works(repo, no_cache, jobs, allow=("issued-changed",))
+    record = repository.issued.get(number)
+    if record is None:
+        raise click.BadParameter(f"no issued statement {number!r}", param_hint="'--number'")
+    if not reason.strip():
+        raise click.BadParameter("say why, for the customer", param_hint="'--reason'")
+    now = issued.current(repository, record.customer, record.month)
+    corrections = issued.corrections_of(repository, number)
+    delta = now.taxable - record.taxable - sum((a.amount for a in corrections), charges.ZERO)
+    changed = issued.differences(record, now)
+    if delta == 0 and (corrections or not changed):
+        click.echo(f"{number}: the data gives the issued figures; nothing to correct")
+        return
+    target = month or issued.next_month(record.month)
+    while month is None and issued.issued_for(repository, record.customer, target) is not None:
+        target = issued.next_month(target)
+    if target <= record.month:
+        raise click.BadParameter(f"a correction of {record.month} goes into a later month", param_hint="'--month'")
+    tickets = sorted({t for t, _ in changed if t})
+    ident = f"{number}-{len(corrections) + 1}"
+    path = repository.root / "statements" / "adjustments" / f"{ident}.yaml"
+    date = when.date() if when else _today()
+    write_atomic(path, issued.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
+    click.echo(f"correction {ident}: {delta:+.2f} (taxable) on {record.customer}'s statement for {target}  ->  {path.relative_to(repository.root)}")
+    if commit:
+        click.echo(f"committed {_commit(repository.root, [path], f'Correct statement {number}: {reason.strip()}')}")
+
+
 CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
 
 
@@ -109,6 +208,7 @@ def render_text(repository, s) -> str:
         head.append(f"From {provider.name}" + (f", VAT {provider.vat_id}" if provider.vat_id else ""))
     if s.plan:
         head.append(f"Plan: {s.plan}")
+    head.append(f"Issued: No. {s.issued[0]} on {s.issued[1]}" if s.issued else "Draft: not issued yet")
     rows = [("date", "ticket", "description", "qty", "unit", "amount")]
     for line in s.lines:
         rows.append((line.day.isoformat() if line.day else "", line.ticket or "", line.description,
