@@ -287,9 +287,11 @@ def scan(root: Path | str) -> Scan:
     files, problems = discover(root)
     whole = hashlib.blake2b(digest_size=20)
     readable = []
+    base = str(root) + os.sep
     for f in files:
         try:
-            f.raw = (root / f.path).read_bytes()
+            with open(base + f.path, "rb") as handle:
+                f.raw = handle.read()
         except OSError as exc:
             problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
             continue
@@ -483,8 +485,11 @@ def _ticket_batch(
     keep: bool,
     task,
     priced=None,
-) -> list[TicketOutcome]:
-    """Read, check and (with ``task``) compute a batch of tickets; cache what was parsed.
+) -> tuple[list[TicketOutcome], dict[bytes, bytes]]:
+    """Read, check and (with ``task``) compute a batch of tickets.
+
+    Returns the outcomes and the new cache entries, which the main process
+    writes in one transaction (two writers would wait on each other's lock).
 
     ``priced``: the customers whose charges are wanted (None: every one).
     """
@@ -521,16 +526,14 @@ def _ticket_batch(
         if not partial and not problems and ticket.interventions and (priced is None or ticket.customer in priced):  # type: ignore[attr-defined]
             works = charges_as_recorded(context, ticket)  # type: ignore[arg-type]
         out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value, works))  # type: ignore[attr-defined]
-    if cache is not None and fresh:
-        cache.put_many(fresh)
-    return out
+    return out, fresh
 
 
 #: What a forked worker needs, set before the pool starts (inherited, never pickled).
 _JOB: dict[str, Any] = {}
 
 
-def _worker_batch(start: int, stop: int) -> list[TicketOutcome]:
+def _worker_batch(start: int, stop: int):
     job = _JOB
     if "cache" not in job:
         from .cache import Cache
@@ -542,33 +545,37 @@ def _worker_batch(start: int, stop: int) -> list[TicketOutcome]:
 def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> list[TicketOutcome]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
-    if not parallel:
-        out: list[TicketOutcome] = []
+    out: list[TicketOutcome] = []
+    new_entries: dict[bytes, bytes] = {}
+    if parallel:
+        import multiprocessing
+
+        _JOB.clear()
+        _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced,
+                    cache_dir=cache.directory if cache is not None else None)
+        size = max(250, min(2000, len(files) // (workers * 6)))
+        bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_worker_batch, a, b) for a, b in bounds]
+                for (a, b), future in zip(bounds, futures):
+                    batch, fresh = future.result()
+                    out.extend(batch)
+                    new_entries.update(fresh)
+                    if progress:
+                        progress(b - a)
+        finally:
+            _JOB.clear()
+    else:
         step = 1000
         for i in range(0, len(files), step):
-            out.extend(_ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced))
+            batch, fresh = _ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced)
+            out.extend(batch)
+            new_entries.update(fresh)
             if progress:
-                progress(len(files[i : i + step]))
-        if cache is not None:
-            cache.prune(_key(f, tz_name) for f in files)
-        return out
-    import multiprocessing
-
-    _JOB.clear()
-    _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced,
-                cache_dir=cache.directory if cache is not None else None)
-    size = max(250, min(2000, len(files) // (workers * 6)))
-    bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_worker_batch, a, b) for a, b in bounds]
-            out = []
-            for (a, b), future in zip(bounds, futures):
-                out.extend(future.result())
-                if progress:
-                    progress(b - a)
-    finally:
-        _JOB.clear()
+                progress(len(batch))
     if cache is not None:
+        if new_entries:
+            cache.put_many(new_entries)
         cache.prune(_key(f, tz_name) for f in files)
     return out

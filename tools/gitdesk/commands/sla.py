@@ -41,13 +41,19 @@ def parse_now(value: Optional[str], tz) -> dt.datetime:
         raise click.BadParameter(str(exc), param_hint="'--now'") from None
 
 
-def _evaluate(context, ticket, now, customer, month):
-    """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others."""
+def _evaluate(context, ticket, now, customer, month, as_json=False):
+    """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others.
+
+    With ``as_json`` the ticket's JSON text comes along, written where the
+    ticket was evaluated (in a worker process for large repositories).
+    """
     if customer is not None and ticket.customer != customer:
         return None
     if month is not None and ticket.reported.astimezone(context.tz).strftime("%Y-%m") != month:
         return None
-    return sla.evaluate(context, ticket, now)
+    result = sla.evaluate(context, ticket, now)
+    text = json.dumps(sla.ticket_json(result, context.tz), ensure_ascii=False) if as_json else None
+    return result, text
 
 
 @click.command("sla")
@@ -73,32 +79,33 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     found = scan(root)
     tz = _provider_zone(found)
     moment = parse_now(now, tz)
-    task = functools.partial(_evaluate, now=moment, customer=customer, month=month)
+    task = functools.partial(_evaluate, now=moment, customer=customer, month=month, as_json=fmt == "json")
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=False, task=task)
     report_problems(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
-    results = sorted((r for r in repository.results.values() if r is not None), key=lambda r: (r.reported, r.id))
+    pairs = sorted((p for p in repository.results.values() if p is not None), key=lambda p: (p[0].reported, p[0].id))
+    results = [r for r, _ in pairs]
     tz = repository.tz
     if fmt == "json":
         click.echo(json_lines(
             {"now": moment.astimezone(tz).isoformat()},
-            "tickets", [sla.ticket_json(r, tz) for r in results],
+            "tickets", [text for _, text in pairs],
             {"summary": sla.summary_json(sla.summarize(results))},
         ))
         return
     click.echo(render_text(repository, results, moment, month))
 
 
-def json_lines(head: dict, name: str, items: list, tail: dict) -> str:
-    """One JSON object with the list ``name`` written one item per line.
+def json_lines(head: dict, name: str, items: list[str], tail: dict) -> str:
+    """One JSON object with the list ``name`` (items already JSON text) one item per line.
 
     Readable and greppable, and written by the C encoder (an indented dump of
     100,000 tickets would take longer than computing them).
     """
     dump = functools.partial(json.dumps, ensure_ascii=False)
     parts = [f"{dump(k)}: {dump(v)}" for k, v in head.items()]
-    parts.append(f"{dump(name)}: [\n" + ",\n".join(dump(item) for item in items) + "\n]")
+    parts.append(f"{dump(name)}: [\n" + ",\n".join(items) + "\n]")
     parts += [f"{dump(k)}: {dump(v)}" for k, v in tail.items()]
     return "{" + ",\n".join(parts) + "}"
 
