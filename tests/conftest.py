@@ -22,7 +22,7 @@ phone: "+39 0341 000000"
 email: assistenza@example.it
 timezone: Europe/Rome
 currency: EUR
-language: it
+language: en
 vat_rate: 22%
 default_plan: on-demand
 calendars:

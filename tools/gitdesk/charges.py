@@ -24,6 +24,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
 
+from .i18n import charge_text
 from .model import Customer, Intervention, Package, Ticket
 from .scalars import format_duration, round_cents
 from .terms import Terms, terms_on
@@ -38,7 +39,6 @@ HUNDRED = Decimal(100)
 #: Below this share of its hours, a package is reported as running low.
 LOW_PACKAGE = Decimal("0.2")
 
-MODE_LABEL = {"onsite": "On-site labour", "remote": "Remote support", "phone": "Phone support"}
 
 
 class Line(NamedTuple):
@@ -123,6 +123,7 @@ def billable_minutes(work: Intervention, rates, phone_increment: dt.timedelta) -
 def ticket_charges(repo: "Repository", ticket: Ticket, result: "TicketSla") -> list[WorkCharges]:
     """The charges of every intervention of ``ticket``, in the order they were done."""
     tz = repo.tz
+    lang = repo.provider.language if repo.provider is not None else "en"
     customer = repo.customers.get(ticket.customer)
     arrivals = {a.index: a for a in result.arrivals}
     out = []
@@ -131,7 +132,7 @@ def ticket_charges(repo: "Repository", ticket: Ticket, result: "TicketSla") -> l
         terms = terms_on(repo, customer, day)
         if terms.plan is None:
             continue
-        out.append(_work_charges(ticket, index, work, day, terms, arrivals.get(index)))
+        out.append(_work_charges(ticket, index, work, day, terms, arrivals.get(index), lang))
     return out
 
 
@@ -142,7 +143,7 @@ def charges_as_recorded(repo: "Repository", ticket: Ticket) -> tuple[WorkCharges
     return tuple(ticket_charges(repo, ticket, evaluate(repo, ticket, as_recorded(ticket))))
 
 
-def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"]) -> WorkCharges:
+def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"], lang: str) -> WorkCharges:
     plan = terms.plan
     rates = terms.rates
     assert plan is not None and rates is not None
@@ -153,11 +154,11 @@ def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, 
     rate = {"onsite": rates.onsite_hour, "remote": rates.remote_hour, "phone": rates.phone_hour}[work.mode]
     if work.mode != "phone":
         labour = round_cents(rate * minutes / SIXTY)
-        lines.append(Line("labour", f"{MODE_LABEL[work.mode]}, {format_duration(dt.timedelta(minutes=minutes))}",
+        lines.append(Line("labour", charge_text(lang, f"labour_{work.mode}", d=format_duration(dt.timedelta(minutes=minutes))),
                           _hours(minutes), rate, labour, **common))
     if work.mode == "onsite":
         callout = rates.callout
-        lines.append(Line("callout", "Call-out fee", Decimal(1), rates.callout, callout, **common))
+        lines.append(Line("callout", charge_text(lang, "callout"), Decimal(1), rates.callout, callout, **common))
     parts = ZERO
     for part in work.parts:
         amount = round_cents(part.qty * part.price)
@@ -170,22 +171,22 @@ def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, 
     if work.warranty:
         total = labour + callout + parts
         if total:
-            lines.append(_discount("warranty", "Warranty: labour, call-out and parts at no charge", total, common))
+            lines.append(_discount("warranty", charge_text(lang, "warranty"), total, common))
         still = ZERO
     elif arrival is not None and arrival.repeat and plan.repeat_visit == "free":
         if labour + callout:
-            lines.append(_discount("repeat_visit", "Repeat visit after an unresolved intervention: no call-out, no labour", labour + callout, common))
+            lines.append(_discount("repeat_visit", charge_text(lang, "repeat_visit"), labour + callout, common))
         still, waived = ZERO, True
     elif arrival is not None and arrival.percent > 0:
         late = format_duration(arrival.late)
         if arrival.rule == "waive":
-            text = f"Late arrival ({late} of working time): no call-out, no labour"
+            text = charge_text(lang, "late_waive", late=late)
             reduction = labour + callout
             still, waived = ZERO, True
         else:
             unit = "started" if arrival.rule == "started" else "full"
-            hours = f"{arrival.hours} {unit} hour{'s' if arrival.hours != 1 else ''}"
-            text = f"Late arrival, {hours}: {arrival.percent.normalize():f}%"
+            hours = charge_text(lang, unit if arrival.hours == 1 else f"{unit}_n", n=arrival.hours)
+            text = charge_text(lang, "late_discount", hours=hours, p=f"{arrival.percent.normalize():f}")
             reduction = round_cents((labour + callout) * arrival.percent / HUNDRED)
             still = still * (HUNDRED - arrival.percent) / HUNDRED
         if reduction:
@@ -276,6 +277,7 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
     ``month`` (earlier months are replayed for the prepaid balance only).
     """
     customer = repo.customers.get(customer_id)
+    lang = repo.provider.language if repo.provider is not None else "en"
     first, last = month_bounds(month)
     packages = sorted(enumerate(customer.packages if customer else ()), key=lambda ip: (ip[1].bought, ip[0]))
     by_index = dict(packages)
@@ -299,9 +301,9 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
             taken.append((i, part))
             total = Decimal(package.hours) * SIXTY
             if in_month(day) and total and before > total * LOW_PACKAGE >= left[i] and left[i] > 0:
-                warnings.append(f"The package bought {package.bought} has {_hours(left[i])} h left (less than 20%).")
+                warnings.append(charge_text(lang, "low", d=package.bought, h=_hours(left[i])))
             if in_month(day) and before > 0 and left[i] == 0:
-                warnings.append(f"The package bought {package.bought} is used up.")
+                warnings.append(charge_text(lang, "used_up", d=package.bought))
         return taken
 
     def in_month(day: dt.date) -> bool:
@@ -321,9 +323,9 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
                     if current:
                         amount = round_cents(w.rate * minutes / SIXTY)
                         bought = by_index[i].bought
-                        lines.append(Line("discount", f"Prepaid hours: {_hours(minutes)} h from the package of {bought}",
+                        lines.append(Line("discount", charge_text(lang, "prepaid", h=_hours(minutes), d=bought),
                                           _hours(minutes), -w.rate, -amount, w.ticket, w.day, "prepaid", w.index))
-        lines_phone = _phone(by_month[m], draw, current)
+        lines_phone = _phone(by_month[m], draw, current, lang)
         if current:
             lines.extend(lines_phone)
 
@@ -333,18 +335,17 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
             if plan is None or plan.fee.monthly is None:
                 continue
             if contract.start <= last and (contract.end is None or contract.end >= first):
-                lines.append(Line("fee", f"Contract fee, {plan.name}, {month}", Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
+                lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
         for i, package in packages:
             if first <= package.bought <= last:
-                lines.append(Line("package", f"Prepaid hours package, {_decimal_text(package.hours)} h" +
-                                  (f", valid until {package.expires}" if package.expires else ""),
-                                  Decimal(1), package.price, package.price, day=package.bought))
+                text = charge_text(lang, "package_until" if package.expires else "package", h=_decimal_text(package.hours), d=package.expires)
+                lines.append(Line("package", text, Decimal(1), package.price, package.price, day=package.bought))
 
     for adj in sorted(repo.adjustments.values(), key=lambda a: (a.date, a.id or "")):
         if adj.customer == customer_id and adj.month == month:
             target = repo.issued.get(adj.corrects)
             of = f" ({target.month})" if target else ""
-            lines.append(Line("adjustment", f"Correction of statement {adj.corrects}{of}: {adj.reason}",
+            lines.append(Line("adjustment", charge_text(lang, "adjustment", n=adj.corrects, of=of, reason=adj.reason),
                               Decimal(1), adj.amount, adj.amount, day=adj.date))
 
     states = tuple(
@@ -353,7 +354,7 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
     )
     for s in states:
         if s.expired and first <= s.package.expires <= last and s.left_minutes > 0:  # type: ignore[operator]
-            warnings.append(f"The package bought {s.package.bought} expired on {s.package.expires} with {s.hours_left} h unused.")
+            warnings.append(charge_text(lang, "expired", d=s.package.bought, e=s.package.expires, h=s.hours_left))
     lines.sort(key=_line_order)
     taxable = sum((line.amount for line in lines), ZERO)
     taxable = round_cents(taxable)
@@ -374,7 +375,7 @@ def _line_order(line: Line):
     return (line.day or dt.date.min, phone, line.ticket or "", line.intervention if line.intervention is not None else -1, kind)
 
 
-def _phone(works: Sequence[WorkCharges], draw, current: bool) -> list[Line]:
+def _phone(works: Sequence[WorkCharges], draw, current: bool, lang: str) -> list[Line]:
     """The month's phone calls: minutes beyond the included ones billed, drawn from packages first."""
     calls = [w for w in works if w.mode == "phone" and w.phone_minutes]
     lines: list[Line] = []
@@ -391,12 +392,12 @@ def _phone(works: Sequence[WorkCharges], draw, current: bool) -> list[Line]:
             over += max(0, used + w.phone_minutes - max(included, used))
             used += w.phone_minutes
         amount = round_cents(rate * over / SIXTY)
-        text = f"Phone support: {len(group)} call{'s' if len(group) != 1 else ''}, {used} min, {included} min included"
+        text = charge_text(lang, "phone" if len(group) == 1 else "phone_n", n=len(group), m=used, i=included)
         if current:
             lines.append(Line("phone", text, _hours(over), rate, amount, day=last_day))
         if over:
             for i, minutes in draw(Decimal(over), last_day):
                 if current:
-                    lines.append(Line("discount", f"Prepaid hours: {_hours(minutes)} h of phone support from the package",
+                    lines.append(Line("discount", charge_text(lang, "prepaid_phone", h=_hours(minutes)),
                                       _hours(minutes), -rate, -round_cents(rate * minutes / SIXTY), day=last_day, reason="prepaid"))
     return lines

@@ -1,0 +1,253 @@
+"""Words and formats of the provider's language (English or Italian).
+
+Labels come from a small catalogue; numbers, money and dates are formatted by
+Babel for the locale (``1.234,50 €``, ``3 novembre 2026``). Amounts arrive
+already rounded to the cent by the charges engine; formatting never rounds
+them again in another way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+LOCALES = {"en": "en_IE", "it": "it_IT"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "dashboard": "Dashboard", "tickets": "Tickets", "statements": "Statements", "terms": "Service terms",
+        "team": "Team", "contacts": "Contacts", "home": "Home", "ticket": "Ticket", "statement": "Statement",
+        "contract": "Contract", "plan": "Plan", "from": "from", "to": "to", "open_ended": "open-ended",
+        "no_contract": "No contract in force: interventions are billed at the on-demand rates.",
+        "open_tickets": "Open requests", "no_open_tickets": "No open requests.",
+        "this_month": "This month", "compliance": "Targets met", "compliance_chart": "Targets met, last 12 months",
+        "chart_alt": "Share of service targets met per month",
+        "prepaid_left": "Prepaid hours left", "last_statement": "Last statement", "no_statement": "No statement yet.",
+        "month": "Month", "reported": "Reported", "title": "Title", "priority": "Priority", "status": "Status",
+        "resolved": "Resolved", "open": "Open", "target": "Target", "due": "Due", "met": "Met", "late": "Late",
+        "met_status": "met", "breached_status": "breached", "running_status": "running", "paused": "paused",
+        "description": "Description", "timeline": "Timeline", "work_reports": "Work reports", "sla": "Service targets",
+        "downtime": "Downtime", "users_blocked": "users blocked", "user_hours": "working hours lost",
+        "technician": "Technician", "mode": "Mode", "start": "Start", "end": "End", "outcome": "Outcome",
+        "report": "Report", "parts": "Parts", "charges": "Charges", "qty": "Qty", "unit_price": "Unit price",
+        "amount": "Amount", "date": "Date", "taxable": "Taxable", "vat": "VAT", "total": "Total",
+        "draft": "Draft: not issued yet", "issued": "Issued", "number": "No.", "download": "Download",
+        "warranty_note": "Warranty: this work was free of charge. Without warranty it would have cost",
+        "free": "free", "event": "Event", "by": "by", "note": "Note", "planned": "planned",
+        "no_interventions": "No intervention yet.", "no_tickets": "No requests.",
+        "targets_of_priority": "Targets", "late_rule": "Late arrival", "waive": "no call-out fee and no labour charged",
+        "discount_started": "{p}% discount for each started hour of delay", "discount_full": "{p}% discount for each full hour of delay",
+        "repeat_free": "A visit after an intervention that did not resolve the problem is due within the top priority's time and is free of call-out and labour.",
+        "repeat_charged": "A visit after an intervention that did not resolve the problem is due within the top priority's time.",
+        "remote_counts": "A remote session counts as arrival on site.",
+        "rates": "Rates", "onsite_hour": "On-site work, per hour", "remote_hour": "Remote support, per hour",
+        "phone_hour": "Phone support, per hour", "callout": "Call-out fee, per on-site intervention",
+        "increment": "Time is billed in steps of", "minimum": "Minimum billed per intervention",
+        "phone_included": "Phone minutes included each month", "phone_increment": "Each call is billed in steps of",
+        "fee": "Monthly fee", "working_hours": "Working hours", "working_time_note": "Times are working time of the calendar below.",
+        "acknowledge": "taken in charge within", "confirm": "written confirmation of the intervention within",
+        "onsite": "technician on site within", "resolve": "resolved within", "repeat": "repeat visit within",
+        "holidays_note": "Closed on public holidays", "closures": "Other closures",
+        "days": {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday", "sat": "Saturday", "sun": "Sunday"},  # type: ignore[dict-item]
+        "provider": "Provider", "vat_id": "VAT number", "address": "Address", "phone": "Phone", "email": "Email",
+        "role": "Role", "name": "Name", "our_plans": "Our service plans", "page_not_found": "Page not found",
+        "packages": "Prepaid hours", "bought": "Bought", "expires": "Expires", "hours": "Hours", "used": "Used",
+        "left": "Left", "expired": "expired", "warnings": "Notes", "provider_reschedules": "Appointments moved by us",
+        "incident": "Incident", "via": "Received by", "reported_by": "Reported by", "mean_arrival": "Mean time to arrival",
+        "mean_resolution": "Mean time to resolution", "working_time": "working time", "print": "Print",
+        "lines_csv": "Lines (CSV)", "statement_json": "Statement (JSON)", "month_total": "Total",
+        "charged": "charged", "uncharged": "not charged", "would_cost": "would have cost",
+        "your_contract": "Your contract", "history": "History", "commit": "Change",
+    },
+    "it": {
+        "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
+        "team": "Il team", "contacts": "Contatti", "home": "Home", "ticket": "Richiesta", "statement": "Rendiconto",
+        "contract": "Contratto", "plan": "Piano", "from": "dal", "to": "al", "open_ended": "senza scadenza",
+        "no_contract": "Nessun contratto in vigore: gli interventi sono fatturati alle tariffe a chiamata.",
+        "open_tickets": "Richieste aperte", "no_open_tickets": "Nessuna richiesta aperta.",
+        "this_month": "Questo mese", "compliance": "Obiettivi rispettati", "compliance_chart": "Obiettivi rispettati, ultimi 12 mesi",
+        "chart_alt": "Percentuale di obiettivi di servizio rispettati per mese",
+        "prepaid_left": "Ore prepagate residue", "last_statement": "Ultimo rendiconto", "no_statement": "Nessun rendiconto.",
+        "month": "Mese", "reported": "Segnalata", "title": "Oggetto", "priority": "Priorità", "status": "Stato",
+        "resolved": "Risolta", "open": "Aperta", "target": "Obiettivo", "due": "Scadenza", "met": "Rispettato", "late": "Ritardo",
+        "met_status": "rispettato", "breached_status": "mancato", "running_status": "in corso", "paused": "in pausa",
+        "description": "Descrizione", "timeline": "Cronologia", "work_reports": "Rapporti d'intervento", "sla": "Obiettivi di servizio",
+        "downtime": "Fermo", "users_blocked": "utenti bloccati", "user_hours": "ore di lavoro perse",
+        "technician": "Tecnico", "mode": "Modalità", "start": "Inizio", "end": "Fine", "outcome": "Esito",
+        "report": "Rapporto", "parts": "Ricambi", "charges": "Addebiti", "qty": "Q.tà", "unit_price": "Prezzo unitario",
+        "amount": "Importo", "date": "Data", "taxable": "Imponibile", "vat": "IVA", "total": "Totale",
+        "draft": "Bozza: non ancora emesso", "issued": "Emesso", "number": "N.", "download": "Scarica",
+        "warranty_note": "Garanzia: l'intervento è gratuito. Senza garanzia sarebbe costato",
+        "free": "gratuito", "event": "Evento", "by": "da", "note": "Nota", "planned": "previsto",
+        "no_interventions": "Nessun intervento finora.", "no_tickets": "Nessuna richiesta.",
+        "targets_of_priority": "Obiettivi", "late_rule": "Arrivo in ritardo", "waive": "nessun diritto di chiamata e nessuna manodopera addebitati",
+        "discount_started": "sconto del {p}% per ogni ora di ritardo iniziata", "discount_full": "sconto del {p}% per ogni ora intera di ritardo",
+        "repeat_free": "Dopo un intervento che non ha risolto il problema, la nuova visita è dovuta entro il tempo della priorità massima ed è senza diritto di chiamata né manodopera.",
+        "repeat_charged": "Dopo un intervento che non ha risolto il problema, la nuova visita è dovuta entro il tempo della priorità massima.",
+        "remote_counts": "Una sessione remota vale come arrivo sul posto.",
+        "rates": "Tariffe", "onsite_hour": "Intervento sul posto, all'ora", "remote_hour": "Assistenza remota, all'ora",
+        "phone_hour": "Assistenza telefonica, all'ora", "callout": "Diritto di chiamata, per intervento sul posto",
+        "increment": "Il tempo è fatturato a scatti di", "minimum": "Minimo fatturato per intervento",
+        "phone_included": "Minuti di telefono inclusi ogni mese", "phone_increment": "Ogni chiamata è fatturata a scatti di",
+        "fee": "Canone mensile", "working_hours": "Orario di lavoro", "working_time_note": "I tempi si intendono in orario lavorativo del calendario qui sotto.",
+        "acknowledge": "presa in carico entro", "confirm": "conferma d'intervento scritta entro",
+        "onsite": "tecnico sul posto entro", "resolve": "risoluzione entro", "repeat": "nuova visita entro",
+        "holidays_note": "Chiuso nei giorni festivi", "closures": "Altre chiusure",
+        "days": {"mon": "lunedì", "tue": "martedì", "wed": "mercoledì", "thu": "giovedì", "fri": "venerdì", "sat": "sabato", "sun": "domenica"},  # type: ignore[dict-item]
+        "provider": "Fornitore", "vat_id": "Partita IVA", "address": "Indirizzo", "phone": "Telefono", "email": "Email",
+        "role": "Ruolo", "name": "Nome", "our_plans": "I nostri piani di assistenza", "page_not_found": "Pagina non trovata",
+        "packages": "Ore prepagate", "bought": "Acquistato", "expires": "Scadenza", "hours": "Ore", "used": "Usate",
+        "left": "Residue", "expired": "scaduto", "warnings": "Note", "provider_reschedules": "Appuntamenti spostati da noi",
+        "incident": "Guasto comune", "via": "Ricevuta tramite", "reported_by": "Segnalata da", "mean_arrival": "Tempo medio di arrivo",
+        "mean_resolution": "Tempo medio di risoluzione", "working_time": "in orario lavorativo", "print": "Stampa",
+        "lines_csv": "Righe (CSV)", "statement_json": "Rendiconto (JSON)", "month_total": "Totale",
+        "charged": "addebitato", "uncharged": "non addebitato", "would_cost": "sarebbe costato",
+        "your_contract": "Il tuo contratto", "history": "Storico", "commit": "Modifica",
+    },
+}
+
+WORDS = {
+    "en": {
+        "acknowledged": "taken in charge", "confirmed": "intervention confirmed", "rescheduled": "appointment moved",
+        "waiting": "waiting", "resumed": "resumed", "resolved": "resolved", "reopened": "reopened",
+        "onsite": "on site", "remote": "remote", "phone": "phone", "unresolved": "not resolved", "continues": "continues",
+        "customer": "by the customer", "provider": "by us", "email": "email", "portal": "portal", "monitoring": "monitoring",
+        "visit": "visit",
+    },
+    "it": {
+        "acknowledged": "presa in carico", "confirmed": "intervento confermato", "rescheduled": "appuntamento spostato",
+        "waiting": "in attesa", "resumed": "ripresa", "resolved": "risolta", "reopened": "riaperta",
+        "onsite": "sul posto", "remote": "da remoto", "phone": "telefono", "unresolved": "non risolto", "continues": "prosegue",
+        "customer": "dal cliente", "provider": "da noi", "email": "email", "portal": "portale", "monitoring": "monitoraggio",
+        "visit": "visita",
+    },
+}
+
+
+CHARGES = {
+    "en": {
+        "labour_onsite": "On-site labour, {d}", "labour_remote": "Remote support, {d}", "callout": "Call-out fee",
+        "warranty": "Warranty: labour, call-out and parts at no charge",
+        "repeat_visit": "Repeat visit after an unresolved intervention: no call-out, no labour",
+        "late_waive": "Late arrival ({late} of working time): no call-out, no labour",
+        "late_discount": "Late arrival, {hours}: {p}%",
+        "started": "{n} started hour", "started_n": "{n} started hours", "full": "{n} full hour", "full_n": "{n} full hours",
+        "prepaid": "Prepaid hours: {h} h from the package of {d}",
+        "prepaid_phone": "Prepaid hours: {h} h of phone support from the package",
+        "phone": "Phone support: {n} call, {m} min, {i} min included",
+        "phone_n": "Phone support: {n} calls, {m} min, {i} min included",
+        "fee": "Contract fee, {plan}, {month}",
+        "package": "Prepaid hours package, {h} h", "package_until": "Prepaid hours package, {h} h, valid until {d}",
+        "adjustment": "Correction of statement {n}{of}: {reason}",
+        "low": "The package bought {d} has {h} h left (less than 20%).",
+        "used_up": "The package bought {d} is used up.",
+        "expired": "The package bought {d} expired on {e} with {h} h unused.",
+    },
+    "it": {
+        "labour_onsite": "Manodopera sul posto, {d}", "labour_remote": "Assistenza remota, {d}", "callout": "Diritto di chiamata",
+        "warranty": "Garanzia: manodopera, diritto di chiamata e ricambi senza addebito",
+        "repeat_visit": "Nuova visita dopo un intervento non risolutivo: senza diritto di chiamata né manodopera",
+        "late_waive": "Arrivo in ritardo ({late} lavorativi): senza diritto di chiamata né manodopera",
+        "late_discount": "Arrivo in ritardo, {hours}: {p}%",
+        "started": "{n} ora iniziata", "started_n": "{n} ore iniziate", "full": "{n} ora intera", "full_n": "{n} ore intere",
+        "prepaid": "Ore prepagate: {h} h dal pacchetto del {d}",
+        "prepaid_phone": "Ore prepagate: {h} h di assistenza telefonica dal pacchetto",
+        "phone": "Assistenza telefonica: {n} chiamata, {m} min, {i} min inclusi",
+        "phone_n": "Assistenza telefonica: {n} chiamate, {m} min, {i} min inclusi",
+        "fee": "Canone, {plan}, {month}",
+        "package": "Pacchetto di ore prepagate, {h} h", "package_until": "Pacchetto di ore prepagate, {h} h, valido fino al {d}",
+        "adjustment": "Rettifica del rendiconto {n}{of}: {reason}",
+        "low": "Il pacchetto acquistato il {d} ha {h} h residue (meno del 20%).",
+        "used_up": "Il pacchetto acquistato il {d} è esaurito.",
+        "expired": "Il pacchetto acquistato il {d} è scaduto il {e} con {h} h non usate.",
+    },
+}
+
+
+def charge_text(language: str, key: str, **params) -> str:
+    """A statement line's description in the provider's language."""
+    table = CHARGES.get(language, CHARGES["en"])
+    return table[key].format(**params)
+
+
+class Locale:
+    """Labels and formats of one language; what templates call to show a value."""
+
+    def __init__(self, language: str, currency: str = "EUR", tz: Optional[dt.tzinfo] = None):
+        self.language = language if language in LABELS else "en"
+        self.locale = LOCALES[self.language]
+        self.currency = currency
+        self.tz = tz or dt.timezone.utc
+        self.labels = LABELS[self.language]
+
+    def __call__(self, key: str, **params) -> str:
+        text = self.labels.get(key, key)
+        return text.format(**params) if params else text
+
+    def word(self, key: Optional[str]) -> str:
+        if key is None:
+            return ""
+        return WORDS[self.language].get(key, key)
+
+    def day_name(self, key: str) -> str:
+        return self.labels["days"][key]  # type: ignore[index]
+
+    # formats -------------------------------------------------------------
+
+    def money(self, amount: Optional[Decimal]) -> str:
+        if amount is None:
+            return ""
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(f"{amount} is not rounded to the cent")
+        return babel_numbers.format_currency(amount, self.currency, locale=self.locale)
+
+    def number(self, value, digits: int = 2) -> str:
+        if value is None:
+            return ""
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return babel_numbers.format_decimal(value, format=pattern, locale=self.locale)
+
+    def quantity(self, value: Decimal) -> str:
+        """A quantity with the decimals it needs (1, 1,5, 0,25)."""
+        return babel_numbers.format_decimal(value.normalize() if value == value.to_integral() else value, locale=self.locale)
+
+    def percent(self, value: Optional[Decimal]) -> str:
+        if value is None:
+            return "–"
+        return babel_numbers.format_decimal(value, format="#,##0.#", locale=self.locale) + " %"
+
+    def date(self, day: Optional[dt.date], form: str = "long") -> str:
+        if day is None:
+            return ""
+        return babel_dates.format_date(day, format=form, locale=self.locale)
+
+    def moment(self, when: Optional[dt.datetime]) -> str:
+        """A moment as the provider's wall time: ``3 nov 2026 09:10``."""
+        if when is None:
+            return ""
+        local = when.astimezone(self.tz)
+        return f"{babel_dates.format_date(local.date(), format='medium', locale=self.locale)} {local:%H:%M}"
+
+    def month(self, month: str) -> str:
+        """``2026-11`` as ``November 2026`` / ``novembre 2026``."""
+        year, mon = int(month[:4]), int(month[5:7])
+        return babel_dates.format_date(dt.date(year, mon, 1), format="LLLL yyyy", locale=self.locale)
+
+    def duration(self, value: Optional[dt.timedelta]) -> str:
+        if value is None:
+            return ""
+        minutes = int(value.total_seconds() // 60)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, mins = divmod(rest, 60)
+        parts = []
+        if days:
+            parts.append(f"{days} {'d' if self.language == 'en' else 'g'}")
+        if hours:
+            parts.append(f"{hours} h")
+        if mins or not parts:
+            parts.append(f"{mins} min")
+        return " ".join(parts)
