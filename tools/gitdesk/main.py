@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import schema, sla, statement, validate
+from .commands import build, schema, sla, statement, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -28,6 +28,7 @@ def cli(ctx: click.Context, repo: str | None) -> None:
 cli.add_command(validate.command)
 cli.add_command(sla.command)
 cli.add_command(statement.command)
+cli.add_command(build.command)
 cli.add_command(schema.command)
 
 

@@ -1,0 +1,81 @@
+"""``gitdesk build``: the portal, one public site and one private site per customer."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import portal, sla
+from ..loader import scan
+from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
+from .sla import _provider_zone, parse_now
+
+
+def _shard(ctx, param, value):
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d+)/(\d+)", value)
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise click.BadParameter("write it as K/N with 1 <= K <= N, e.g. 2/4")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _evaluate(context, ticket, now):
+    return sla.evaluate(context, ticket, now)
+
+
+@click.command("build")
+@repo_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the sites (default: site/ in the data repository).")
+@click.option("--customer", "customers", multiple=True, metavar="ID", help="Only this customer's site (repeatable).")
+@click.option("--shard", callback=_shard, metavar="K/N", default=None,
+              help="Build the K-th of N equal shares of the customers (for a CI matrix); the public site is built by shard 1.")
+@click.option("--now", metavar="TIMESTAMP", default=None, help="The moment the dashboards show (default: now).")
+@click.option("--no-public", is_flag=True, help="Do not build the public site.")
+@cache_option
+@jobs_option
+def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
+    """Render the portal with mkdocs-material.
+
+    OUT/public/ holds the provider's home, the service terms of every plan,
+    the team and the contacts. OUT/customers/<id>/ is a complete site for
+    each customer with nothing of any other: a dashboard, the requests by
+    month, a page per request with its work reports and service targets, the
+    monthly statements (with CSV and JSON downloads) and its terms.
+
+    A site whose sources did not change since the last build into OUT is
+    not built again.
+    """
+    started = time.perf_counter()
+    root = repo_root(repo)
+    out = (out or root / "site").resolve()
+    found = scan(root)
+    moment = parse_now(now, _provider_zone(found))
+    task = functools.partial(_evaluate, now=moment)
+    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
+    report_problems(repository)
+    unknown = [c for c in customers if c not in repository.customers]
+    if unknown:
+        raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
+    public = not no_public and (shard is None or shard[0] == 1) and not customers
+    total = (1 if public else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
+    show = sys.stderr.isatty() and total > 3
+    bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
+    try:
+        report = portal.build(
+            repository, out, now=moment, sla_results=repository.results,
+            customers=list(customers) or None, shard=shard, jobs=jobs, public=public,
+            progress=(lambda name: bar.update(1)) if bar else None,
+        )
+    finally:
+        if bar:
+            bar.render_finish()
+    elapsed = time.perf_counter() - started
+    click.echo(f"built {len(report.built)} site{'s' if len(report.built) != 1 else ''}, "
+               f"{len(report.unchanged)} unchanged, into {out} in {elapsed:.1f} s")

@@ -1,0 +1,464 @@
+"""The portal: a public site and one private mkdocs-material site per customer.
+
+Three steps, as everywhere in gitdesk:
+
+1. the figures: SLA results, work-report charges and statements come from
+   :mod:`gitdesk.sla`, :mod:`gitdesk.charges` and :mod:`gitdesk.issued`, the
+   same functions the command line uses;
+2. the pages: Jinja templates (autoescaped: a title or report is text, never
+   markup) turn those figures into the Markdown sources of each site, in
+   memory; Babel formats them for the provider's language;
+3. the sites: each is built by mkdocs in its own folder, with its own search
+   index and sitemap, in parallel; a site whose sources did not change since
+   the last build is not built again.
+
+Isolation is the security model: a customer's site is generated from that
+customer's records only, and nothing of it is shared with another site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence
+
+import jinja2
+import yaml
+from markupsafe import Markup, escape
+
+from . import charges, issued, sla
+from .i18n import Locale
+from .loader import Repository
+from .model import Calendar, Customer, Ticket
+from .terms import terms_on
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATE = ".gitdesk-build"  # in the output folder: what each site was built from
+
+#: The mkdocs configuration every site starts from when the data repository has no mkdocs.yml.
+DEFAULT_CONFIG = {
+    "theme": {"name": "material", "font": False, "features": ["navigation.prune", "search.highlight"]},
+    "plugins": ["search", "offline"],
+    "markdown_extensions": ["tables", "toc"],
+}
+
+
+# ---------------------------------------------------------------- helpers for templates
+
+
+def _paragraphs(text: Optional[str]) -> Markup:
+    """Text as HTML: escaped, line breaks kept, on one line (so Markdown never sees it)."""
+    if not text:
+        return Markup("")
+    escaped = escape(text.strip())
+    return Markup("<br>".join(escaped.split("\n")))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = _paragraphs
+    return env
+
+
+def html_page(title: str, body: str) -> str:
+    """A page source: safe front matter, then one block of HTML with no blank or indented line.
+
+    Python-Markdown passes a block of raw HTML through untouched; a blank or
+    indented line inside it would hand the rest to the Markdown parser.
+    """
+    lines = [line.strip() for line in body.splitlines()]
+    html = "\n".join(line for line in lines if line)
+    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{html}\n"
+
+
+# ---------------------------------------------------------------- one site's sources
+
+
+@dataclass
+class Site:
+    """The sources of one site: pages and files by path, its navigation, its title."""
+
+    name: str  # "public" or the customer id
+    title: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    nav: list = field(default_factory=list)
+    language: str = "en"
+
+    def add(self, path: str, text: str | bytes) -> None:
+        self.files[path] = text.encode("utf-8") if isinstance(text, str) else text
+
+
+def _base(path: str) -> str:
+    """The relative path from a page (``a/b.md`` is ``a/b.html``) to the site's root."""
+    return "../" * path.count("/")
+
+
+def _calendar_view(cal: Calendar, L: Locale) -> dict:
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    week = cal.week
+    rows = [(days[i], [f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in week[i]]) for i in range(7) if week[i]]
+    return {"days": rows, "holidays": cal.holidays, "closed": sorted(cal.closed)}
+
+
+class Renderer:
+    """Renders the pages of the public site and of each customer's site from one repository."""
+
+    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"], history=None):
+        self.repo = repo
+        self.now = now
+        self.results = sla_results
+        self.provider = repo.provider
+        assert self.provider is not None
+        self.L = Locale(self.provider.language, self.provider.currency, repo.tz)
+        self.env = environment()
+        self.team = {m.id: m.name for m in self.provider.team}
+        self.history = history or {}
+        self.tickets_by_customer: dict[str, list[Ticket]] = {}
+        for ticket in repo.tickets.values():
+            self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
+        months = [t.reported.astimezone(repo.tz).strftime("%Y-%m") for t in repo.tickets.values()]
+        self.now_month = now.astimezone(repo.tz).strftime("%Y-%m")
+        self.first_month = min(months + [self.now_month])
+
+    def render(self, template: str, **values) -> str:
+        return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
+
+    def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
+        site.add(path, html_page(title, self.render(template, base=_base(path), **values)))
+
+    # ------------------------------------------------------------ public
+
+    def public(self, extra_pages: Sequence[tuple[str, str]] = ()) -> Site:
+        L = self.L
+        site = Site("public", self.provider.name, language=L.language)
+        plans = sorted(self.repo.plans.items())
+        self.page(site, "index.md", self.provider.name, "public_index.md.j2", plans=plans)
+        terms_nav = []
+        for pid, plan in plans:
+            cal = self.provider.calendars.get(plan.calendar)
+            self.page(site, f"terms/{pid}.md", plan.name, "public_plan.md.j2", plan=plan,
+                      calendar=_calendar_view(cal, L) if cal else None)
+            terms_nav.append({plan.name: f"terms/{pid}.md"})
+        self.page(site, "team.md", L("team"), "public_team.md.j2")
+        office = next(iter(self.provider.calendars.values()), None)
+        self.page(site, "contacts.md", L("contacts"), "public_contacts.md.j2", calendar=_calendar_view(office, L) if office else None)
+        site.nav = [{L("home"): "index.md"}, {L("terms"): terms_nav}, {L("team"): "team.md"}, {L("contacts"): "contacts.md"}]
+        for title, path in extra_pages:
+            site.nav.append({title: path})
+        return site
+
+    # ------------------------------------------------------------ customers
+
+    def months(self) -> list[str]:
+        out, month = [], self.first_month
+        while month <= self.now_month:
+            out.append(month)
+            month = issued.next_month(month)
+        return out
+
+    def statements(self, cid: str) -> list[charges.Statement]:
+        """The customer's statements: every month with something on it, up to this one."""
+        works = self.repo.works.get(cid, ())
+        found = []
+        for month in self.months():
+            s = charges.statement(self.repo, cid, month, works)
+            if s.lines or s.issued:
+                found.append(s)
+        return found
+
+    def customer(self, cid: str) -> Site:
+        repo, L = self.repo, self.L
+        customer: Customer = repo.customers[cid]
+        site = Site(cid, customer.name, language=L.language)
+        tickets = sorted(self.tickets_by_customer.get(cid, []), key=lambda t: (t.reported, t.id))
+        results = {t.id: self.results[t.id] for t in tickets if t.id in self.results}
+        statements = self.statements(cid)
+        by_month_statement = {s.month: s for s in statements}
+
+        # tickets by month
+        months: dict[str, list] = {}
+        for t in tickets:
+            months.setdefault(t.reported.astimezone(repo.tz).strftime("%Y-%m"), []).append((t, results[t.id]))
+        month_views = []
+        for month in sorted(months, reverse=True):
+            rows = months[month]
+            month_views.append({"month": month, "rows": rows, "open": sum(1 for _, r in rows if r.open),
+                                "summary": sla.summarize([r for _, r in rows])})
+        for view in month_views:
+            self.page(site, f"tickets/{view['month']}.md", L.month(view["month"]), "customer_month.md.j2", month=view)
+        self.page(site, "tickets/index.md", L("tickets"), "customer_tickets.md.j2", months=month_views)
+
+        # one page per ticket
+        for t in tickets:
+            self.ticket_page(site, t, results[t.id], by_month_statement)
+
+        # statements
+        for s in statements:
+            self.page(site, f"statements/{s.month}.md", f"{L('statement')} {L.month(s.month)}", "customer_statement.md.j2",
+                      s=s, customer=customer)
+            site.add(f"statements/{s.month}.json", json.dumps(s.as_json(), indent=1, ensure_ascii=False) + "\n")
+            from .commands.statement import render_csv
+
+            site.add(f"statements/{s.month}.csv", render_csv([s]))
+        self.page(site, "statements/index.md", L("statements"), "customer_statements.md.j2", statements=list(reversed(statements)))
+
+        # terms of its own contracts (and the on-demand terms where it has none in force)
+        term_items, seen = [], set()
+        for contract in customer.contracts:
+            plan = repo.plans.get(contract.plan)
+            if plan is not None:
+                term_items.append(self._terms(plan, contract))
+                seen.add(contract.plan)
+        today = self.now.astimezone(repo.tz).date()
+        current = terms_on(repo, customer, today)
+        if current.contract is None and current.plan is not None and current.plan_id not in seen:
+            term_items.append(self._terms(current.plan, None))
+        self.page(site, "terms.md", L("terms"), "customer_terms.md.j2", terms=term_items)
+
+        # dashboard
+        this_month = [r for (t, r) in months.get(self.now_month, [])]
+        recent = self.months()[-12:]
+        points = []
+        for month in recent:
+            s = sla.summarize([r for _, r in months.get(month, [])])
+            points.append((L.month(month)[:3].capitalize() if L.language == "en" else L.month(month)[:3], s.compliance))
+        from .charts import compliance_chart
+
+        chart_title = L("compliance_chart")
+        site.add("assets/compliance.svg", compliance_chart(points, chart_title))
+        chart_text = chart_title + ": " + "; ".join(
+            f"{L.month(m)} {L.percent(v)}" for m, (_, v) in zip(recent, points))
+        last = statements[-1] if statements else None
+        hours_left = charges.statement(repo, cid, self.now_month, repo.works.get(cid, ())).package_hours_left
+        open_tickets = [(t, results[t.id]) for t in tickets if results[t.id].open]
+        self.page(
+            site, "index.md", customer.name, "customer_index.md.j2",
+            customer=customer, contract=current.contract, plan=current.plan, this_month=self.now_month,
+            month_summary=sla.summarize(this_month), year_summary=sla.summarize([r for m in recent for _, r in months.get(m, [])]),
+            hours_left=hours_left, last_statement=last, open_tickets=open_tickets,
+            chart_text=chart_text,
+        )
+        site.nav = [
+            {L("dashboard"): "index.md"},
+            {L("tickets"): ["tickets/index.md"] + [{L.month(v["month"]): f"tickets/{v['month']}.md"} for v in month_views]},
+            {L("statements"): ["statements/index.md"] + [{L.month(s.month): f"statements/{s.month}.md"} for s in reversed(statements)]},
+            {L("terms"): "terms.md"},
+        ]
+        return site
+
+    def _terms(self, plan, contract) -> dict:
+        cal = self.provider.calendars.get(plan.calendar)
+        rates = plan.rates
+        if contract is not None:
+            changes = contract.rates.model_dump(exclude_none=True)
+            rates = plan.rates.model_copy(update=changes) if changes else plan.rates
+        return {"plan": plan, "contract": contract, "rates": rates, "calendar": _calendar_view(cal, self.L) if cal else None}
+
+    def ticket_page(self, site: Site, ticket: Ticket, result, statements_by_month) -> None:
+        L, repo = self.L, self.repo
+        timeline = [(e.at, "event", e) for e in ticket.log]
+        reports = []
+        for index, work in sorted(enumerate(ticket.interventions), key=lambda iw: iw[1].start):
+            timeline.append((work.start, "work", {"index": index, "work": work}))
+            month = work.start.astimezone(repo.tz).strftime("%Y-%m")
+            s = statements_by_month.get(month)
+            lines = [l for l in (s.lines if s else ()) if l.ticket == ticket.id and l.intervention == index]
+            if s is None:  # a month not shown (later than now): price the work from its charges
+                lines = [l for w in repo.works.get(ticket.customer, ()) if w.ticket == ticket.id and w.index == index for l in w.lines]
+            gross = sum((l.amount for l in lines if l.amount > 0), Decimal(0))
+            net = sum((l.amount for l in lines), Decimal(0))
+            reports.append({"index": index, "work": work, "lines": lines, "gross": gross, "net": net})
+        timeline.sort(key=lambda item: item[0])
+        history = self.history.get(ticket.id, [])
+        self.page(site, f"tickets/{ticket.id}.md", f"{L('ticket')} {ticket.id}", "customer_ticket.md.j2",
+                  ticket=ticket, result=result, timeline=timeline, reports=reports, team=self.team,
+                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan, history=history)
+
+
+# ---------------------------------------------------------------- building
+
+
+def base_config(root: Path) -> dict:
+    """The data repository's mkdocs.yml, or the built-in defaults."""
+    path = root / "mkdocs.yml"
+    if path.exists():
+        config = yaml.safe_load(path.read_text()) or {}
+        if isinstance(config, dict):
+            return config
+    return json.loads(json.dumps(DEFAULT_CONFIG))
+
+
+def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, overrides: Optional[Path]) -> dict:
+    config = json.loads(json.dumps(base))
+    for key in ("nav", "docs_dir", "site_dir", "site_url", "repo_url", "edit_uri", "INHERIT"):
+        config.pop(key, None)
+    theme = config.setdefault("theme", {"name": "material"})
+    theme["language"] = site.language
+    theme["font"] = False  # no web fonts: a page viewed requests nothing from another host
+    if overrides is not None:
+        theme["custom_dir"] = str(overrides)
+    else:
+        theme.pop("custom_dir", None)
+    config["site_name"] = site.title
+    config["docs_dir"] = str(docs_dir)
+    config["site_dir"] = str(site_dir)
+    config["use_directory_urls"] = False  # page.html: the same links served or opened from disk
+    config["nav"] = site.nav
+    config["not_in_nav"] = "tickets/*-*.md\n"
+    extra = config.setdefault("extra", {})
+    extra["generator"] = False
+    return config
+
+
+def site_digest(site: Site, config: dict, assets: dict[str, bytes]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(json.dumps(config, sort_keys=True, default=str).encode())
+    for version in ("gitdesk", "mkdocs", "mkdocs-material"):
+        try:
+            h.update(metadata.version(version).encode())
+        except metadata.PackageNotFoundError:
+            pass
+    for name in sorted(site.files):
+        h.update(name.encode() + b"\0" + site.files[name])
+    for name in sorted(assets):
+        h.update(name.encode() + b"\0" + assets[name])
+    return h.hexdigest()
+
+
+def _read_tree(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build_site(job: dict) -> str:
+    """Build one site with mkdocs into a fresh folder, then swap it in (never half a site)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    target = Path(job["target"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as tmp:
+        docs = Path(tmp) / "docs"
+        for name, content in job["files"].items():
+            path = docs / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        built = Path(tmp) / "site"
+        config = dict(job["config"], docs_dir=str(docs), site_dir=str(built))
+        config_path = Path(tmp) / "mkdocs.yml"
+        config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        cfg = load_config(config_file=str(config_path))
+        build(cfg)
+        old = Path(tmp) / "old"
+        if target.exists():
+            target.rename(old)
+        built.rename(target)
+    state = Path(job["state"])
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(job["digest"] + "\n")
+    return job["name"]
+
+
+@dataclass
+class BuildReport:
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def shard_of(ids: Sequence[str], shard: Optional[tuple[int, int]]) -> list[str]:
+    """Customers of shard K of N (1-based), by position in the sorted list."""
+    if shard is None:
+        return list(ids)
+    k, n = shard
+    return [cid for i, cid in enumerate(sorted(ids)) if i % n == k - 1]
+
+
+def build(
+    repo: Repository,
+    out: Path,
+    *,
+    now: dt.datetime,
+    sla_results: dict,
+    customers: Optional[Iterable[str]] = None,
+    shard: Optional[tuple[int, int]] = None,
+    jobs: Optional[int] = None,
+    public: bool = True,
+    history=None,
+    progress: Optional[Callable[[str], None]] = None,
+) -> BuildReport:
+    """Build the public site and the customers' sites into ``out``."""
+    root = repo.root
+    renderer = Renderer(repo, now, sla_results, history)
+    base = base_config(root)
+    src = root / "site_src"
+    overrides = src / "overrides" if (src / "overrides").is_dir() else None
+    common = _read_tree(src / "stylesheets")
+    assets = {f"stylesheets/{k}": v for k, v in common.items()}
+    if common:
+        base = dict(base)
+        base["extra_css"] = sorted(set(base.get("extra_css", [])) | set(assets))
+    override_files = _read_tree(overrides) if overrides else {}
+
+    sites: list[Site] = []
+    if public:
+        pages = _read_tree(src / "public")
+        extra = []
+        for name, content in pages.items():
+            if name.endswith(".md"):
+                title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
+                extra.append((title, f"about/{name}"))
+        site = renderer.public(extra)
+        for name, content in pages.items():
+            site.add(f"about/{name}", content)
+        sites.append(site)
+    wanted = sorted(customers) if customers is not None else sorted(repo.customers)
+    for cid in shard_of(wanted, shard):
+        sites.append(renderer.customer(cid))
+
+    report = BuildReport()
+    todo = []
+    for site in sites:
+        target = out / ("public" if site.name == "public" else f"customers/{site.name}")
+        for name, content in assets.items():
+            site.add(name, content)
+        config = site_config(base, site, Path("docs"), Path("site"), overrides)
+        digest = site_digest(site, config, override_files)
+        state = out / STATE / f"{site.name}.digest"
+        if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
+            report.unchanged.append(site.name)
+            continue
+        todo.append({"name": site.name, "files": site.files, "config": config, "target": str(target), "state": str(state), "digest": digest})
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if workers > 1 and hasattr(os, "fork"):
+        import multiprocessing
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for name in pool.map(build_site, todo):
+                report.built.append(name)
+                if progress:
+                    progress(name)
+    else:
+        for job in todo:
+            report.built.append(build_site(job))
+            if progress:
+                progress(job["name"])
+    return report
