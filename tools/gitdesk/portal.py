@@ -48,7 +48,7 @@ STATE = ".gitdesk-build"  # in the output folder: what each site was built from
 #: The mkdocs configuration every site starts from when the data repository has no mkdocs.yml.
 DEFAULT_CONFIG = {
     "theme": {"name": "material", "font": False, "features": ["navigation.prune", "search.highlight"]},
-    "plugins": ["search", "offline"],
+    "plugins": ["search"],
     "markdown_extensions": ["tables", "toc"],
 }
 
@@ -323,6 +323,9 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
     config["not_in_nav"] = "tickets/*-*.md\n"
     extra = config.setdefault("extra", {})
     extra["generator"] = False
+    plugins = config.get("plugins") or []
+    # the offline plugin would add a script from a CDN to every page: never used here
+    config["plugins"] = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), "")) != "offline"]
     return config
 
 
