@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Measure gitdesk on generated repositories. Not a test: it prints figures.
 
-    python bench/run.py                      # 10,000 and 100,000 tickets
-    python bench/run.py --sizes 10000 --repeat 3
+    python bench/run.py                         # everything below
+    python bench/run.py --only validate --sizes 10000
+    python bench/run.py --only build
 
-For each size: ``gitdesk validate`` cold (no cache: every file parsed), warm
-(nothing changed since the last run) and after one ticket changed. Data is
-generated once under bench/data/ (git-ignored) by bench/generate.py.
+validate: 10,000 and 100,000 tickets, cold (no cache: every file parsed),
+          unchanged since the last run, and after one ticket changed.
+sla, statement: 100,000 tickets, cold (no cache) and with the per-file cache
+          that an earlier run (e.g. CI's validate) filled.
+build:    the portal for 200 customers and 20,000 tickets, from scratch and
+          after one ticket changed.
+
+Data is generated once under bench/data/ (git-ignored) by bench/generate.py.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+
+NOW = "2026-12-31 12:00"
 
 
 def timed(cmd: list[str], cwd: Path, env: dict) -> float:
@@ -46,52 +54,93 @@ def data_for(size: int, customers: int) -> Path:
     return out
 
 
+class Touch:
+    """Change one ticket (a word of its title) and put it back afterwards."""
+
+    def __init__(self, repo: Path):
+        self.path = next((repo / "tickets").rglob("*.yaml"))
+        self.original = self.path.read_text()
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+        self.path.write_text(self.original.replace("needs attention", f"needs attention ({self.count})"))
+
+    def restore(self) -> None:
+        self.path.write_text(self.original)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="ticket counts, comma-separated")
+    parser.add_argument("--only", default="validate,sla,statement,build", help="which measurements, comma-separated")
+    parser.add_argument("--sizes", default="10000,100000", help="ticket counts for validate, comma-separated")
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (the median is printed)")
     parser.add_argument("--gitdesk", default=shutil.which("gitdesk") or "gitdesk")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        repo = data_for(size, args.customers)
-        with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:
-            env = dict(os.environ, GITDESK_CACHE_DIR=tmp)
-            validate = [args.gitdesk, "validate"]
+    only = set(args.only.split(","))
+    gd = args.gitdesk
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    rows: list[tuple[str, str, float]] = []
 
-            def median(prepare=None) -> float:
-                times = []
-                for _ in range(args.repeat):
-                    if prepare:
-                        prepare()
-                    times.append(timed(validate, repo, env))
-                return statistics.median(times)
+    def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> None:
+        times = []
+        for _ in range(args.repeat):
+            if prepare:
+                prepare()
+            times.append(timed(cmd, repo, env))
+        rows.append((label, what, statistics.median(times)))
+        print(f"  {label:<34} {what:<28} {rows[-1][2]:8.2f} s", flush=True)
 
-            def clear_cache() -> None:
-                shutil.rmtree(tmp, ignore_errors=True)
-                os.makedirs(tmp, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:
+        cache = Path(tmp) / "cache"
+        env = dict(os.environ, GITDESK_CACHE_DIR=str(cache))
+        nocache = dict(os.environ, GITDESK_NO_CACHE="1")
 
-            cold = median(clear_cache)
-            warm = median()
-            victim = next((repo / "tickets").rglob("*.yaml"))
-            original = victim.read_text()
-            counter = [0]
+        def clear() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
 
-            def touch_one() -> None:
-                counter[0] += 1
-                victim.write_text(original.replace("needs attention", f"needs attention ({counter[0]})"))
-
+        if "validate" in only:
+            for size in (int(s) for s in args.sizes.split(",")):
+                repo = data_for(size, args.customers)
+                touch = Touch(repo)
+                label = f"validate, {size:,} tickets"
+                try:
+                    measure(label, "cold (cache filled)", [gd, "validate"], repo, env, clear)
+                    measure(label, "unchanged", [gd, "validate"], repo, env)
+                    measure(label, "one ticket changed", [gd, "validate"], repo, env, touch)
+                    measure(label, "no cache at all", [gd, "validate"], repo, nocache)
+                finally:
+                    touch.restore()
+        big = data_for(100_000, args.customers) if only & {"sla", "statement"} else None
+        if "sla" in only:
+            label = "sla --format json, 100,000 tickets"
+            measure(label, "cold (no cache)", [gd, "sla", "--format", "json", "--now", NOW], big, nocache)
+            clear()
+            timed([gd, "validate"], big, env)
+            measure(label, "after validate (cached)", [gd, "sla", "--format", "json", "--now", NOW], big, env)
+        if "statement" in only:
+            label = "statement, all customers, 100,000"
+            cmd = [gd, "statement", "--month", "2026-06", "--format", "json"]
+            measure(label, "cold (no cache)", cmd, big, nocache)
+            clear()
+            timed([gd, "validate"], big, env)
+            measure(label, "after validate (cached)", cmd, big, env)
+        if "build" in only:
+            repo = data_for(20_000, 200)
+            out = Path(tmp) / "site"
+            touch = Touch(repo)
+            label = "build, 200 customers, 20,000"
+            cmd = [gd, "build", "--out", str(out), "--now", NOW]
             try:
-                one = median(touch_one)
+                measure(label, "from scratch", cmd, repo, env, lambda: (shutil.rmtree(out, ignore_errors=True), clear()))
+                measure(label, "one ticket changed", cmd, repo, env, touch)
             finally:
-                victim.write_text(original)
-            rows.append((size, cold, warm, one))
+                touch.restore()
     print()
-    print(f"{'tickets':>9}  {'validate cold':>14}  {'unchanged':>10}  {'one changed':>12}")
-    for size, cold, warm, one in rows:
-        print(f"{size:>9,}  {cold:>12.2f} s  {warm:>8.2f} s  {one:>10.2f} s")
+    print(f"{'measurement':<36} {'case':<28} {'time':>9}")
+    for label, what, seconds in rows:
+        print(f"{label:<36} {what:<28} {seconds:8.2f} s")
 
 
 if __name__ == "__main__":

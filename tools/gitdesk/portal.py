@@ -395,6 +395,31 @@ def shard_of(ids: Sequence[str], shard: Optional[tuple[int, int]]) -> list[str]:
     return [cid for i, cid in enumerate(sorted(ids)) if i % n == k - 1]
 
 
+#: What forked workers need to render and build a site (inherited, never pickled).
+_JOB: dict = {}
+
+
+def _render_and_build(name: str) -> tuple[str, bool]:
+    """Worker: render one site's sources, and build it unless they are unchanged."""
+    job = _JOB
+    renderer: Renderer = job["renderer"]
+    site = renderer.public(job["extra_pages"]) if name == "public" else renderer.customer(name)
+    if name == "public":
+        for page, content in job["public_pages"].items():
+            site.add(f"about/{page}", content)
+    for path, content in job["assets"].items():
+        site.add(path, content)
+    out: Path = job["out"]
+    target = out / ("public" if name == "public" else f"customers/{name}")
+    config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
+    digest = site_digest(site, config, job["override_files"])
+    state = out / STATE / f"{name}.digest"
+    if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
+        return name, False
+    build_site({"name": name, "files": site.files, "config": config, "target": str(target), "state": str(state), "digest": digest})
+    return name, True
+
+
 def build(
     repo: Repository,
     out: Path,
@@ -408,60 +433,51 @@ def build(
     history=None,
     progress: Optional[Callable[[str], None]] = None,
 ) -> BuildReport:
-    """Build the public site and the customers' sites into ``out``."""
+    """Build the public site and the customers' sites into ``out``.
+
+    Each site is rendered and built by a worker process of its own (pages,
+    chart and mkdocs run there), so the work spreads over every core.
+    """
     root = repo.root
-    renderer = Renderer(repo, now, sla_results, history)
-    base = base_config(root)
     src = root / "site_src"
     overrides = src / "overrides" if (src / "overrides").is_dir() else None
     common = _read_tree(src / "stylesheets")
     assets = {f"stylesheets/{k}": v for k, v in common.items()}
-    if common:
+    base = base_config(root)
+    if assets:
         base = dict(base)
         base["extra_css"] = sorted(set(base.get("extra_css", [])) | set(assets))
-    override_files = _read_tree(overrides) if overrides else {}
-
-    sites: list[Site] = []
-    if public:
-        pages = _read_tree(src / "public")
-        extra = []
-        for name, content in pages.items():
-            if name.endswith(".md"):
-                title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
-                extra.append((title, f"about/{name}"))
-        site = renderer.public(extra)
-        for name, content in pages.items():
-            site.add(f"about/{name}", content)
-        sites.append(site)
-    wanted = sorted(customers) if customers is not None else sorted(repo.customers)
-    for cid in shard_of(wanted, shard):
-        sites.append(renderer.customer(cid))
-
+    public_pages = _read_tree(src / "public") if public else {}
+    extra_pages = []
+    for name, content in public_pages.items():
+        if name.endswith(".md"):
+            title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
+            extra_pages.append((title, f"about/{name}"))
+    names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
+    _JOB.clear()
+    _JOB.update(
+        renderer=Renderer(repo, now, sla_results, history), base=base, overrides=overrides, assets=assets,
+        override_files=_read_tree(overrides) if overrides else {}, out=out, public_pages=public_pages,
+        extra_pages=extra_pages,
+    )
     report = BuildReport()
-    todo = []
-    for site in sites:
-        target = out / ("public" if site.name == "public" else f"customers/{site.name}")
-        for name, content in assets.items():
-            site.add(name, content)
-        config = site_config(base, site, Path("docs"), Path("site"), overrides)
-        digest = site_digest(site, config, override_files)
-        state = out / STATE / f"{site.name}.digest"
-        if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
-            report.unchanged.append(site.name)
-            continue
-        todo.append({"name": site.name, "files": site.files, "config": config, "target": str(target), "state": str(state), "digest": digest})
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    if workers > 1 and hasattr(os, "fork"):
-        import multiprocessing
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for name in pool.map(build_site, todo):
-                report.built.append(name)
-                if progress:
-                    progress(name)
-    else:
-        for job in todo:
-            report.built.append(build_site(job))
-            if progress:
-                progress(job["name"])
+    def record(name: str, built: bool) -> None:
+        (report.built if built else report.unchanged).append(name)
+        if progress:
+            progress(name)
+
+    try:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(names)))
+        if workers > 1 and hasattr(os, "fork"):
+            import multiprocessing
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for name, built in pool.map(_render_and_build, names):
+                    record(name, built)
+        else:
+            for name in names:
+                record(*_render_and_build(name))
+    finally:
+        _JOB.clear()
     return report
