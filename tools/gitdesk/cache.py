@@ -20,13 +20,13 @@ DIRNAME = ".gitdesk-cache"
 
 
 def code_salt() -> str:
-    """A fingerprint of gitdesk's own source and the versions of what it parses with."""
+    """A fingerprint of gitdesk's own source (code and templates) and the versions of what it parses with."""
     h = hashlib.blake2b(digest_size=16)
     package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
-    for dist in ("pydantic", "pydantic-core", "PyYAML", "holidays"):
+    for dist in ("pydantic", "pydantic-core", "PyYAML", "holidays", "mkdocs", "mkdocs-material", "Babel", "matplotlib"):
         try:
             h.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:

@@ -280,6 +280,10 @@ class Scan:
     problems: list[Problem]
     digest: str
 
+    def digests(self) -> dict[str, str]:
+        """Each file's path and a digest of its bytes."""
+        return {f.path: hashlib.blake2b(f.raw, digest_size=16).hexdigest() for f in self.files}
+
 
 def scan(root: Path | str) -> Scan:
     """Find and read every data file; the digest changes with any byte or name."""

@@ -28,7 +28,6 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -39,6 +38,7 @@ from markupsafe import Markup, escape
 from . import charges, issued, sla
 from .i18n import Locale
 from .loader import Repository
+from .mkdocs_hooks import MARKER
 from .model import Calendar, Customer, Ticket
 from .terms import terms_on
 
@@ -76,15 +76,14 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def html_page(title: str, body: str) -> str:
-    """A page source: safe front matter, then one block of HTML with no blank or indented line.
+def html_page(title: str, body: str) -> tuple[str, str]:
+    """A page: its Markdown source (title and a marker only) and its HTML body.
 
-    Python-Markdown passes a block of raw HTML through untouched; a blank or
-    indented line inside it would hand the rest to the Markdown parser.
+    The body replaces the marker after Markdown ran (see :mod:`gitdesk.mkdocs_hooks`).
     """
     lines = [line.strip() for line in body.splitlines()]
     html = "\n".join(line for line in lines if line)
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{html}\n"
+    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{MARKER}\n", html + "\n"
 
 
 # ---------------------------------------------------------------- one site's sources
@@ -97,6 +96,7 @@ class Site:
     name: str  # "public" or the customer id
     title: str
     files: dict[str, bytes] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)  # page path -> its rendered HTML body
     nav: list = field(default_factory=list)
     language: str = "en"
 
@@ -136,11 +136,19 @@ class Renderer:
         self.now_month = now.astimezone(repo.tz).strftime("%Y-%m")
         self.first_month = min(months + [self.now_month])
 
+    def warm(self) -> None:
+        """Compile the templates and load the locale's data once, before worker processes fork."""
+        for name in self.env.list_templates(extensions=["j2"]):
+            self.env.get_template(name)
+        self.L.month(self.now_month), self.L.money(Decimal("1.00")), self.L.date(self.now.date()), self.L.number(1)
+
     def render(self, template: str, **values) -> str:
         return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        site.add(path, html_page(title, self.render(template, base=_base(path), **values)))
+        source, body = html_page(title, self.render(template, base=_base(path), **values))
+        site.add(path, source)
+        site.bodies[path] = body
 
     # ------------------------------------------------------------ public
 
@@ -323,24 +331,44 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
     config["not_in_nav"] = "tickets/*-*.md\n"
     extra = config.setdefault("extra", {})
     extra["generator"] = False
+    hooks = [h for h in config.get("hooks", []) if Path(h).name != "mkdocs_hooks.py"]
+    config["hooks"] = hooks + [str(Path(__file__).with_name("mkdocs_hooks.py"))]
     plugins = config.get("plugins") or []
     # the offline plugin would add a script from a CDN to every page: never used here
     config["plugins"] = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), "")) != "offline"]
     return config
 
 
-def site_digest(site: Site, config: dict, assets: dict[str, bytes]) -> str:
+def input_digest(job: dict, name: str) -> str:
+    """A fingerprint of everything a site is made of, computed before rendering it.
+
+    The code and its libraries, the mkdocs configuration and site_src, the
+    provider's, plans' and statements' files, and for a customer its own file,
+    its tickets' files and their history. The moment of the build counts by
+    its month (this month's figures, the chart), and to the minute for a
+    customer with open requests, whose running targets change with it.
+    """
+    from .cache import code_salt
+
+    renderer: Renderer = job["renderer"]
+    sources: dict[str, str] = job["sources"]
     h = hashlib.blake2b(digest_size=20)
-    h.update(json.dumps(config, sort_keys=True, default=str).encode())
-    for version in ("gitdesk", "mkdocs", "mkdocs-material"):
-        try:
-            h.update(metadata.version(version).encode())
-        except metadata.PackageNotFoundError:
-            pass
-    for name in sorted(site.files):
-        h.update(name.encode() + b"\0" + site.files[name])
-    for name in sorted(assets):
-        h.update(name.encode() + b"\0" + assets[name])
+    h.update(code_salt().encode())
+    h.update(json.dumps(job["base"], sort_keys=True, default=str).encode())
+    for files in (job["assets"], job["override_files"], job["public_pages"]):
+        for path in sorted(files):
+            h.update(path.encode() + b"\0" + files[path])
+    for path in sorted(p for p in sources if not p.startswith(("tickets/", "contracts/customers/"))):
+        h.update(f"{path}\0{sources[path]}".encode())
+    h.update(renderer.now_month.encode())
+    if name != "public":
+        h.update(f"contracts/customers/{name}.yaml\0{sources.get(f'contracts/customers/{name}.yaml', '')}".encode())
+        tickets = renderer.tickets_by_customer.get(name, [])
+        for ticket in tickets:
+            h.update(f"{ticket.path}\0{sources.get(ticket.path or '', '')}".encode())
+            h.update(repr(renderer.history.get(ticket.id, ())).encode())
+        if any(renderer.results[t.id].open for t in tickets if t.id in renderer.results):
+            h.update(renderer.now.isoformat(timespec="minutes").encode())
     return h.hexdigest()
 
 
@@ -365,8 +393,14 @@ def build_site(job: dict) -> str:
             path = docs / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
+        bodies = Path(tmp) / "bodies"
+        for name, body in job["bodies"].items():
+            path = bodies / f"{name}.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
         built = Path(tmp) / "site"
         config = dict(job["config"], docs_dir=str(docs), site_dir=str(built))
+        config["extra"] = dict(config.get("extra", {}), gitdesk_bodies=str(bodies))
         config_path = Path(tmp) / "mkdocs.yml"
         config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
         cfg = load_config(config_file=str(config_path))
@@ -403,20 +437,21 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     """Worker: render one site's sources, and build it unless they are unchanged."""
     job = _JOB
     renderer: Renderer = job["renderer"]
+    out: Path = job["out"]
+    target = out / ("public" if name == "public" else f"customers/{name}")
+    state = out / STATE / f"{name}.digest"
+    digest = input_digest(job, name)
+    if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
+        return name, False  # nothing it is made of changed: not even rendered
     site = renderer.public(job["extra_pages"]) if name == "public" else renderer.customer(name)
     if name == "public":
         for page, content in job["public_pages"].items():
             site.add(f"about/{page}", content)
     for path, content in job["assets"].items():
         site.add(path, content)
-    out: Path = job["out"]
-    target = out / ("public" if name == "public" else f"customers/{name}")
     config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
-    digest = site_digest(site, config, job["override_files"])
-    state = out / STATE / f"{name}.digest"
-    if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
-        return name, False
-    build_site({"name": name, "files": site.files, "config": config, "target": str(target), "state": str(state), "digest": digest})
+    build_site({"name": name, "files": site.files, "bodies": site.bodies, "config": config,
+                "target": str(target), "state": str(state), "digest": digest})
     return name, True
 
 
@@ -431,9 +466,13 @@ def build(
     jobs: Optional[int] = None,
     public: bool = True,
     history=None,
+    sources: Optional[dict[str, str]] = None,
     progress: Optional[Callable[[str], None]] = None,
 ) -> BuildReport:
     """Build the public site and the customers' sites into ``out``.
+
+    ``sources`` maps each data file's path to a digest of its bytes (from the
+    scan); a site none of whose inputs changed is neither rendered nor built.
 
     Each site is rendered and built by a worker process of its own (pages,
     chart and mkdocs run there), so the work spreads over every core.
@@ -454,11 +493,13 @@ def build(
             title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
             extra_pages.append((title, f"about/{name}"))
     names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
+    renderer = Renderer(repo, now, sla_results, history)
+    renderer.warm()
     _JOB.clear()
     _JOB.update(
-        renderer=Renderer(repo, now, sla_results, history), base=base, overrides=overrides, assets=assets,
+        renderer=renderer, base=base, overrides=overrides, assets=assets,
         override_files=_read_tree(overrides) if overrides else {}, out=out, public_pages=public_pages,
-        extra_pages=extra_pages,
+        extra_pages=extra_pages, sources=sources or {},
     )
     report = BuildReport()
 

@@ -70,7 +70,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     try:
         report = portal.build(
             repository, out, now=moment, sla_results=repository.results,
-            customers=list(customers) or None, shard=shard, jobs=jobs, public=public,
+            customers=list(customers) or None, shard=shard, jobs=jobs, public=public, sources=found.digests(),
             progress=(lambda name: bar.update(1)) if bar else None,
         )
     finally:
