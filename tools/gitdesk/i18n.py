@@ -62,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lines_csv": "Lines (CSV)", "statement_json": "Statement (JSON)", "month_total": "Total",
         "charged": "charged", "uncharged": "not charged", "would_cost": "would have cost",
         "your_contract": "Your contract", "history": "History", "commit": "Change",
+        "history_shallow": "The history below is incomplete: the portal was built from a shallow copy of the records.",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -107,6 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lines_csv": "Righe (CSV)", "statement_json": "Rendiconto (JSON)", "month_total": "Totale",
         "charged": "addebitato", "uncharged": "non addebitato", "would_cost": "sarebbe costato",
         "your_contract": "Il tuo contratto", "history": "Storico", "commit": "Modifica",
+        "history_shallow": "Lo storico qui sotto è incompleto: il portale è stato generato da una copia parziale dei dati.",
     },
 }
 

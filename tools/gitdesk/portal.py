@@ -128,7 +128,9 @@ class Renderer:
         self.L = Locale(self.provider.language, self.provider.currency, repo.tz)
         self.env = environment()
         self.team = {m.id: m.name for m in self.provider.team}
-        self.history = history or {}
+        from .history import History
+
+        self.history = history if history is not None else History(available=False)
         self.tickets_by_customer: dict[str, list[Ticket]] = {}
         for ticket in repo.tickets.values():
             self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
@@ -293,10 +295,11 @@ class Renderer:
             net = sum((l.amount for l in lines), Decimal(0))
             reports.append({"index": index, "work": work, "lines": lines, "gross": gross, "net": net})
         timeline.sort(key=lambda item: item[0])
-        history = self.history.get(ticket.id, [])
         self.page(site, f"tickets/{ticket.id}.md", f"{L('ticket')} {ticket.id}", "customer_ticket.md.j2",
                   ticket=ticket, result=result, timeline=timeline, reports=reports, team=self.team,
-                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan, history=history)
+                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan,
+                  history=self.history.get(ticket.id, []), history_note=self.history.note if self.history.shallow else None,
+                  history_available=self.history.available)
 
 
 # ---------------------------------------------------------------- building
@@ -366,7 +369,7 @@ def input_digest(job: dict, name: str) -> str:
         tickets = renderer.tickets_by_customer.get(name, [])
         for ticket in tickets:
             h.update(f"{ticket.path}\0{sources.get(ticket.path or '', '')}".encode())
-            h.update(repr(renderer.history.get(ticket.id, ())).encode())
+            h.update(repr(renderer.history.get(ticket.id, ())).encode() + repr(renderer.history.shallow).encode())
         if any(renderer.results[t.id].open for t in tickets if t.id in renderer.results):
             h.update(renderer.now.isoformat(timespec="minutes").encode())
     return h.hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .. import portal, sla
+from .. import history, portal, sla
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import _provider_zone, parse_now
@@ -64,6 +64,9 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     if unknown:
         raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
     public = not no_public and (shard is None or shard[0] == 1) and not customers
+    changes = history.read(root)
+    if changes.note and changes.shallow:
+        click.echo(f"gitdesk: {changes.note}", err=True)
     total = (1 if public else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
     show = sys.stderr.isatty() and total > 3
     bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
@@ -71,6 +74,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
         report = portal.build(
             repository, out, now=moment, sla_results=repository.results,
             customers=list(customers) or None, shard=shard, jobs=jobs, public=public, sources=found.digests(),
+            history=changes,
             progress=(lambda name: bar.update(1)) if bar else None,
         )
     finally:
