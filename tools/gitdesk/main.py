@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import build, schema, sla, statement, validate
+from .commands import build, check, schema, sla, statement, ticket, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +26,8 @@ def cli(ctx: click.Context, repo: str | None) -> None:
 
 
 cli.add_command(validate.command)
+cli.add_command(ticket.command)
+cli.add_command(check.command)
 cli.add_command(sla.command)
 cli.add_command(statement.command)
 cli.add_command(build.command)

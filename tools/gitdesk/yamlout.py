@@ -29,3 +29,71 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def timestamp(moment, tz) -> str:
+    """A moment as the provider's wall time, ``2026-11-03 09:10``; with its offset when the
+    wall time happens twice (the autumn hour) or has seconds."""
+    import datetime as dt
+
+    local = moment.astimezone(tz)
+    naive = local.replace(tzinfo=None)
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset() or local.second or local.microsecond:
+        return local.replace(microsecond=0).isoformat()
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def scalar(value) -> str:
+    """A plain value as YAML text: quoted when YAML could read it as something else."""
+    import re
+
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._+/@()-]*", text) and not re.fullmatch(
+        r"(?i)(true|false|yes|no|on|off|null|~|[-+]?\d[\d_.:e+-]*)", text) and ": " not in text and " #" not in text:
+        return text
+    return quote(text)
+
+
+def block_text(text: str, indent: int) -> list[str]:
+    """A ``|`` block scalar's lines for ``text`` at ``indent`` spaces."""
+    pad = " " * indent
+    return [pad + line if line.strip() else "" for line in text.rstrip("\n").split("\n")]
+
+
+def append_to_list(text: str, key: str, item: list[str]) -> str:
+    """Add ``item`` (lines written for indentation 0, first line starting with "- ") to the
+    top-level list ``key``, keeping every other line, comment and blank line as it is.
+
+    The list may be in block style (any indentation) or an empty ``[]``; when the key is
+    missing, it is added at the end of the file.
+    """
+    import re
+
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    head = re.compile(rf"^{re.escape(key)}:\s*(\[\s*\])?\s*(#.*)?$")
+    at = next((i for i, line in enumerate(lines) if head.match(line)), None)
+    if at is None:
+        if any(re.match(rf"^{re.escape(key)}:", line) for line in lines):
+            raise ValueError(f"the {key} list is written in flow style ([...]); add the entry by hand")
+        return "\n".join(lines + [f"{key}:"] + ["  " + line if line else line for line in item]) + "\n"
+    if head.match(lines[at]).group(1):  # "key: []" becomes a block list
+        lines[at] = f"{key}:"
+        indent = "  "
+        last = at
+    else:
+        indent, last = "  ", at
+        for j in range(at + 1, len(lines)):
+            line = lines[j]
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if line.startswith((" ", "-")):
+                if last == at:
+                    indent = line[: len(line) - len(line.lstrip())]
+                last = j
+                continue
+            break
+    new = [indent + line if line else line for line in item]
+    return "\n".join(lines[: last + 1] + new + lines[last + 1 :]) + "\n"

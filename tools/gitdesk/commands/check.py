@@ -1,0 +1,139 @@
+"""``gitdesk check``: the CI gate. Validation, the issued-statement lock, and the state of the SLA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import sys
+from typing import Optional
+
+import click
+
+from .. import errors, sla
+from ..errors import Problem
+from ..loader import scan
+from ..scalars import format_duration, parse_duration
+from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
+from .sla import _provider_zone, parse_now
+
+
+def _evaluate(context, ticket, now):
+    return sla.evaluate(context, ticket, now)
+
+
+def changed_tickets(root, base: str) -> set[str]:
+    """Ticket ids whose files differ between ``base`` and the working tree (committed or not)."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        names = repo.git.diff("--name-only", "--no-renames", base, "--", "tickets").splitlines()
+        names += repo.git.ls_files("--others", "--exclude-standard", "--", "tickets").splitlines()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise click.BadParameter(f"{root} is not a git repository", param_hint="'--base'") from None
+    except git.GitCommandError as exc:
+        hint = " (a shallow clone? fetch the full history)" if "unknown revision" in str(exc) or "bad revision" in str(exc) else ""
+        raise click.BadParameter(f"git cannot compare with {base!r}{hint}", param_hint="'--base'") from None
+    return {n.rsplit("/", 1)[-1][: -len(".yaml")] for n in names if n.endswith(".yaml")}
+
+
+def sla_findings(repository, results, changed: Optional[set[str]], now: dt.datetime, within: dt.timedelta, fail_on_breach: bool) -> list[Problem]:
+    """Breaches and provider reschedules of the changed tickets; targets of open tickets due soon."""
+    tz = repository.tz
+    found: list[Problem] = []
+    breach_level = "error" if fail_on_breach else "warning"
+    for tid, result in sorted(results.items()):
+        ticket = repository.tickets.get(tid)
+        if ticket is None or result is None:
+            continue
+        path = ticket.path or ""
+        touched = changed is None or tid in changed
+        for target in result.targets:
+            due = target.due.astimezone(tz).strftime("%Y-%m-%d %H:%M") if target.due else "-"
+            if target.status == "breached" and touched:
+                met = f"met {target.met_at.astimezone(tz):%Y-%m-%d %H:%M}" if target.met_at else "not met yet"
+                found.append(_level(errors.at(
+                    path, ("reported",), f"SLA breach: {target.kind} target ({format_duration(target.duration)}) due {due}, {met}, "
+                                         f"late by {format_duration(target.late)} of working time", "sla-breach"), breach_level))
+            elif target.status == "running" and target.due is not None and result.open:
+                calendar = sla.work_calendar(repository, repository.plans[result.plan])
+                left = calendar.between(now, target.due)
+                if left <= within:
+                    found.append(_level(errors.at(
+                        path, ("reported",), f"at risk: {target.kind} target due {due}, {format_duration(left)} of working time left",
+                        "sla-at-risk"), "warning"))
+        if result.provider_reschedules and touched:
+            index = next((i for i, e in enumerate(ticket.log) if e.event == "rescheduled" and e.side == "provider"), 0)
+            found.append(_level(errors.at(path, ("log", index), f"the provider postponed the appointment "
+                                          f"{result.provider_reschedules} time{'s' if result.provider_reschedules > 1 else ''}: a breach of the terms",
+                                          "provider-reschedule"), breach_level))
+    return found
+
+
+def _level(problem: Problem, severity: str) -> Problem:
+    from dataclasses import replace
+
+    return replace(problem, severity=severity)
+
+
+def format_codeclimate(problems) -> str:
+    """GitLab's code quality report (the Code Climate format)."""
+    out = []
+    for p in problems:
+        fingerprint = hashlib.sha1(f"{p.path}:{p.line}:{p.code}:{p.message}".encode()).hexdigest()
+        out.append({"description": p.message, "check_name": p.code, "fingerprint": fingerprint,
+                    "severity": "major" if p.severity == "error" else "minor",
+                    "location": {"path": p.path, "lines": {"begin": p.line}}})
+    return json.dumps(out, indent=1, ensure_ascii=False)
+
+
+@click.command("check")
+@repo_option
+@click.option("--base", metavar="REF", default=None, help="Report breaches and reschedules only of tickets changed since this git revision.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "codeclimate"]), default="text", show_default=True,
+              help="github: workflow annotations; codeclimate: GitLab's code quality report.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["error", "breach"]), default="error", show_default=True,
+              help="breach: SLA breaches and provider reschedules fail the run too (they warn by default).")
+@click.option("--within", metavar="DURATION", default="4h", show_default=True, help="A running target due within this much working time is at risk.")
+@click.option("--now", metavar="TIMESTAMP", default=None, help="The moment of evaluation (default: now).")
+@cache_option
+@jobs_option
+def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
+    """Check a push: everything 'validate' checks, the issued statements, and the SLA.
+
+    Errors in the data (and an edit that changes an issued statement) fail
+    the run. SLA breaches and appointments postponed by the provider among the
+    tickets changed since --base, and running targets due within --within,
+    are warnings, unless --fail-on breach.
+    """
+    root = repo_root(repo)
+    try:
+        window = parse_duration(within)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--within'") from None
+    changed = changed_tickets(root, base) if base else None
+    found = scan(root)
+    moment = parse_now(now, _provider_zone(found))
+    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
+                                 task=functools.partial(_evaluate, now=moment))
+    problems = list(repository.problems)
+    if not repository.errors:
+        findings = sla_findings(repository, repository.results, changed, moment, window, fail_on == "breach")
+        problems += errors.locate_all(findings, repository.read_text)
+    if fmt == "json":
+        click.echo(errors.format_json(problems))
+    elif fmt == "codeclimate":
+        click.echo(format_codeclimate(problems))
+    elif fmt == "github":
+        if problems:
+            click.echo(errors.format_github(problems))
+    elif problems:
+        click.echo(errors.format_text(problems, repository.read_text))
+    failing = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(failing)
+    scope = f"{len(changed)} changed ticket{'s' if len(changed) != 1 else ''}" if changed is not None else "all tickets"
+    click.echo(f"gitdesk check: {len(failing)} error{'s' if len(failing) != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
+               f"({scope}; {repository.ticket_count} tickets)", err=True)
+    sys.exit(1 if failing else 0)

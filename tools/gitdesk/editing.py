@@ -1,0 +1,136 @@
+"""Writing tickets for technicians: new files, new events, new work reports.
+
+Every edit keeps the file's existing text and comments (entries are added as
+text, see :func:`gitdesk.yamlout.append_to_list`), is checked with the same
+rules as ``gitdesk validate`` before anything is written, and is written
+atomically. Ids are the report date, the customer and a random part, so two
+technicians creating tickets on two branches never collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import checks, errors
+from .errors import Problem
+from .loader import Repository, read_record
+from .model import Ticket
+from .scalars import format_duration
+from .yamlout import append_to_list, block_text, quote, scalar, timestamp
+
+ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id(root: Path, customer: str, reported: dt.datetime, tz, random=secrets.choice) -> str:
+    """``YYYYMMDD-customer-xxxx``: unique here, and (by its random part) across branches."""
+    day = reported.astimezone(tz).strftime("%Y%m%d")
+    for _ in range(100):
+        ident = f"{day}-{customer}-{''.join(random(ALPHABET) for _ in range(4))}"
+        if find(root, ident) is None:
+            return ident
+    raise RuntimeError("could not find a free ticket id")  # pragma: no cover - 36^4 per day and customer
+
+
+def find(root: Path, ident: str) -> Optional[Path]:
+    found = sorted((root / "tickets").glob(f"*/*/{ident}.yaml"))
+    return found[0] if found else None
+
+
+def ticket_path(root: Path, ident: str, reported: dt.datetime, tz) -> Path:
+    local = reported.astimezone(tz)
+    return root / "tickets" / f"{local:%Y}" / f"{local:%m}" / f"{ident}.yaml"
+
+
+def new_ticket_text(*, customer: str, title: str, reported: dt.datetime, tz, priority: str, via: Optional[str] = None,
+                    reported_by: Optional[str] = None, users_blocked: Optional[int] = None, incident: Optional[str] = None,
+                    description: Optional[str] = None) -> str:
+    lines = [f"customer: {customer}", f"title: {scalar(title)}", f"reported: {timestamp(reported, tz)}"]
+    if via:
+        lines.append(f"via: {via}")
+    if reported_by:
+        lines.append(f"reported_by: {scalar(reported_by)}")
+    lines.append(f"priority: {priority}")
+    if users_blocked is not None:
+        lines.append(f"users_blocked: {users_blocked}")
+    if incident:
+        lines.append(f"incident: {incident}")
+    if description:
+        lines.append("description: |")
+        lines += block_text(description, 2)
+    return "\n".join(lines) + "\n"
+
+
+def event_item(*, at: dt.datetime, tz, event: str, by: Optional[str] = None, planned: Optional[dt.datetime] = None,
+               mode: Optional[str] = None, expected: Optional[dt.timedelta] = None, side: Optional[str] = None,
+               note: Optional[str] = None) -> list[str]:
+    parts = [f"at: {timestamp(at, tz)}", f"event: {event}"]
+    if by:
+        parts.append(f"by: {by}")
+    if planned is not None:
+        parts.append(f"planned: {timestamp(planned, tz)}")
+    if mode:
+        parts.append(f"mode: {mode}")
+    if expected is not None:
+        parts.append(f"expected: {format_duration(expected)}")
+    if side:
+        parts.append(f"side: {side}")
+    if note:
+        parts.append(f"note: {quote(note)}")
+    return ["- {" + ", ".join(parts) + "}"]
+
+
+def work_item(*, technician: str, mode: str, start: dt.datetime, end: dt.datetime, tz, outcome: str, report: str,
+              warranty: bool = False, parts: Sequence[dict] = ()) -> list[str]:
+    lines = [f"- technician: {technician}", f"  mode: {mode}", f"  start: {timestamp(start, tz)}",
+             f"  end: {timestamp(end, tz)}", f"  outcome: {outcome}"]
+    if warranty:
+        lines.append("  warranty: true")
+    lines.append("  report: |")
+    lines += block_text(report, 4)
+    if parts:
+        lines.append("  parts:")
+        for part in parts:
+            fields = []
+            if part.get("code"):
+                fields.append(f"code: {scalar(part['code'])}")
+            fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {part['price']}"]
+            if part.get("approved") is not None:
+                fields.append(f"approved: {timestamp(part['approved'], tz)}")
+            lines.append("    - {" + ", ".join(fields) + "}")
+    return lines
+
+
+def parse_part(text: str, tz) -> dict:
+    """``NAME;QTY;PRICE[;CODE[;APPROVED]]`` from the command line."""
+    from .scalars import parse_decimal, parse_money, parse_timestamp
+
+    fields = [f.strip() for f in text.split(";")]
+    if len(fields) < 3 or not fields[0]:
+        raise ValueError(f"a part is NAME;QTY;PRICE[;CODE[;APPROVED]], not {text!r}")
+    part = {"name": fields[0], "qty": parse_decimal(fields[1], "quantity"), "price": parse_money(fields[2])}
+    if len(fields) > 3 and fields[3]:
+        part["code"] = fields[3]
+    if len(fields) > 4 and fields[4]:
+        part["approved"] = parse_timestamp(fields[4], tz)
+    return part
+
+
+def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket], list[Problem]]:
+    """The problems the ticket file would have with ``text``, against the rest of the repository."""
+    rel = path.relative_to(repo.root).as_posix()
+    tz_name = repo.provider.timezone if repo.provider is not None else ""
+    ticket, problems = read_record("ticket", rel, text.encode("utf-8"), tz_name)
+    problems = [p for p in problems if p.code != "partial"]
+    if ticket is not None and not problems:
+        problems += checks.ticket_checks(repo, ticket)  # type: ignore[arg-type]
+        spans = [(w.technician, w.start, w.end, rel, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
+        for other in repo.tickets.values():
+            if other.path != rel:
+                spans += [(w.technician, w.start, w.end, other.path, i, w.line) for i, w in enumerate(other.interventions)]
+        problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
+    located = errors.locate_all(problems, lambda p: text if p == rel else repo.read_text(p))
+    return (ticket if not located else None), located  # type: ignore[return-value]
