@@ -314,7 +314,7 @@ def load(
     progress: Optional[Callable[[int], None]] = None,
     keep_tickets: bool = True,
     task: Optional[Callable[[Repository, Ticket], Any]] = None,
-    works: bool = False,
+    works: "bool | Callable[[Repository, Ticket], bool]" = False,
 ) -> Repository:
     """Load and validate a data repository (a folder, or a :class:`Scan` of one).
 
@@ -326,7 +326,8 @@ def load(
     ticket get it without shipping every ticket back (``keep_tickets=False``).
 
     With ``works`` the charges of every intervention are computed too
-    (``Repository.works``); without, only those of customers with issued
+    (``Repository.works``), or with a predicate ``works(context, ticket)``
+    those of the tickets it accepts; always those of customers with issued
     statements, whose figures are checked against what was issued.
 
     ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
@@ -393,8 +394,16 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
                 adjustments[record.id] = record  # type: ignore[index]
     context = Repository(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments)
     problems.extend(checks.context_checks(context))
-    # Customers with issued statements: their charges are computed to check the lock.
-    priced = None if works else frozenset(s.customer for s in issued.values())
+    # Which tickets are priced: those asked for, and those of customers with issued
+    # statements (their charges are computed to check the lock).
+    locked = frozenset(s.customer for s in issued.values())
+    if works is True:
+        priced = None
+    elif callable(works):
+        wanted = works
+        priced = lambda ctx, t: t.customer in locked or wanted(ctx, t)  # noqa: E731
+    else:
+        priced = (lambda ctx, t: t.customer in locked) if locked else (lambda ctx, t: False)  # noqa: E731
 
     ticket_files = [f for f in found.files if f.kind == "ticket"]
     outcomes = _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced)
@@ -495,7 +504,7 @@ def _ticket_batch(
     Returns the outcomes and the new cache entries, which the main process
     writes in one transaction (two writers would wait on each other's lock).
 
-    ``priced``: the customers whose charges are wanted (None: every one).
+    ``priced(context, ticket)``: whether the ticket's charges are wanted (None: every ticket's).
     """
     from . import checks
     from .charges import charges_as_recorded
@@ -527,7 +536,7 @@ def _ticket_batch(
         spans = [(w.technician, w.start, w.end, f.path, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
         value = task(context, ticket) if task is not None and not partial else None
         works = ()
-        if not partial and not problems and ticket.interventions and (priced is None or ticket.customer in priced):  # type: ignore[attr-defined]
+        if not partial and not problems and ticket.interventions and (priced is None or priced(context, ticket)):  # type: ignore[attr-defined]
             works = charges_as_recorded(context, ticket)  # type: ignore[arg-type]
         out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value, works))  # type: ignore[attr-defined]
     return out, fresh

@@ -8,8 +8,8 @@ import functools
 import io
 import json
 import sys
-
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -25,10 +25,31 @@ def compute_statements(repository, month: str, customer=None) -> list:
     return [issued.current(repository, cid, month) for cid in ids]
 
 
-def load_with_works(repo, no_cache, jobs, customer=None, allow=()):
-    """The repository with every intervention priced; refuses data with errors (but those in ``allow``)."""
+def needed_for(month: Optional[str], customer: Optional[str]):
+    """Which tickets a statement of ``month`` needs priced: its month's work, and the earlier
+    months' work of customers with prepaid packages (to know what is left of them)."""
+    if month is None:
+        return True
+
+    def wanted(context, ticket) -> bool:
+        if customer is not None and ticket.customer != customer:
+            return False
+        packaged = bool(context.customers[ticket.customer].packages) if ticket.customer in context.customers else False
+        for work in ticket.interventions:
+            worked = work.start.astimezone(context.tz).strftime("%Y-%m")
+            if worked == month or (packaged and worked < month):
+                return True
+        return False
+
+    return wanted
+
+
+def load_with_works(repo, no_cache, jobs, customer=None, allow=(), month=None):
+    """The repository with the interventions priced that ``month`` needs (all without one);
+    refuses data with errors (but those in ``allow``)."""
     root = repo_root(repo)
-    repository = load_repository(scan(root), open_cache(root, no_cache), jobs, keep_tickets=False, works=True)
+    repository = load_repository(scan(root), open_cache(root, no_cache), jobs, keep_tickets=False,
+                                 works=needed_for(month, customer))
     blocking = [p for p in repository.errors if p.code not in allow]
     if blocking:
         report_problems(repository.__class__(**{**repository.__dict__, "problems": tuple(blocking)}))
@@ -59,7 +80,7 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
         return
     if month is None:
         raise click.UsageError("Missing option '--month' (e.g. --month 2026-11).")
-    repository = load_with_works(repo, no_cache, jobs, customer)
+    repository = load_with_works(repo, no_cache, jobs, customer, month=month)
     statements = compute_statements(repository, month, customer)
     if fmt == "json":
         data = [s.as_json() for s in statements]
@@ -108,7 +129,7 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
     fails when an edit would change an issued statement's figures; correct
     with 'gitdesk statement adjust'.
     """
-    repository = load_with_works(repo, no_cache, jobs, customer)
+    repository = load_with_works(repo, no_cache, jobs, customer, month=month)
     date = when.date() if when else _today()
     first, last = charges.month_bounds(month)
     if date <= last:
