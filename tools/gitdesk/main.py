@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import build, check, schema, sla, statement, ticket, validate
+from .commands import build, check, portal, schema, sla, statement, ticket, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -32,6 +32,7 @@ cli.add_command(sla.command)
 cli.add_command(statement.command)
 cli.add_command(build.command)
 cli.add_command(schema.command)
+cli.add_command(portal.command)
 
 
 def main() -> None:

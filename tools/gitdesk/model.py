@@ -414,6 +414,42 @@ class Package(Record):
         return self.bought <= day and (self.expires is None or day <= self.expires)
 
 
+LOGIN_USER_PATTERN = r"^[a-z0-9._-]{1,64}$"
+BCRYPT_PATTERN = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
+_LOGIN_USER = re.compile(LOGIN_USER_PATTERN)
+_BCRYPT = re.compile(BCRYPT_PATTERN)
+
+LoginUser = Annotated[str, WithJsonSchema({"type": "string", "pattern": LOGIN_USER_PATTERN, "examples": ["mrossi"]})]
+BcryptHash = Annotated[str, WithJsonSchema({"type": "string", "pattern": BCRYPT_PATTERN})]
+
+
+class Login(Record):
+    """Who may open the customer's private site: a user name and a bcrypt hash of the password.
+
+    Only the hash is kept: the repository is read by every technician and CI,
+    so a password written here would be a password given away.
+    """
+
+    user: LoginUser = Field(description="Lower-case letters, digits, '.', '_' and '-'; at most 64 characters")
+    hash: BcryptHash = Field(description="bcrypt hash of the password, written by: gitdesk portal passwd CUSTOMER USER")
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: str) -> str:
+        if not _LOGIN_USER.fullmatch(value):
+            raise ValueError(f"invalid user {value!r}: use 1 to 64 lower-case letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("hash")
+    @classmethod
+    def _hash(cls, value: str) -> str:
+        if not _BCRYPT.fullmatch(value):
+            raise ValueError(
+                "hash must be a bcrypt hash (write it with: gitdesk portal passwd CUSTOMER USER); a password never goes in git"
+            )
+        return value
+
+
 class Customer(TopRecord):
     id: Optional[Ident] = None
     name: Text
@@ -422,6 +458,17 @@ class Customer(TopRecord):
     contacts: tuple[Contact, ...] = Field(default=())
     contracts: tuple[Contract, ...] = Field(default=())
     packages: tuple[Package, ...] = Field(default=())
+    logins: tuple[Login, ...] = Field(default=(), description="Who may open this customer's private site (HTTP basic authentication)")
+
+    @field_validator("logins")
+    @classmethod
+    def _distinct_users(cls, logins: tuple[Login, ...]) -> tuple[Login, ...]:
+        seen: set[str] = set()
+        for login in logins:
+            if login.user in seen:
+                raise ValueError(f"user {login.user!r} is listed twice in logins")
+            seen.add(login.user)
+        return logins
 
     def contract_on(self, day: dt.date) -> Optional[Contract]:
         for contract in self.contracts:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .. import history, portal, sla
+from .. import history, portal, sla, webserver
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import _provider_zone, parse_now
@@ -80,6 +80,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     finally:
         if bar:
             bar.render_finish()
+    webserver.write_files(repository, out)
     elapsed = time.perf_counter() - started
     click.echo(f"built {len(report.built)} site{'s' if len(report.built) != 1 else ''}, "
                f"{len(report.unchanged)} unchanged, into {out} in {elapsed:.1f} s")
