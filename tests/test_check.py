@@ -85,11 +85,10 @@ def assert_command_exists(args: list[str]) -> None:
     """Parse the arguments with the real command line, without running anything."""
     command, rest, name = cli, list(args), "gitdesk"
     while isinstance(command, click.Group):
-        ctx = command.make_context(name, list(rest), resilient_parsing=True)
-        rest = ctx.protected_args + ctx.args
-        name, command, rest = command.resolve_command(ctx, rest)
-        if command is None:
-            raise click.UsageError(f"no command {name!r}")
+        sub = command.get_command(click.Context(command), rest[0]) if rest else None
+        if sub is None:
+            raise click.UsageError(f"no command {rest[:1]!r}")
+        name, command, rest = rest[0], sub, rest[1:]
     command.make_context(name, rest)  # raises on an unknown option or a bad value
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
 from .i18n import charge_text
-from .model import Customer, Intervention, Package, Ticket
+from .model import Intervention, Package, Ticket
 from .scalars import format_duration, round_cents
 from .terms import Terms, terms_on
 

@@ -20,7 +20,7 @@ from .errors import Problem
 from .loader import Repository, read_record
 from .model import Ticket
 from .scalars import format_duration
-from .yamlout import append_to_list, block_text, quote, scalar, timestamp
+from .yamlout import block_text, quote, scalar, timestamp
 
 ALPHABET = string.ascii_lowercase + string.digits
 

@@ -103,8 +103,6 @@ def from_validation(path: str, exc: ValidationError, model: Any, prefix: Sequenc
 
 def _fields_at(model: Any, loc: Sequence[Any]) -> list[str]:
     """The field names a record at ``loc`` of ``model`` accepts (for 'did you mean')."""
-    import typing
-
     current = model
     for step in loc:
         if isinstance(step, int) or current is None:

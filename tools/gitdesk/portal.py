@@ -23,7 +23,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Mapping, Optional, Union
 
 import click
 
 from .loader import Repository
+from .yamlout import write_atomic
 from .model import Customer
 
 AUTH_DIR = ".auth"
@@ -264,21 +264,7 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
 
 def _write(path: Path, text: str, mode: int, folder_mode: int = 0o755) -> None:
     """Write a file whole or not at all, with its mode set before anyone can open it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=folder_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text, mode=mode, folder_mode=folder_mode)
 
 
 def settings_from_env(env: Optional[Mapping[str, str]] = None) -> tuple[Union[int, str], str, Optional[str]]:

@@ -6,6 +6,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Optional
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def quote(text: str) -> str:
@@ -13,11 +20,15 @@ def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that it is either the old one or the whole new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, text: str, mode: Optional[int] = None, folder_mode: int = 0o777) -> None:
+    """Write a file so that it is either the old one or the whole new one, never half.
+
+    With ``mode`` the file has it before anyone can open it (a password file).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=folder_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode if mode is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -34,8 +45,6 @@ def write_atomic(path: Path, text: str) -> None:
 def timestamp(moment, tz) -> str:
     """A moment as the provider's wall time, ``2026-11-03 09:10``; with its offset when the
     wall time happens twice (the autumn hour) or has seconds."""
-    import datetime as dt
-
     local = moment.astimezone(tz)
     naive = local.replace(tzinfo=None)
     first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)

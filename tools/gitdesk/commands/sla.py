@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import json
 import re
-import sys
 from typing import Optional
 
 import click
