@@ -574,7 +574,8 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
                 for (a, b), future in zip(bounds, futures):
                     batch, fresh = future.result()
                     out.extend(batch)
-                    new_entries.update(fresh)
+                    if cache is not None and fresh:
+                        cache.put_many(fresh)  # while the workers go on: the writing overlaps their parsing
                     if progress:
                         progress(b - a)
         finally:

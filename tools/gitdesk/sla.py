@@ -332,21 +332,43 @@ class Summary:
         return (Decimal(self.met * 100) / decided).quantize(Decimal("0.1"))
 
 
-def summarize(results: Sequence[TicketSla]) -> Summary:
-    statuses = [t.status for r in results for t in r.targets]
-    arrivals = [r.to_arrival for r in results if r.to_arrival is not None]
-    resolutions = [r.to_resolution for r in results if r.to_resolution is not None]
+class Tally(NamedTuple):
+    """What one ticket adds to a summary: small, so it travels cheaply between processes."""
+
+    met: int
+    breached: int
+    running: int
+    reschedules: int
+    to_arrival: Optional[dt.timedelta]
+    to_resolution: Optional[dt.timedelta]
+
+
+def tally(result: TicketSla) -> Tally:
+    statuses = [t.status for t in result.targets]
+    return Tally(statuses.count("met"), statuses.count("breached"), statuses.count("running"),
+                 result.provider_reschedules, result.to_arrival, result.to_resolution)
+
+
+def summarize_tallies(tallies: Sequence[Tally], breaches: tuple = ()) -> Summary:
+    arrivals = [t.to_arrival for t in tallies if t.to_arrival is not None]
+    resolutions = [t.to_resolution for t in tallies if t.to_resolution is not None]
+    met, breached, running = (sum(t.met for t in tallies), sum(t.breached for t in tallies), sum(t.running for t in tallies))
     return Summary(
-        tickets=len(results),
-        targets=len(statuses),
-        met=statuses.count("met"),
-        breached=statuses.count("breached"),
-        running=statuses.count("running"),
-        provider_reschedules=sum(r.provider_reschedules for r in results),
+        tickets=len(tallies),
+        targets=met + breached + running,
+        met=met,
+        breached=breached,
+        running=running,
+        provider_reschedules=sum(t.reschedules for t in tallies),
         mean_to_arrival=_mean(arrivals),
         mean_to_resolution=_mean(resolutions),
-        breaches=tuple((r, t) for r in results for t in r.targets if t.status == "breached"),
+        breaches=breaches,
     )
+
+
+def summarize(results: Sequence[TicketSla]) -> Summary:
+    breaches = tuple((r, t) for r in results for t in r.targets if t.status == "breached")
+    return summarize_tallies([tally(r) for r in results], breaches)
 
 
 def _mean(values: Sequence[dt.timedelta]) -> Optional[dt.timedelta]:
