@@ -20,6 +20,8 @@ exact minutes (Decimal where a percentage leaves a fraction).
 from __future__ import annotations
 
 import calendar as _calendar
+import csv
+import io
 import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
@@ -60,7 +62,7 @@ class Line(NamedTuple):
             "ticket": self.ticket,
             "date": self.day.isoformat() if self.day else None,
             "description": self.description,
-            "quantity": _decimal_text(self.quantity),
+            "quantity": decimal_text(self.quantity),
             "unit_price": f"{self.unit_price:.2f}",
             "amount": f"{self.amount:.2f}",
         }
@@ -71,9 +73,9 @@ class Line(NamedTuple):
         return out
 
 
-def _decimal_text(value: Decimal) -> str:
-    text = f"{value.quantize(Decimal('0.01')):f}" if value == value.quantize(Decimal("0.01")) else f"{value.normalize():f}"
-    return text
+def decimal_text(value: Decimal) -> str:
+    """A quantity as text: two decimals, or as many as it really has (``1.50``, ``0.125``)."""
+    return f"{value.quantize(Decimal('0.01')):f}" if value == value.quantize(Decimal("0.01")) else f"{value.normalize():f}"
 
 
 class WorkCharges(NamedTuple):
@@ -255,7 +257,7 @@ class Statement(NamedTuple):
             "total": f"{self.total:.2f}",
             "package_hours_left": f"{self.package_hours_left:.2f}",
             "packages": [
-                {"bought": p.package.bought.isoformat(), "hours": _decimal_text(p.package.hours),
+                {"bought": p.package.bought.isoformat(), "hours": decimal_text(p.package.hours),
                  "expires": p.package.expires.isoformat() if p.package.expires else None,
                  "hours_drawn": f"{p.hours_drawn:.2f}", "hours_left": f"{p.hours_left:.2f}", "expired": p.expired}
                 for p in self.packages
@@ -338,7 +340,7 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
                 lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
         for i, package in packages:
             if first <= package.bought <= last:
-                text = charge_text(lang, "package_until" if package.expires else "package", h=_decimal_text(package.hours), d=package.expires)
+                text = charge_text(lang, "package_until" if package.expires else "package", h=decimal_text(package.hours), d=package.expires)
                 lines.append(Line("package", text, Decimal(1), package.price, package.price, day=package.bought))
 
     for adj in sorted(repo.adjustments.values(), key=lambda a: (a.date, a.id or "")):
@@ -401,3 +403,23 @@ def _phone(works: Sequence[WorkCharges], draw, current: bool, lang: str) -> list
                     lines.append(Line("discount", charge_text(lang, "prepaid_phone", h=_hours(minutes)),
                                       _hours(minutes), -rate, -round_cents(rate * minutes / SIXTY), day=last_day, reason="prepaid"))
     return lines
+
+
+CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
+
+
+def csv_text(statements: Sequence["Statement"]) -> str:
+    """Statements as CSV for accounting: one row per line, then a ``vat`` and a ``total`` row each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for s in statements:
+        for line in s.lines:
+            j = line.as_json()
+            writer.writerow([s.customer, s.month, j["date"] or "", j["ticket"] or "", j["kind"], j.get("reason", ""),
+                             j["description"], j["quantity"], j["unit_price"], j["amount"]])
+        if s.lines:
+            writer.writerow([s.customer, s.month, "", "", "vat", "", f"VAT {s.vat_rate.normalize():f}% of {s.taxable:.2f}",
+                             "1", f"{s.vat:.2f}", f"{s.vat:.2f}"])
+            writer.writerow([s.customer, s.month, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
+    return out.getvalue()

@@ -28,7 +28,7 @@ def _path(record, fallback: str) -> str:
 
 
 def _unknown(kind: str, name: str, known) -> str:
-    return f"unknown {kind} {name!r}{errors._suggest(name, known)}"
+    return f"unknown {kind} {name!r}{errors.suggest(name, known)}"
 
 
 def references(repo: Repository) -> Iterator[Problem]:

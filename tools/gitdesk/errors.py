@@ -52,7 +52,7 @@ def at(path: str, where: Sequence[Any], message: str, code: str = "invalid", key
     return Problem(path=path, message=message, code=code, where=tuple(where), at_key=key)
 
 
-def _suggest(name: str, choices: Iterable[str]) -> str:
+def suggest(name: str, choices: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
@@ -69,7 +69,7 @@ def from_validation(path: str, exc: ValidationError, model: Any, prefix: Sequenc
         field_name = str(err["loc"][-1]) if err["loc"] else ""
         if kind == "extra_forbidden":
             known = _fields_at(model, err["loc"][:-1])
-            problems.append(at(path, loc, f"unknown field {field_name!r}{_suggest(field_name, known)}", "unknown-field", key=True))
+            problems.append(at(path, loc, f"unknown field {field_name!r}{suggest(field_name, known)}", "unknown-field", key=True))
             continue
         if kind == "missing":
             problems.append(at(path, loc, f"missing required field {field_name!r}", "missing-field"))

@@ -222,9 +222,7 @@ class Renderer:
             self.page(site, f"statements/{s.month}.md", f"{L('statement')} {L.month(s.month)}", "customer_statement.md.j2",
                       s=s, customer=customer)
             site.add(f"statements/{s.month}.json", json.dumps(s.as_json(), indent=1, ensure_ascii=False) + "\n")
-            from .commands.statement import render_csv
-
-            site.add(f"statements/{s.month}.csv", render_csv([s]))
+            site.add(f"statements/{s.month}.csv", charges.csv_text([s]))
         self.page(site, "statements/index.md", L("statements"), "customer_statements.md.j2", statements=list(reversed(statements)))
 
         # terms of its own contracts (and the on-demand terms where it has none in force)

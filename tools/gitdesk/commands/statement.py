@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Optional
@@ -84,7 +82,7 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
         data = [s.as_json() for s in statements]
         click.echo(json.dumps(data[0] if customer is not None else data, indent=1, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(render_csv(statements), nl=False)
+        click.echo(charges.csv_text(statements), nl=False)
     else:
         click.echo("\n\n".join(render_text(repository, s) for s in statements))
 
@@ -198,26 +196,6 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
         click.echo(f"committed {_commit(repository.root, [path], f'Correct statement {number}: {reason.strip()}')}")
 
 
-CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
-
-
-def render_csv(statements) -> str:
-    """One row per line; then a row of kind ``vat`` and one of kind ``total`` per statement."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for s in statements:
-        for line in s.lines:
-            j = line.as_json()
-            writer.writerow([s.customer, s.month, j["date"] or "", j["ticket"] or "", j["kind"], j.get("reason", ""),
-                             j["description"], j["quantity"], j["unit_price"], j["amount"]])
-        if s.lines:
-            writer.writerow([s.customer, s.month, "", "", "vat", "", f"VAT {s.vat_rate.normalize():f}% of {s.taxable:.2f}",
-                             "1", f"{s.vat:.2f}", f"{s.vat:.2f}"])
-            writer.writerow([s.customer, s.month, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
-    return out.getvalue()
-
-
 def render_text(repository, s) -> str:
     provider = repository.provider
     customer = repository.customers.get(s.customer)
@@ -231,7 +209,7 @@ def render_text(repository, s) -> str:
     rows = [("date", "ticket", "description", "qty", "unit", "amount")]
     for line in s.lines:
         rows.append((line.day.isoformat() if line.day else "", line.ticket or "", line.description,
-                     charges._decimal_text(line.quantity), f"{line.unit_price:.2f}", f"{line.amount:.2f}"))
+                     charges.decimal_text(line.quantity), f"{line.unit_price:.2f}", f"{line.amount:.2f}"))
     out = head + [""]
     if len(rows) == 1:
         out.append("No charges this month.")
@@ -253,7 +231,7 @@ def render_text(repository, s) -> str:
         for p in s.packages:
             state = "expired" if p.expired else f"{p.hours_left:.2f} h left"
             until = f", valid until {p.package.expires}" if p.package.expires else ""
-            out.append(f"  package of {p.package.bought}: {charges._decimal_text(p.package.hours)} h{until}; "
+            out.append(f"  package of {p.package.bought}: {charges.decimal_text(p.package.hours)} h{until}; "
                        f"{p.hours_drawn:.2f} h used; {state}")
     for warning in s.warnings:
         out.append(f"! {warning}")
