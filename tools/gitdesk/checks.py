@@ -141,10 +141,16 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             )
 
 
+def spans_of(ticket: Ticket, path: str) -> list[tuple]:
+    """Each intervention as ``(technician, start, end, path, index, line)``, times as POSIX
+    seconds: gathered from every ticket (across processes) for :func:`technician_overlaps`."""
+    return [(w.technician, w.start.timestamp(), w.end.timestamp(), path, i, w.line) for i, w in enumerate(ticket.interventions)]
+
+
 def technician_overlaps(spans, tz) -> Iterator[Problem]:
     """A technician is in one place at a time: interventions must not overlap.
 
-    ``spans`` are ``(technician, start, end, path, index, line)`` of every intervention.
+    ``spans`` are :func:`spans_of` every ticket.
     """
     by_tech: dict[str, list] = defaultdict(list)
     for span in spans:
@@ -170,5 +176,9 @@ def _overlap(tech: str, here, other, tz) -> Problem:
 
 
 def local(moment, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment as the provider's wall time, for messages."""
+    """A moment (or POSIX seconds) as the provider's wall time, for messages."""
+    import datetime as dt
+
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
     return moment.astimezone(tz).strftime(fmt)

@@ -127,10 +127,10 @@ def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket
     problems = [p for p in problems if p.code != "partial"]
     if ticket is not None and not problems:
         problems += checks.ticket_checks(repo, ticket)  # type: ignore[arg-type]
-        spans = [(w.technician, w.start, w.end, rel, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
+        spans = checks.spans_of(ticket, rel)  # type: ignore[arg-type]
         for other in repo.tickets.values():
             if other.path != rel:
-                spans += [(w.technician, w.start, w.end, other.path, i, w.line) for i, w in enumerate(other.interventions)]
+                spans += checks.spans_of(other, other.path or "")
         problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
     located = errors.locate_all(problems, lambda p: text if p == rel else repo.read_text(p))
     return (ticket if not located else None), located  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Optional, Sequence
 
 from pydantic import ValidationError
 
@@ -477,9 +477,8 @@ def _cached_read(f: SourceFile, tz_name: str, cache: Optional["Cache"]) -> tuple
     return result
 
 
-@dataclass
-class TicketOutcome:
-    """What reading one ticket file gives back to the main process."""
+class TicketOutcome(NamedTuple):
+    """What reading one ticket file gives back to the main process (a tuple: cheap to send)."""
 
     id: Optional[str]
     problems: list[Problem]
@@ -533,7 +532,7 @@ def _ticket_batch(
             out.append(TicketOutcome(None, problems, []))
             continue
         problems.extend(checks.ticket_checks(context, ticket))  # type: ignore[arg-type]
-        spans = [(w.technician, w.start, w.end, f.path, i, w.line) for i, w in enumerate(ticket.interventions)]  # type: ignore[attr-defined]
+        spans = checks.spans_of(ticket, f.path)  # type: ignore[arg-type]
         value = task(context, ticket) if task is not None and not partial else None
         works = ()
         if not partial and not problems and ticket.interventions and (priced is None or priced(context, ticket)):  # type: ignore[attr-defined]

@@ -52,8 +52,8 @@ def _evaluate(context, ticket, now, customer, month, as_json=False):
         return None
     result = sla.evaluate(context, ticket, now)
     if as_json:  # what the JSON needs, small enough to travel back fast: its text and its tally
-        return (result.reported, result.id), json.dumps(sla.ticket_json(result, context.tz), ensure_ascii=False), sla.tally(result)
-    return (result.reported, result.id), result, None
+        return (result.reported.timestamp(), result.id), json.dumps(sla.ticket_json(result, context.tz), ensure_ascii=False), sla.tally(result)
+    return (result.reported.timestamp(), result.id), result, None
 
 
 @click.command("sla")
