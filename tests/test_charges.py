@@ -183,6 +183,8 @@ def test_packages_drawn_oldest_first_across_two_and_expiry(data):
         ("20261104-gamma-bbbb", "0.50", "-20.00"),
         ("20261105-gamma-cccc", "1.00", "-40.00"),
     ]
+    first = next(l["description"] for l in st["lines"] if l.get("reason") == "prepaid")
+    assert first == "Prepaid hours: 1.5 h from the package of 1 October 2026"
     assert amounts(st, "package") == ["220.00"]
     assert st["package_hours_left"] == "3.50"
     assert [p["expired"] for p in st["packages"]] == [True, False]
@@ -241,3 +243,13 @@ def test_conformance_statements():
     out = subprocess.run([sys.executable, str(SHARED / "conformance/check.py"), str(SHARED / "conformance/basic"),
                           "--gitdesk", f"{sys.executable} -m gitdesk"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
+    import datetime as dt
+
+    from gitdesk.i18n import charge_text
+
+    assert charge_text("it", "prepaid", h=Decimal("9.25"), d=dt.date(2026, 4, 20)) == "Ore prepagate: 9,25 h dal pacchetto del 20 aprile 2026"
+    assert charge_text("en", "package", h=Decimal("10.00")) == "Prepaid hours package, 10 h"
+    assert charge_text("it", "low", d=dt.date(2026, 4, 20), h=Decimal("4.50")) == "Il pacchetto acquistato il 20 aprile 2026 ha 4,5 h residue (meno del 20%)."

@@ -340,7 +340,7 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
                 lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
         for i, package in packages:
             if first <= package.bought <= last:
-                text = charge_text(lang, "package_until" if package.expires else "package", h=decimal_text(package.hours), d=package.expires)
+                text = charge_text(lang, "package_until" if package.expires else "package", h=package.hours, d=package.expires)
                 lines.append(Line("package", text, Decimal(1), package.price, package.price, day=package.bought))
 
     for adj in sorted(repo.adjustments.values(), key=lambda a: (a.date, a.id or "")):

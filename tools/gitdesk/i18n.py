@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contract": "Contract", "plan": "Plan", "from": "from", "to": "to", "open_ended": "open-ended",
         "no_contract": "No contract in force: interventions are billed at the on-demand rates.",
         "open_tickets": "Open requests", "no_open_tickets": "No open requests.",
+        "all_targets_met": "every target met; work in progress",
         "this_month": "This month", "compliance": "Targets met", "compliance_chart": "Targets met, last 12 months",
         "chart_alt": "Share of service targets met per month",
         "prepaid_left": "Prepaid hours left", "last_statement": "Last statement", "no_statement": "No statement yet.",
@@ -70,6 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contract": "Contratto", "plan": "Piano", "from": "dal", "to": "al", "open_ended": "senza scadenza",
         "no_contract": "Nessun contratto in vigore: gli interventi sono fatturati alle tariffe a chiamata.",
         "open_tickets": "Richieste aperte", "no_open_tickets": "Nessuna richiesta aperta.",
+        "all_targets_met": "obiettivi rispettati; lavori in corso",
         "this_month": "Questo mese", "compliance": "Obiettivi rispettati", "compliance_chart": "Obiettivi rispettati, ultimi 12 mesi",
         "chart_alt": "Percentuale di obiettivi di servizio rispettati per mese",
         "prepaid_left": "Ore prepagate residue", "last_statement": "Ultimo rendiconto", "no_statement": "Nessun rendiconto.",
@@ -173,7 +175,17 @@ CHARGES = {
 def charge_text(language: str, key: str, **params) -> str:
     """A statement line's description in the provider's language."""
     table = CHARGES.get(language, CHARGES["en"])
-    return table[key].format(**params)
+    locale = LOCALES.get(language, LOCALES["en"])
+    return table[key].format(**{name: _plain(value, locale) for name, value in params.items()})
+
+
+def _plain(value, locale: str):
+    """Hours and days inside a sentence, written as the customer's locale writes them."""
+    if isinstance(value, Decimal):
+        return babel_numbers.format_decimal(value, locale=locale)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return babel_dates.format_date(value, format="long", locale=locale)
+    return value
 
 
 class Locale:
