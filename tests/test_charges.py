@@ -253,3 +253,26 @@ def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
     assert charge_text("it", "prepaid", h=Decimal("9.25"), d=dt.date(2026, 4, 20)) == "Ore prepagate: 9,25 h dal pacchetto del 20 aprile 2026"
     assert charge_text("en", "package", h=Decimal("10.00")) == "Prepaid hours package, 10 h"
     assert charge_text("it", "low", d=dt.date(2026, 4, 20), h=Decimal("4.50")) == "Il pacchetto acquistato il 20 aprile 2026 ha 4,5 h residue (meno del 20%)."
+
+
+def test_charges_reuse_an_evaluation_made_after_everything_recorded():
+    """Build and check evaluate each ticket at --now; the charges use that result
+    only when nothing the ticket records comes later, and agree with a fresh one."""
+    import datetime as dt
+
+    from conftest import ROOT
+    from gitdesk import sla
+    from gitdesk.charges import charges_as_recorded
+    from gitdesk.loader import load
+
+    demo = load(ROOT, jobs=1)
+    priced = [t for t in demo.tickets.values() if t.interventions]
+    assert len(priced) > 50
+    for ticket in priced:
+        latest = sla.as_recorded(ticket)
+        fresh = charges_as_recorded(demo, ticket)
+        later = latest + dt.timedelta(days=3)
+        assert charges_as_recorded(demo, ticket, (later, sla.Evaluation(later)(demo, ticket))) == fresh
+        # an evaluation before the last record is not used, whatever it says
+        earlier = ticket.reported
+        assert charges_as_recorded(demo, ticket, (earlier, sla.evaluate(demo, ticket, earlier))) == fresh

@@ -9,6 +9,7 @@ its libraries is dropped when opened.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sqlite3
@@ -19,8 +20,13 @@ from typing import Iterable, Mapping, Optional
 DIRNAME = ".gitdesk-cache"
 
 
+@functools.cache
 def code_salt() -> str:
-    """A fingerprint of gitdesk's own source (code and templates) and the versions of what it parses with."""
+    """A fingerprint of gitdesk's own source (code and templates) and the versions of what it parses with.
+
+    Computed once per process: it describes the code this process imported,
+    and looking up package versions is slow enough to matter per site.
+    """
     h = hashlib.blake2b(digest_size=16)
     package = Path(__file__).parent
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):

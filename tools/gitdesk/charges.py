@@ -138,11 +138,21 @@ def ticket_charges(repo: "Repository", ticket: Ticket, result: "TicketSla") -> l
     return out
 
 
-def charges_as_recorded(repo: "Repository", ticket: Ticket) -> tuple[WorkCharges, ...]:
-    """A ticket's charges counting everything it records (its SLA evaluated at its latest moment)."""
+def charges_as_recorded(repo: "Repository", ticket: Ticket, known: Optional[tuple[dt.datetime, "TicketSla"]] = None) -> tuple[WorkCharges, ...]:
+    """A ticket's charges counting everything it records (its SLA evaluated at its latest moment).
+
+    ``known`` is an evaluation ``(moment, result)`` already made; when the
+    moment is at or after everything the ticket records, nothing more happens
+    between the two and its arrivals are the same, so it is used as it is.
+    """
     from .sla import as_recorded, evaluate
 
-    return tuple(ticket_charges(repo, ticket, evaluate(repo, ticket, as_recorded(ticket))))
+    latest = as_recorded(ticket)
+    if known is not None and known[0] >= latest:
+        result = known[1]
+    else:
+        result = evaluate(repo, ticket, latest)
+    return tuple(ticket_charges(repo, ticket, result))
 
 
 def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"], lang: str) -> WorkCharges:

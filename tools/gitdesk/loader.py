@@ -507,6 +507,7 @@ def _ticket_batch(
     """
     from . import checks
     from .charges import charges_as_recorded
+    from .sla import Evaluation
 
     keys = [_key(f, tz_name) for f in files] if cache is not None else []
     cached = cache.get_many(keys) if cache is not None else {}
@@ -536,7 +537,8 @@ def _ticket_batch(
         value = task(context, ticket) if task is not None and not partial else None
         works = ()
         if not partial and not problems and ticket.interventions and (priced is None or priced(context, ticket)):  # type: ignore[attr-defined]
-            works = charges_as_recorded(context, ticket)  # type: ignore[arg-type]
+            known = (task.now, value) if isinstance(task, Evaluation) else None
+            works = charges_as_recorded(context, ticket, known)  # type: ignore[arg-type]
         out.append(TicketOutcome(ticket.id, problems, spans, partial, ticket if keep else None, value, works))  # type: ignore[attr-defined]
     return out, fresh
 

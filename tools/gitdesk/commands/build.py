@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import time
@@ -23,10 +22,6 @@ def _shard(ctx, param, value):
     if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
         raise click.BadParameter("write it as K/N with 1 <= K <= N, e.g. 2/4")
     return int(m.group(1)), int(m.group(2))
-
-
-def _evaluate(context, ticket, now):
-    return sla.evaluate(context, ticket, now)
 
 
 @click.command("build")
@@ -57,7 +52,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     out = (out or root / "site").resolve()
     found = scan(root)
     moment = parse_now(now, _provider_zone(found))
-    task = functools.partial(_evaluate, now=moment)
+    task = sla.Evaluation(moment)
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
     report_problems(repository)
     unknown = [c for c in customers if c not in repository.customers]

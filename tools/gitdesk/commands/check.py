@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import sys
@@ -17,10 +16,6 @@ from ..loader import scan
 from ..scalars import format_duration, parse_duration
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 from .sla import _provider_zone, parse_now
-
-
-def _evaluate(context, ticket, now):
-    return sla.evaluate(context, ticket, now)
 
 
 def changed_tickets(root, base: str) -> set[str]:
@@ -117,7 +112,7 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     found = scan(root)
     moment = parse_now(now, _provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
-                                 task=functools.partial(_evaluate, now=moment))
+                                 task=sla.Evaluation(moment))
     problems = list(repository.problems)
     if not repository.errors:
         findings = sla_findings(repository, repository.results, changed, moment, window, fail_on == "breach")
