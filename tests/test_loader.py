@@ -99,3 +99,13 @@ def test_demo_data_validates_clean():
     months = {t.reported.astimezone(loaded.tz).strftime("%Y-%m") for t in loaded.tickets.values()}
     assert len(months) >= 3
     assert loaded.provider.language == "it" and loaded.provider.timezone == "Europe/Rome"
+
+
+def test_scan_reads_every_byte_of_small_empty_and_large_files(tmp_path):
+    from gitdesk.loader import _read_bytes
+
+    for size in (0, 1, 65535, 65536, 65537, 300_000):
+        path = tmp_path / f"f{size}"
+        data = bytes(i % 251 for i in range(size))
+        path.write_bytes(data)
+        assert _read_bytes(str(path)) == data

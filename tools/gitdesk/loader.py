@@ -294,8 +294,7 @@ def scan(root: Path | str) -> Scan:
     base = str(root) + os.sep
     for f in files:
         try:
-            with open(base + f.path, "rb") as handle:
-                f.raw = handle.read()
+            f.raw = _read_bytes(base + f.path)
         except OSError as exc:
             problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
             continue
@@ -304,6 +303,18 @@ def scan(root: Path | str) -> Scan:
     for p in problems:
         whole.update(str(p).encode())
     return Scan(root, readable, problems, whole.hexdigest())
+
+
+def _read_bytes(path: str) -> bytes:
+    """A file's bytes with plain system calls: half the cost of open().read(), which counts at 100,000 files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def load(
