@@ -109,3 +109,22 @@ def test_scan_reads_every_byte_of_small_empty_and_large_files(tmp_path):
         data = bytes(i % 251 for i in range(size))
         path.write_bytes(data)
         assert _read_bytes(str(path)) == data
+
+
+def test_records_pickle_compactly_and_come_back_equal():
+    """The cache and the worker processes send records pickled: equal after the trip,
+    with the same explicitly given fields, and still immutable."""
+    import pickle
+
+    from pydantic import ValidationError
+
+    demo = load(ROOT, jobs=1)
+    records = [demo.provider, *demo.plans.values(), *demo.customers.values(), *demo.tickets.values()]
+    for record in records:
+        back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == record and type(back) is type(record)
+        assert back.__pydantic_fields_set__ == record.__pydantic_fields_set__
+        assert back.model_dump() == record.model_dump()
+    ticket = next(iter(demo.tickets.values()))
+    with pytest.raises(ValidationError):
+        pickle.loads(pickle.dumps(ticket)).title = "changed"
