@@ -13,6 +13,7 @@ as beancount's directives do, so that any later rule can point at it.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from decimal import Decimal
 from functools import cached_property
@@ -136,28 +137,29 @@ class Record(BaseModel):
         """Pickled as its class and field values, which is what the cache and
         the worker processes send: less than half the bytes and time of
         pydantic's default state (a dict of dicts and sets per record)."""
-        names = _field_names(type(self))
-        values = self.__dict__
+        cls = type(self)
+        names, values_of, bits = _SHAPES.get(cls) or _shape(cls)
         given = self.__pydantic_fields_set__
-        mask = sum(1 << i for i, name in enumerate(names) if name in given)
-        return (_restore, (type(self), tuple(values[name] for name in names), mask))
+        return (_restore, (cls, values_of(self.__dict__), sum(map(bits.__getitem__, given))))
 
 
-_NAMES: dict[type, tuple[str, ...]] = {}
+#: Per record class: its field names, a getter of their values in that order, each name's bit.
+_SHAPES: dict[type, tuple[tuple[str, ...], Any, dict[str, int]]] = {}
 _GIVEN: dict[tuple[type, int], tuple[str, ...]] = {}
 _set = object.__setattr__
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _NAMES.get(cls)
-    if names is None:
-        names = _NAMES[cls] = tuple(cls.model_fields)  # type: ignore[attr-defined]
-    return names
+def _shape(cls: type) -> tuple[tuple[str, ...], Any, dict[str, int]]:
+    names = tuple(cls.model_fields)  # type: ignore[attr-defined]
+    getter = operator.itemgetter(*names)
+    values_of = getter if len(names) > 1 else (lambda d: (getter(d),))
+    shape = _SHAPES[cls] = (names, values_of, {name: 1 << i for i, name in enumerate(names)})
+    return shape
 
 
 def _restore(cls: type, values: tuple, mask: int) -> "Record":
     """A record from :meth:`Record.__reduce__`, set as pydantic's own unpickling sets it."""
-    names = _NAMES.get(cls) or _field_names(cls)
+    names = (_SHAPES.get(cls) or _shape(cls))[0]
     given = _GIVEN.get((cls, mask))
     if given is None:
         given = _GIVEN[cls, mask] = tuple(name for i, name in enumerate(names) if mask >> i & 1)
