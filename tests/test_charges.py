@@ -255,6 +255,20 @@ def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
     assert charge_text("it", "low", d=dt.date(2026, 4, 20), h=Decimal("4.50")) == "Il pacchetto acquistato il 20 aprile 2026 ha 4,5 h residue (meno del 20%)."
 
 
+def test_italian_descriptions_elide_before_the_eighth_and_eleventh_and_name_the_month():
+    import datetime as dt
+
+    from gitdesk.i18n import charge_text, month_text
+
+    assert charge_text("it", "package_until", h=Decimal("10"), d=dt.date(2027, 10, 11)) == "Pacchetto di ore prepagate, 10 h, valido fino all'11 ottobre 2027"
+    assert charge_text("it", "prepaid", h=Decimal("1"), d=dt.date(2026, 4, 8)) == "Ore prepagate: 1 h dal pacchetto dell'8 aprile 2026"
+    assert charge_text("it", "used_up", d=dt.date(2026, 5, 11)) == "Il pacchetto acquistato l'11 maggio 2026 è esaurito."
+    assert charge_text("it", "prepaid", h=Decimal("1"), d=dt.date(2026, 4, 18)) == "Ore prepagate: 1 h dal pacchetto del 18 aprile 2026"
+    assert charge_text("en", "package_until", h=Decimal("10"), d=dt.date(2027, 10, 11)) == "Prepaid hours package, 10 h, valid until 11 October 2027"
+    assert charge_text("it", "fee", plan="Annuale", month=month_text("it", dt.date(2026, 10, 1))) == "Canone, Annuale, ottobre 2026"
+    assert month_text("en", dt.date(2026, 10, 1)) == "October 2026"
+
+
 def test_charges_reuse_an_evaluation_made_after_everything_recorded():
     """Build and check evaluate each ticket at --now; the charges use that result
     only when nothing the ticket records comes later, and agree with a fresh one."""

@@ -26,7 +26,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
-from .i18n import charge_text
+from .i18n import charge_text, month_text
 from .model import Intervention, Package, Ticket
 from .scalars import format_duration, round_cents
 from .terms import Terms, terms_on
@@ -347,7 +347,7 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
             if plan is None or plan.fee.monthly is None:
                 continue
             if contract.start <= last and (contract.end is None or contract.end >= first):
-                lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
+                lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month_text(lang, first)), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
         for i, package in packages:
             if first <= package.bought <= last:
                 text = charge_text(lang, "package_until" if package.expires else "package", h=package.hours, d=package.expires)

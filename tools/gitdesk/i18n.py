@@ -9,6 +9,7 @@ them again in another way.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Optional
 
@@ -176,7 +177,22 @@ def charge_text(language: str, key: str, **params) -> str:
     """A statement line's description in the provider's language."""
     table = CHARGES.get(language, CHARGES["en"])
     locale = LOCALES.get(language, LOCALES["en"])
-    return table[key].format(**{name: _plain(value, locale) for name, value in params.items()})
+    text = table[key].format(**{name: _plain(value, locale) for name, value in params.items()})
+    return _elide(text) if language == "it" else text
+
+
+def month_text(language: str, day: dt.date) -> str:
+    """The month of ``day`` as a customer reads it: "ottobre 2026", "October 2026"."""
+    return babel_dates.format_date(day, format="LLLL y", locale=LOCALES.get(language, LOCALES["en"]))
+
+
+#: Italian articles and prepositions before a day number said with a vowel (8, 11): "dell'8", "all'11".
+_ELISION = re.compile(r"\b(il|al|del|dal|nel) (8|11) ")
+_ELIDED = {"il": "l'", "al": "all'", "del": "dell'", "dal": "dall'", "nel": "nell'"}
+
+
+def _elide(text: str) -> str:
+    return _ELISION.sub(lambda m: f"{_ELIDED[m.group(1)]}{m.group(2)} ", text)
 
 
 def _plain(value, locale: str):
