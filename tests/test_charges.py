@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import ON_DEMAND, SHARED
+from conftest import ON_DEMAND, ROOT, SHARED
 
 GAMMA = "name: Gamma S.r.l.\ncontracts:\n  - {plan: annual, from: 2026-01-01, to: 2026-12-31}\n"
 
@@ -221,12 +221,33 @@ def test_customer_with_no_activity(data):
 def test_text_and_csv(data):
     data.ticket("20261103-gamma-aaaa", ticket("2026-11-03 09:00", works=work("2026-11-03 10:00", "2026-11-03 11:00")))
     text = data.run("statement", "--month", "2026-11", "--customer", "gamma").stdout
-    assert "Statement 2026-11: Gamma S.r.l. (gamma)" in text and "Total" in text and "243.00" not in text
+    total = statement(data, customer="gamma")["total"]
+    assert text.startswith("Statement November 2026: Gamma S.r.l. (gamma)\n")
+    assert text.splitlines()[-1].split() == ["Total", f"€{total}"]
     csv_text = data.run("statement", "--month", "2026-11", "--format", "csv").stdout
     rows = csv_text.splitlines()
     assert rows[0] == "customer,month,date,ticket,kind,reason,description,quantity,unit_price,amount"
     assert "gamma,2026-11,2026-11-03,20261103-gamma-aaaa,labour,,\"On-site labour, 1h\",1.00,48.00,48.00" in rows
     assert any(r.startswith("gamma,2026-11,,,total,") for r in rows)
+
+
+def test_text_speaks_the_provider_language(tmp_path):
+    """The demo provider writes Italian: the text statement reads as an Italian customer expects."""
+    from click.testing import CliRunner
+
+    from gitdesk.main import cli
+
+    env = {"GITDESK_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["--repo", str(ROOT), "statement", "--month", "2026-10", "--customer", "brivio"]
+    text = CliRunner().invoke(cli, args, env=env).stdout
+    data = json.loads(CliRunner().invoke(cli, args + ["--format", "json"], env=env).stdout)
+    lines = text.splitlines()
+    assert lines[0] == "Rendiconto ottobre 2026: Officine Meccaniche Brivio S.r.l. (brivio)"
+    assert lines[3] == "Bozza: non ancora emesso"
+    italian_total = f"{Decimal(data['total']):,.2f}".translate(str.maketrans(",.", ".,"))  # 3.239,59
+    assert next(l for l in lines if l.strip().startswith("Totale")).split() == ["Totale", italian_total, "€"]
+    assert any("Canone, Contratto di assistenza annuale, ottobre 2026" in l for l in lines)
+    assert any("valido fino all'11 ottobre 2027" in l for l in lines)
 
 
 def test_usage(data):

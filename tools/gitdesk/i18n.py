@@ -65,6 +65,10 @@ LABELS: dict[str, dict[str, str]] = {
         "charged": "charged", "uncharged": "not charged", "would_cost": "would have cost",
         "your_contract": "Your contract", "history": "History", "commit": "Change",
         "history_shallow": "The history below is incomplete: the portal was built from a shallow copy of the records.",
+        "statement_head": "Statement {month}: {name} ({id})", "statement_from": "From {name}", "vat_of": "VAT {id}",
+        "issued_on": "Issued: No. {n} on {d}", "no_charges": "No charges this month.", "unit": "Unit",
+        "package_line": "package of {d}: {h} h{until}; {used} h used; {state}", "valid_until": ", valid until {d}",
+        "hours_left": "{h} h left",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -112,6 +116,10 @@ LABELS: dict[str, dict[str, str]] = {
         "charged": "addebitato", "uncharged": "non addebitato", "would_cost": "sarebbe costato",
         "your_contract": "Il tuo contratto", "history": "Storico", "commit": "Modifica",
         "history_shallow": "Lo storico qui sotto è incompleto: il portale è stato generato da una copia parziale dei dati.",
+        "statement_head": "Rendiconto {month}: {name} ({id})", "statement_from": "Da {name}", "vat_of": "P. IVA {id}",
+        "issued_on": "Emesso: N. {n} del {d}", "no_charges": "Nessun addebito questo mese.", "unit": "Prezzo",
+        "package_line": "pacchetto del {d}: {h} h{until}; {used} h usate; {state}", "valid_until": ", valido fino al {d}",
+        "hours_left": "{h} h residue",
     },
 }
 
@@ -216,7 +224,10 @@ class Locale:
 
     def __call__(self, key: str, **params) -> str:
         text = self.labels.get(key, key)
-        return text.format(**params) if params else text
+        if not params:
+            return text
+        text = text.format(**params)
+        return _elide(text) if self.language == "it" else text
 
     def word(self, key: Optional[str]) -> str:
         if key is None:

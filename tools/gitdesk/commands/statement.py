@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 import click
 
 from .. import charges, issued
+from ..i18n import Locale, month_text
 from ..loader import scan
 from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import customer_option, month_option
+
 
 def compute_statements(repository, month: str, customer=None) -> list:
     """Every customer's statement for ``month`` (or one customer's)."""
@@ -197,22 +200,26 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
 
 
 def render_text(repository, s) -> str:
+    """A statement as its customer reads it: the provider's language, the locale's numbers and dates."""
     provider = repository.provider
+    L = Locale(provider.language if provider else "en", provider.currency if provider else "EUR", repository.tz)
     customer = repository.customers.get(s.customer)
     name = customer.name if customer else s.customer
-    head = [f"Statement {s.month}: {name} ({s.customer})"]
+    first = dt.date(int(s.month[:4]), int(s.month[5:]), 1)
+    head = [L("statement_head", month=month_text(L.language, first), name=name, id=s.customer)]
     if provider is not None:
-        head.append(f"From {provider.name}" + (f", VAT {provider.vat_id}" if provider.vat_id else ""))
+        head.append(L("statement_from", name=provider.name) + (", " + L("vat_of", id=provider.vat_id) if provider.vat_id else ""))
     if s.plan:
-        head.append(f"Plan: {s.plan}")
-    head.append(f"Issued: No. {s.issued[0]} on {s.issued[1]}" if s.issued else "Draft: not issued yet")
-    rows = [("date", "ticket", "description", "qty", "unit", "amount")]
+        plan = repository.plans.get(s.plan)
+        head.append(f"{L('plan')}: {plan.name if plan is not None and plan.name else s.plan}")
+    head.append(L("issued_on", n=s.issued[0], d=L.date(s.issued[1])) if s.issued else L("draft"))
+    rows = [(L("date"), L("ticket"), L("description"), L("qty"), L("unit"), L("amount"))]
     for line in s.lines:
-        rows.append((line.day.isoformat() if line.day else "", line.ticket or "", line.description,
-                     charges.decimal_text(line.quantity), f"{line.unit_price:.2f}", f"{line.amount:.2f}"))
+        rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", line.description,
+                     L.number(line.quantity, _digits(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
     out = head + [""]
     if len(rows) == 1:
-        out.append("No charges this month.")
+        out.append(L("no_charges"))
     else:
         widths = [max(len(r[i]) for r in rows) for i in range(6)]
         for n, r in enumerate(rows):
@@ -222,17 +229,22 @@ def render_text(repository, s) -> str:
             if n == 0:
                 out.append("  ".join("-" * w for w in widths))
     width = max(len(x) for x in out)
-    for label, value in (("Taxable", s.taxable), (f"VAT {s.vat_rate.normalize():f}%", s.vat), ("Total", s.total)):
-        text = f"{label}  {value:>10.2f}"
-        out.append(text.rjust(width))
+    figures = ((L("taxable"), s.taxable), (f"{L('vat')} {L.percent(s.vat_rate)}", s.vat), (L("total"), s.total))
+    for label, value in figures:
+        out.append(f"{label}  {L.money(value):>12}".rjust(width))
     if s.packages:
         out.append("")
-        out.append(f"Prepaid hours left: {s.package_hours_left:.2f} h")
+        out.append(f"{L('prepaid_left')}: {L.number(s.package_hours_left)} h")
         for p in s.packages:
-            state = "expired" if p.expired else f"{p.hours_left:.2f} h left"
-            until = f", valid until {p.package.expires}" if p.package.expires else ""
-            out.append(f"  package of {p.package.bought}: {charges.decimal_text(p.package.hours)} h{until}; "
-                       f"{p.hours_drawn:.2f} h used; {state}")
+            state = L("expired") if p.expired else L("hours_left", h=L.number(p.hours_left))
+            until = L("valid_until", d=L.date(p.package.expires)) if p.package.expires else ""
+            out.append("  " + L("package_line", d=L.date(p.package.bought), h=L.quantity(p.package.hours), until=until,
+                                used=L.number(p.hours_drawn), state=state))
     for warning in s.warnings:
         out.append(f"! {warning}")
     return "\n".join(out)
+
+
+def _digits(quantity: Decimal) -> int:
+    """Two decimals, or as many as the quantity really has (0,125 h)."""
+    return max(2, -quantity.normalize().as_tuple().exponent)
