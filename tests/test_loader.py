@@ -53,6 +53,33 @@ def test_cache_never_hides_an_error(repo):
     assert not load(repo.root, cache=cache).problems
 
 
+def test_tickets_are_looked_up_only_where_the_cache_holds_them(repo, monkeypatch):
+    """A cold run asks the cache nothing about tickets; a warm one asks only for the files it has seen."""
+    asked: list[bytes] = []
+    real = Cache.get_many
+
+    def spy(self, keys):
+        keys = list(keys)
+        asked.extend(keys)
+        return real(self, keys)
+
+    monkeypatch.setattr(Cache, "get_many", spy)
+    cache = Cache(repo.root / ".gitdesk-cache")
+    cache.put_many({b"k" * 20: b"v"})
+    assert cache.keys() == frozenset({b"k" * 20})
+    assert len(load(repo.root, cache=cache, jobs=1).tickets) == 1
+    before = cache.keys()
+    never_asked = before - set(asked) - {b"k" * 20}
+    assert len(never_asked) == 1  # the ticket: the cache could not have it; the other files were asked one by one
+    (old_ticket,) = never_asked
+    asked.clear()
+    later = TICKET.replace("2026-11-03 12:05", "2026-11-03 14:05").replace("2026-11-03 13:35", "2026-11-03 15:35")
+    repo.ticket("20261103-acme-psu2", later)
+    assert len(load(repo.root, cache=cache, jobs=1).tickets) == 2
+    (new_ticket,) = cache.keys() - before
+    assert old_ticket in asked and new_ticket not in asked
+
+
 def test_validate_run_cache_follows_every_byte(repo):
     assert repo.run("validate", "--cache").exit_code == 0
     assert repo.run("validate", "--cache").exit_code == 0

@@ -88,6 +88,17 @@ class Cache:
             return {}
         return found
 
+    def keys(self) -> frozenset[bytes]:
+        """Every key held, read from the key index alone (a few MB at 100,000 files).
+
+        Workers look up only these: a cold run then asks the database nothing
+        while it fills it, and readers never wait on the growing write-ahead log.
+        """
+        try:
+            return frozenset(k for (k,) in self.db.execute("SELECT key FROM files"))
+        except sqlite3.Error:
+            return frozenset()
+
     def put_many(self, items: Mapping[bytes, bytes]) -> None:
         try:
             with self.db:

@@ -508,6 +508,7 @@ def _ticket_batch(
     keep: bool,
     task,
     priced=None,
+    known: Optional[frozenset] = None,
 ) -> tuple[list[TicketOutcome], dict[bytes, bytes]]:
     """Read, check and (with ``task``) compute a batch of tickets.
 
@@ -515,13 +516,17 @@ def _ticket_batch(
     writes in one transaction (two writers would wait on each other's lock).
 
     ``priced(context, ticket)``: whether the ticket's charges are wanted (None: every ticket's).
+    ``known``: the keys the cache holds (None: look every file up).
     """
     from . import checks
     from .charges import charges_as_recorded
     from .sla import Evaluation
 
     keys = [_key(f, tz_name) for f in files] if cache is not None else []
-    cached = cache.get_many(keys) if cache is not None else {}
+    if cache is not None and known is not None:
+        cached = cache.get_many([k for k in keys if k in known])
+    else:
+        cached = cache.get_many(keys) if cache is not None else {}
     fresh: dict[bytes, bytes] = {}
     out = []
     for n, f in enumerate(files):
@@ -564,7 +569,7 @@ def _worker_batch(start: int, stop: int):
         from .cache import Cache
 
         job["cache"] = Cache(job["cache_dir"]) if job["cache_dir"] else None
-    return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"])
+    return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"], job["known"])
 
 
 def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> list[TicketOutcome]:
@@ -572,11 +577,12 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
     out: list[TicketOutcome] = []
     new_entries: dict[bytes, bytes] = {}
+    known = cache.keys() if cache is not None else None
     if parallel:
         import multiprocessing
 
         _JOB.clear()
-        _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced,
+        _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced, known=known,
                     cache_dir=cache.directory if cache is not None else None)
         size = max(250, min(2000, len(files) // (workers * 6)))
         bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
@@ -595,7 +601,7 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
     else:
         step = 1000
         for i in range(0, len(files), step):
-            batch, fresh = _ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced)
+            batch, fresh = _ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced, known)
             out.extend(batch)
             new_entries.update(fresh)
             if progress:
