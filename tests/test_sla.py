@@ -247,7 +247,24 @@ def test_cli_text_explains_breaches(repo):
     result = repo.run("sla", "--now", "2026-12-01 12:00", "--month", "2026-11")
     assert result.exit_code == 0, result.output
     assert "Targets met 0 of 1" in result.stdout
-    assert "! 20261103-acme-psu1 onsite: due 2026-11-03 14:30, met 2026-11-03 15:30, late by 1h of working time" in result.stdout
+    assert "! 20261103-acme-psu1 on site: due 3 Nov 2026 14:30, met 3 Nov 2026 15:30, late by 1 h of working time\n" in result.stdout
+
+
+def test_cli_text_speaks_the_provider_language():
+    """The demo provider writes Italian: the report reads as an Italian customer expects."""
+    from click.testing import CliRunner
+
+    from gitdesk.main import cli
+
+    args = ["--repo", str(ROOT), "sla", "--month", "2026-10", "--customer", "brivio", "--now", "2026-11-30 12:00"]
+    result = CliRunner().invoke(cli, args, env={"GITDESK_NO_CACHE": "1"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Obiettivi di servizio al 30 nov 2026 12:00, richieste ricevute nel mese di ottobre 2026"
+    assert lines[4].split() == ["Richiesta", "Priorità", "Obiettivo", "Scadenza", "Rispettato", "Stato", "Ritardo"]
+    assert "  Obiettivi rispettati 14 su 15 (93,3 %); mancati 1; in corso 0; appuntamenti spostati da noi 0" in lines
+    assert ("  ! 20261009-brivio-e3hy sul posto: scadenza 12 ott 2026 10:40, rispettato il 12 ott 2026 11:30, "
+            "in ritardo di 50 min di tempo lavorativo") in lines
 
 
 def test_cli_usage_errors(repo):

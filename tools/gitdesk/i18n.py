@@ -69,6 +69,14 @@ LABELS: dict[str, dict[str, str]] = {
         "issued_on": "Issued: No. {n} on {d}", "no_charges": "No charges this month.", "unit": "Unit",
         "package_line": "package of {d}: {h} h{until}; {used} h used; {state}", "valid_until": ", valid until {d}",
         "hours_left": "{h} h left",
+        "sla_head": "Service targets at {when}", "sla_month": ", requests reported in {month}",
+        "target_acknowledge": "taken in charge", "target_confirm": "written confirmation", "target_onsite": "on site",
+        "target_resolve": "resolved", "target_repeat": "repeat visit", "no_targets": "no targets",
+        "sla_summary": "Targets met {met} of {targets}{pct}; breached {breached}; running {running}; appointments moved by us {moved}",
+        "sla_means": "Mean time to arrival {arrival}, to resolution {resolution} (working time)",
+        "sla_breach": "{id} {kind}: due {due}, {met}, late by {late} of working time", "sla_paused": " (paused {paused})",
+        "met_on": "met {when}", "not_met": "not met yet",
+        "sla_moved": "{id}: we moved the appointment once", "sla_moved_n": "{id}: we moved the appointment {n} times", "sla_all": "All customers: {summary}",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -120,6 +128,14 @@ LABELS: dict[str, dict[str, str]] = {
         "issued_on": "Emesso: N. {n} del {d}", "no_charges": "Nessun addebito questo mese.", "unit": "Prezzo",
         "package_line": "pacchetto del {d}: {h} h{until}; {used} h usate; {state}", "valid_until": ", valido fino al {d}",
         "hours_left": "{h} h residue",
+        "sla_head": "Obiettivi di servizio al {when}", "sla_month": ", richieste ricevute nel mese di {month}",
+        "target_acknowledge": "presa in carico", "target_confirm": "conferma scritta", "target_onsite": "sul posto",
+        "target_resolve": "risoluzione", "target_repeat": "nuova visita", "no_targets": "nessun obiettivo",
+        "sla_summary": "Obiettivi rispettati {met} su {targets}{pct}; mancati {breached}; in corso {running}; appuntamenti spostati da noi {moved}",
+        "sla_means": "Tempo medio di arrivo {arrival}, di risoluzione {resolution} (tempo lavorativo)",
+        "sla_breach": "{id} {kind}: scadenza {due}, {met}, in ritardo di {late} di tempo lavorativo", "sla_paused": " (in pausa {paused})",
+        "met_on": "rispettato il {when}", "not_met": "non ancora rispettato",
+        "sla_moved": "{id}: abbiamo spostato l'appuntamento una volta", "sla_moved_n": "{id}: abbiamo spostato l'appuntamento {n} volte", "sla_all": "Tutti i clienti: {summary}",
     },
 }
 
@@ -275,8 +291,7 @@ class Locale:
 
     def month(self, month: str) -> str:
         """``2026-11`` as ``November 2026`` / ``novembre 2026``."""
-        year, mon = int(month[:4]), int(month[5:7])
-        return babel_dates.format_date(dt.date(year, mon, 1), format="LLLL yyyy", locale=self.locale)
+        return month_text(self.language, dt.date(int(month[:4]), int(month[5:7]), 1))
 
     def duration(self, value: Optional[dt.timedelta]) -> str:
         if value is None:

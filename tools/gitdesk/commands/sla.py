@@ -11,7 +11,7 @@ from typing import Optional
 import click
 
 from .. import scalars, sla
-from ..scalars import format_duration
+from ..i18n import Locale
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from ..loader import scan
 
@@ -122,55 +122,58 @@ def _provider_zone(found):
     return dt.timezone.utc
 
 
-def _when(moment: Optional[dt.datetime], tz) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
-
-
-def _dur(value: Optional[dt.timedelta]) -> str:
-    return format_duration(value) if value is not None else "-"
-
-
 def render_text(repository, results, now, month) -> str:
-    """A table per customer, its compliance, and every breach explained in one line."""
-    tz = repository.tz
-    lines = [f"SLA at {_when(now, tz)}" + (f", tickets reported in {month}" if month else "")]
+    """A table per customer, its compliance, and every breach explained in one line,
+    in the provider's language (the customer reads it)."""
+    provider = repository.provider
+    L = Locale(provider.language if provider else "en", provider.currency if provider else "EUR", repository.tz)
+
+    def when(moment):
+        return L.moment(moment) if moment is not None else "-"
+
+    def dur(value):
+        return L.duration(value) if value is not None else "-"
+
+    def summary_line(s):
+        pct = f" ({L.percent(s.compliance)})" if s.compliance is not None else ""
+        return L("sla_summary", met=s.met, targets=s.targets, pct=pct, breached=s.breached, running=s.running,
+                 moved=s.provider_reschedules)
+
+    lines = [L("sla_head", when=when(now)) + (L("sla_month", month=L.month(month)) if month else "")]
     by_customer: dict[str, list] = {}
     for r in results:
         by_customer.setdefault(r.customer, []).append(r)
     if not results:
-        lines.append("No tickets.")
+        lines.append(L("no_tickets"))
     for cid in sorted(by_customer):
         rows = by_customer[cid]
         customer = repository.customers.get(cid)
         lines += ["", f"{customer.name if customer else cid} ({cid})", ""]
-        table = [("ticket", "priority", "target", "due", "met", "status", "late")]
+        table = [(L("ticket"), L("priority"), L("target"), L("due"), L("met"), L("status"), L("late"))]
         for r in rows:
             if not r.targets:
-                table.append((r.id, r.priority, "-", "", "", "no targets", ""))
+                table.append((r.id, r.priority, "-", "", "", L("no_targets"), ""))
             for t in r.targets:
-                table.append((r.id, r.priority, t.kind, _when(t.due, tz) if t.due else "paused", _when(t.met_at, tz),
-                               t.status, _dur(t.late) if t.late else ""))
+                table.append((r.id, r.priority, L(f"target_{t.kind}"), when(t.due) if t.due else L("paused"),
+                              when(t.met_at) if t.met_at else "", L(f"{t.status}_status"), dur(t.late) if t.late else ""))
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         for n, row in enumerate(table):
             lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
             if n == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         s = sla.summarize(rows)
-        pct = f" ({s.compliance}%)" if s.compliance is not None else ""
         lines.append("")
-        lines.append(f"  Targets met {s.met} of {s.targets}{pct}; breached {s.breached}; running {s.running}; "
-                     f"provider reschedules {s.provider_reschedules}")
-        lines.append(f"  Mean time to arrival {_dur(s.mean_to_arrival)}, to resolution {_dur(s.mean_to_resolution)} (working time)")
+        lines.append("  " + summary_line(s))
+        lines.append("  " + L("sla_means", arrival=dur(s.mean_to_arrival), resolution=dur(s.mean_to_resolution)))
         for r, t in s.breaches:
-            met = f"met {_when(t.met_at, tz)}" if t.met_at else "not met yet"
-            lines.append(f"  ! {r.id} {t.kind}: due {_when(t.due, tz)}, {met}, late by {_dur(t.late)} of working time"
-                         f" (paused {_dur(t.paused)})")
-        reschedules = [r for r in rows if r.provider_reschedules]
-        for r in reschedules:
-            lines.append(f"  ! {r.id}: the provider postponed the appointment {r.provider_reschedules} time{'s' if r.provider_reschedules > 1 else ''}")
+            met = L("met_on", when=when(t.met_at)) if t.met_at else L("not_met")
+            paused = L("sla_paused", paused=dur(t.paused)) if t.paused else ""
+            lines.append("  ! " + L("sla_breach", id=r.id, kind=L(f"target_{t.kind}"), due=when(t.due), met=met,
+                                    late=dur(t.late)) + paused)
+        for r in rows:
+            if r.provider_reschedules:
+                key = "sla_moved" if r.provider_reschedules == 1 else "sla_moved_n"
+                lines.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
     if len(by_customer) > 1:
-        s = sla.summarize(results)
-        pct = f" ({s.compliance}%)" if s.compliance is not None else ""
-        lines += ["", f"All customers: targets met {s.met} of {s.targets}{pct}; breached {s.breached}; running {s.running}; "
-                      f"provider reschedules {s.provider_reschedules}"]
+        lines += ["", L("sla_all", summary=summary_line(sla.summarize(results)))]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from typing import Optional
 import click
 
 from .. import charges, issued
-from ..i18n import Locale, month_text
+from ..i18n import Locale
 from ..loader import scan
 from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
@@ -205,8 +205,7 @@ def render_text(repository, s) -> str:
     L = Locale(provider.language if provider else "en", provider.currency if provider else "EUR", repository.tz)
     customer = repository.customers.get(s.customer)
     name = customer.name if customer else s.customer
-    first = dt.date(int(s.month[:4]), int(s.month[5:]), 1)
-    head = [L("statement_head", month=month_text(L.language, first), name=name, id=s.customer)]
+    head = [L("statement_head", month=L.month(s.month), name=name, id=s.customer)]
     if provider is not None:
         head.append(L("statement_from", name=provider.name) + (", " + L("vat_of", id=provider.vat_id) if provider.vat_id else ""))
     if s.plan:
