@@ -207,8 +207,10 @@ def test_running_target_becomes_breached_as_now_moves(repo):
     text = ticket("2026-11-03 09:00")
     early = target(evaluate(repo, text, now="2026-11-03 12:00"), "onsite")
     assert early.status == "running" and early.due == at("2026-11-03 14:30") and early.late_minutes == 0
-    late = target(evaluate(repo, text, now="2026-11-03 15:00"), "onsite")
+    late_result = evaluate(repo, text, now="2026-11-03 15:00")
+    late = target(late_result, "onsite")
     assert late.status == "breached" and late.late_minutes == 30 and late.met_at is None
+    assert late in late_result.unmet and late_result.open  # what the dashboard lists under the open request
 
 
 def test_events_after_now_have_not_happened(repo):

@@ -98,6 +98,11 @@ class TicketSla(NamedTuple):
         return any(t.status == "breached" for t in self.targets)
 
     @property
+    def unmet(self) -> tuple["Target", ...]:
+        """The targets still to be met: what an open request waits for."""
+        return tuple(t for t in self.targets if t.met_at is None)
+
+    @property
     def open(self) -> bool:
         return self.resolved_at is None
 
