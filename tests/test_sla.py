@@ -311,3 +311,18 @@ def test_conformance_sla():
     out = subprocess.run([sys.executable, str(SHARED / "conformance/check.py"), str(case), "--only", "sla",
                           "--gitdesk", f"{sys.executable} -m gitdesk"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_arrivals_alone_agree_with_the_whole_evaluation():
+    """Statements compute only the arrivals; they must be those of the full evaluation,
+    for every demo ticket (late arrivals, repeat visits, pauses, reschedules) at every moment it records."""
+    demo = load(ROOT, jobs=1)
+    checked = 0
+    for ticket in demo.tickets.values():
+        moments = {ticket.reported, sla.as_recorded(ticket), *(w.start for w in ticket.interventions),
+                   *(w.end for w in ticket.interventions), *(e.at for e in ticket.log)}
+        for now in moments:
+            assert sla.arrivals_of(demo, ticket, now) == sla.evaluate(demo, ticket, now).arrivals, (ticket.id, now)
+            checked += 1
+    assert checked > 500
+    assert any(a.late > dt.timedelta(0) for t in demo.tickets.values() for a in sla.arrivals_of(demo, t, sla.as_recorded(t)))

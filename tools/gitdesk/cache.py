@@ -15,7 +15,7 @@ import os
 import sqlite3
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 DIRNAME = ".gitdesk-cache"
 
@@ -107,18 +107,21 @@ class Cache:
         except sqlite3.Error:
             pass
 
-    def prune(self, live: Iterable[bytes]) -> None:
-        """Drop the entries of files that are no longer there, once they outnumber the live ones."""
-        live = list(live)
+    def prune(self, count: int, live: Callable[[], Iterable[bytes]]) -> None:
+        """Drop the entries of files that are no longer there, once they outnumber the ``count`` live ones.
+
+        ``live`` gives the live keys; it is called only when there is something to drop.
+        """
         try:
             (total,) = self.db.execute("SELECT count(*) FROM files").fetchone()
-            if total <= len(live) * 2 + 1000:
+            if total <= count * 2 + 1000:
                 return
+            keys = list(live())
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key BLOB PRIMARY KEY)")
                 self.db.execute("DELETE FROM live")
-                self.db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in live))
+                self.db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in keys))
                 self.db.execute("DELETE FROM files WHERE key NOT IN (SELECT key FROM live)")
         except sqlite3.Error:
             pass

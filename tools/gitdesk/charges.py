@@ -122,12 +122,13 @@ def billable_minutes(work: Intervention, rates, phone_increment: dt.timedelta) -
     return max(billed, int(rates.minimum.total_seconds() // 60))
 
 
-def ticket_charges(repo: "Repository", ticket: Ticket, result: "TicketSla") -> list[WorkCharges]:
-    """The charges of every intervention of ``ticket``, in the order they were done."""
+def ticket_charges(repo: "Repository", ticket: Ticket, late: Sequence["Arrival"]) -> list[WorkCharges]:
+    """The charges of every intervention of ``ticket``, in the order they were done,
+    given the lateness of its arrivals (:func:`gitdesk.sla.arrivals_of`)."""
     tz = repo.tz
     lang = repo.provider.language if repo.provider is not None else "en"
     customer = repo.customers.get(ticket.customer)
-    arrivals = {a.index: a for a in result.arrivals}
+    arrivals = {a.index: a for a in late}
     out = []
     for index, work in sorted(enumerate(ticket.interventions), key=lambda iw: iw[1].start):
         day = work.start.astimezone(tz).date()
@@ -145,14 +146,14 @@ def charges_as_recorded(repo: "Repository", ticket: Ticket, known: Optional[tupl
     moment is at or after everything the ticket records, nothing more happens
     between the two and its arrivals are the same, so it is used as it is.
     """
-    from .sla import as_recorded, evaluate
+    from .sla import arrivals_of, as_recorded
 
     latest = as_recorded(ticket)
     if known is not None and known[0] >= latest:
-        result = known[1]
+        late = known[1].arrivals
     else:
-        result = evaluate(repo, ticket, latest)
-    return tuple(ticket_charges(repo, ticket, result))
+        late = arrivals_of(repo, ticket, latest)
+    return tuple(ticket_charges(repo, ticket, late))
 
 
 def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"], lang: str) -> WorkCharges:

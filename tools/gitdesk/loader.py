@@ -104,7 +104,7 @@ class SourceFile:
 
     kind: str
     path: str
-    raw: bytes = b""
+    raw: Optional[bytes] = b""  # None: not read yet (a deferred scan leaves tickets to the workers)
     key: bytes = b""
 
     @property
@@ -285,14 +285,24 @@ class Scan:
         return {f.path: hashlib.blake2b(f.raw, digest_size=16).hexdigest() for f in self.files}
 
 
-def scan(root: Path | str) -> Scan:
-    """Find and read every data file; the digest changes with any byte or name."""
+def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
+    """Find and read every data file; the digest changes with any byte or name.
+
+    With ``defer_tickets`` the tickets are only found: the worker processes
+    read them where they parse them (reading 100,000 files in this process
+    first costs a second or more before any work starts), and there is no
+    digest (empty): for commands that keep no whole-run result.
+    """
     root = Path(root)
     files, problems = discover(root)
     whole = hashlib.blake2b(digest_size=20)
     readable = []
     base = str(root) + os.sep
     for f in files:
+        if defer_tickets and f.kind == "ticket":
+            f.raw = None
+            readable.append(f)
+            continue
         try:
             f.raw = _read_bytes(base + f.path)
         except OSError as exc:
@@ -302,7 +312,7 @@ def scan(root: Path | str) -> Scan:
         readable.append(f)
     for p in problems:
         whole.update(str(p).encode())
-    return Scan(root, readable, problems, whole.hexdigest())
+    return Scan(root, readable, problems, "" if defer_tickets else whole.hexdigest())
 
 
 def _read_bytes(path: str) -> bytes:
@@ -469,7 +479,27 @@ def _zone_of_broken_provider(root: Path) -> str:
 
 
 def _key(f: SourceFile, tz_name: str) -> bytes:
-    return hashlib.blake2b(f"{tz_name}\0{f.path}\0".encode() + f.raw, digest_size=20).digest()
+    return hashlib.blake2b(f"{tz_name}\0{f.path}\0".encode() + f.raw, digest_size=20).digest()  # type: ignore[operator]
+
+
+def _live_keys(files: Sequence[SourceFile], tz_name: str, root: Path) -> list[bytes]:
+    """The cache keys of ``files`` (reading those a deferred scan left to the workers)."""
+    _read_deferred(files, root)
+    return [_key(f, tz_name) for f in files]
+
+
+def _read_deferred(files: Sequence[SourceFile], root: Path) -> dict[int, Problem]:
+    """Read the files a deferred scan left unread; the problems of those that cannot be read, by index."""
+    base = str(root) + os.sep
+    unreadable: dict[int, Problem] = {}
+    for n, f in enumerate(files):
+        if f.raw is None:
+            try:
+                f.raw = _read_bytes(base + f.path)
+            except OSError as exc:
+                f.raw = b""
+                unreadable[n] = Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io")
+    return unreadable
 
 
 def _cached_read(f: SourceFile, tz_name: str, cache: Optional["Cache"]) -> tuple[Optional[Record], list[Problem]]:
@@ -522,6 +552,7 @@ def _ticket_batch(
     from .charges import charges_as_recorded
     from .sla import Evaluation
 
+    unreadable = _read_deferred(files, context.root)
     keys = [_key(f, tz_name) for f in files] if cache is not None else []
     if cache is not None and known is not None:
         cached = cache.get_many([k for k in keys if k in known])
@@ -530,6 +561,9 @@ def _ticket_batch(
     fresh: dict[bytes, bytes] = {}
     out = []
     for n, f in enumerate(files):
+        if n in unreadable:
+            out.append(TicketOutcome(None, [unreadable[n]], []))
+            continue
         result = None
         if cache is not None:
             blob = cached.get(keys[n])
@@ -609,5 +643,5 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
     if cache is not None:
         if new_entries:
             cache.put_many(new_entries)
-        cache.prune(_key(f, tz_name) for f in files)
+        cache.prune(len(files), lambda: _live_keys(files, tz_name, context.root))
     return out

@@ -205,6 +205,21 @@ def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
     The results are named tuples: they travel back from worker processes for
     every ticket, and tuples are the cheapest thing to send.
     """
+    return _evaluate(repo, ticket, now, True)
+
+
+def arrivals_of(repo: "Repository", ticket: Ticket, now: dt.datetime) -> tuple[Arrival, ...]:
+    """The lateness of each intervention at ``now``: all that the charges need.
+
+    The same evaluation as :func:`evaluate` without the targets that no
+    arrival depends on (acknowledge, confirm, resolve) and without the
+    summary times: statements price every intervention of a customer's
+    earlier months, and this is most of their cost.
+    """
+    return _evaluate(repo, ticket, now, False).arrivals
+
+
+def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool) -> TicketSla:
     tz = repo.tz
     customer = repo.customers.get(ticket.customer)
     terms = terms_on(repo, customer, ticket.reported.astimezone(tz).date())
@@ -244,6 +259,8 @@ def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
     first_onsite = next((w for w in works if _can_meet_onsite(w, plan)), None)
     targets: list[Target] = []
     for kind, duration in priority.targets.items():
+        if not whole and kind != "onsite":
+            continue
         if kind in MET_BY_EVENT:
             candidates = [e.at for e in events if e.event in MET_BY_EVENT[kind]]
             if works:
@@ -282,6 +299,8 @@ def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
             arrivals.append(_arrival(cal, index, "appointment" if planned else "none", planned[-1] if planned else None, work, priority.late, False))
     arrivals.sort(key=lambda a: a.index)
 
+    if not whole:
+        return TicketSla(targets=tuple(targets), arrivals=tuple(arrivals), **base)  # type: ignore[arg-type]
     arrival_at = first_onsite.start if first_onsite else (works[0].start if works else None)
     return TicketSla(
         targets=tuple(targets),

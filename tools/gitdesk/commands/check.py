@@ -109,7 +109,7 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--within'") from None
     changed = changed_tickets(root, base) if base else None
-    found = scan(root)
+    found = scan(root, defer_tickets=True)
     moment = parse_now(now, _provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
                                  task=sla.Evaluation(moment))

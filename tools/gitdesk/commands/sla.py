@@ -76,7 +76,7 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     root = repo_root(repo)
     if now is not None and not re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", now):
         raise click.BadParameter("write it as 2026-11-30 18:00 or 2026-11-30T18:00:00+01:00", param_hint="'--now'")
-    found = scan(root)
+    found = scan(root, defer_tickets=True)
     tz = _provider_zone(found)
     moment = parse_now(now, tz)
     task = functools.partial(_evaluate, now=moment, customer=customer, month=month, as_json=fmt == "json")

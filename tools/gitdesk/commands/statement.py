@@ -47,7 +47,7 @@ def load_with_works(repo, no_cache, jobs, customer=None, allow=(), month=None):
     """The repository with the interventions priced that ``month`` needs (all without one);
     refuses data with errors (but those in ``allow``)."""
     root = repo_root(repo)
-    repository = load_repository(scan(root), open_cache(root, no_cache), jobs, keep_tickets=False,
+    repository = load_repository(scan(root, defer_tickets=True), open_cache(root, no_cache), jobs, keep_tickets=False,
                                  works=needed_for(month, customer))
     blocking = [p for p in repository.errors if p.code not in allow]
     if blocking:
