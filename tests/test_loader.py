@@ -155,3 +155,13 @@ def test_records_pickle_compactly_and_come_back_equal():
     ticket = next(iter(demo.tickets.values()))
     with pytest.raises(ValidationError):
         pickle.loads(pickle.dumps(ticket)).title = "changed"
+
+
+@pytest.mark.parametrize("command", [("validate",), ("sla", "--now", "2026-12-01 12:00"), ("statement", "--month", "2026-11")])
+def test_an_unreadable_ticket_is_reported_by_every_command(repo, command):
+    """validate reads every file up front; sla and statement leave tickets to the workers: same report."""
+    (repo.root / "tickets/2026/11/20261104-acme-gone.yaml").symlink_to(repo.root / "nowhere.yaml")
+    result = repo.run(*command)
+    assert result.exit_code == 1
+    out = result.stdout + result.stderr
+    assert "tickets/2026/11/20261104-acme-gone.yaml:1:1: cannot read the file" in out
