@@ -13,6 +13,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import ON_DEMAND, ROOT, SHARED
 
@@ -311,3 +313,11 @@ def test_charges_reuse_an_evaluation_made_after_everything_recorded():
         # an evaluation before the last record is not used, whatever it says
         earlier = ticket.reported
         assert charges_as_recorded(demo, ticket, (earlier, sla.evaluate(demo, ticket, earlier))) == fresh
+
+
+@given(st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False, allow_infinity=False))
+def test_quantities_are_written_exactly_with_at_least_two_decimals(value):
+    from gitdesk.charges import decimal_text, quantity_places
+
+    text = decimal_text(value)
+    assert Decimal(text) == value and len(text.split(".")[1]) == quantity_places(value) >= 2

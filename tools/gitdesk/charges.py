@@ -73,9 +73,14 @@ class Line(NamedTuple):
         return out
 
 
+def quantity_places(value: Decimal) -> int:
+    """How many decimals a quantity is written with: two, or as many as it really has (``1.50``, ``0.125``)."""
+    return max(2, -int(value.normalize().as_tuple().exponent))
+
+
 def decimal_text(value: Decimal) -> str:
-    """A quantity as text: two decimals, or as many as it really has (``1.50``, ``0.125``)."""
-    return f"{value.quantize(Decimal('0.01')):f}" if value == value.quantize(Decimal("0.01")) else f"{value.normalize():f}"
+    """A quantity as text, with :func:`quantity_places` decimals."""
+    return f"{value:.{quantity_places(value)}f}"
 
 
 class WorkCharges(NamedTuple):

@@ -238,6 +238,14 @@ class Locale:
         self.tz = tz or dt.timezone.utc
         self.labels = LABELS[self.language]
 
+    @classmethod
+    def of(cls, repo) -> "Locale":
+        """The locale a repository's customers read: its provider's language, currency and zone."""
+        provider = repo.provider
+        if provider is None:
+            return cls("en", "EUR", repo.tz)
+        return cls(provider.language, provider.currency, repo.tz)
+
     def __call__(self, key: str, **params) -> str:
         text = self.labels.get(key, key)
         if not params:

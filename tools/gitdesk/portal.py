@@ -124,7 +124,7 @@ class Renderer:
         self.results = sla_results
         self.provider = repo.provider
         assert self.provider is not None
-        self.L = Locale(self.provider.language, self.provider.currency, repo.tz)
+        self.L = Locale.of(repo)
         self.env = environment()
         self.team = {m.id: m.name for m in self.provider.team}
         from .history import History

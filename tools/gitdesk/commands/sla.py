@@ -125,8 +125,7 @@ def _provider_zone(found):
 def render_text(repository, results, now, month) -> str:
     """A table per customer, its compliance, and every breach explained in one line,
     in the provider's language (the customer reads it)."""
-    provider = repository.provider
-    L = Locale(provider.language if provider else "en", provider.currency if provider else "EUR", repository.tz)
+    L = Locale.of(repository)
 
     def when(moment):
         return L.moment(moment) if moment is not None else "-"

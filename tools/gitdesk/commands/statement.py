@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -202,7 +201,7 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
 def render_text(repository, s) -> str:
     """A statement as its customer reads it: the provider's language, the locale's numbers and dates."""
     provider = repository.provider
-    L = Locale(provider.language if provider else "en", provider.currency if provider else "EUR", repository.tz)
+    L = Locale.of(repository)
     customer = repository.customers.get(s.customer)
     name = customer.name if customer else s.customer
     head = [L("statement_head", month=L.month(s.month), name=name, id=s.customer)]
@@ -215,7 +214,7 @@ def render_text(repository, s) -> str:
     rows = [(L("date"), L("ticket"), L("description"), L("qty"), L("unit"), L("amount"))]
     for line in s.lines:
         rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", line.description,
-                     L.number(line.quantity, _digits(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
+                     L.number(line.quantity, charges.quantity_places(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
     out = head + [""]
     if len(rows) == 1:
         out.append(L("no_charges"))
@@ -242,8 +241,3 @@ def render_text(repository, s) -> str:
     for warning in s.warnings:
         out.append(f"! {warning}")
     return "\n".join(out)
-
-
-def _digits(quantity: Decimal) -> int:
-    """Two decimals, or as many as the quantity really has (0,125 h)."""
-    return max(2, -quantity.normalize().as_tuple().exponent)
