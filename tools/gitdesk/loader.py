@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from . import errors, scalars
 from .errors import Problem
+from .readahead import ReadAhead
 from .model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
 from .yamlsrc import PATH, YamlProblem, load as load_yaml
 
@@ -298,18 +299,19 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
     whole = hashlib.blake2b(digest_size=20)
     readable = []
     base = str(root) + os.sep
-    for f in files:
-        if defer_tickets and f.kind == "ticket":
-            f.raw = None
+    with ReadAhead([base + f.path for f in files if not (defer_tickets and f.kind == "ticket")]):
+        for f in files:
+            if defer_tickets and f.kind == "ticket":
+                f.raw = None
+                readable.append(f)
+                continue
+            try:
+                f.raw = _read_bytes(base + f.path)
+            except OSError as exc:
+                problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
+                continue
+            whole.update(f.path.encode() + b"\0" + hashlib.blake2b(f.raw, digest_size=20).digest())
             readable.append(f)
-            continue
-        try:
-            f.raw = _read_bytes(base + f.path)
-        except OSError as exc:
-            problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
-            continue
-        whole.update(f.path.encode() + b"\0" + hashlib.blake2b(f.raw, digest_size=20).digest())
-        readable.append(f)
     for p in problems:
         whole.update(str(p).encode())
     return Scan(root, readable, problems, "" if defer_tickets else whole.hexdigest())
@@ -620,16 +622,19 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
                     cache_dir=cache.directory if cache is not None else None)
         size = max(250, min(2000, len(files) // (workers * 6)))
         bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        base = str(context.root) + os.sep
+        unread = [base + f.path for f in files if f.raw is None]  # left to the workers by a deferred scan
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_worker_batch, a, b) for a, b in bounds]
-                for (a, b), future in zip(bounds, futures):
-                    batch, fresh = future.result()
-                    out.extend(batch)
-                    if cache is not None and fresh:
-                        cache.put_many(fresh)  # while the workers go on: the writing overlaps their parsing
-                    if progress:
-                        progress(b - a)
+                with ReadAhead(unread):  # started once the workers are forked: no thread is forked along
+                    for (a, b), future in zip(bounds, futures):
+                        batch, fresh = future.result()
+                        out.extend(batch)
+                        if cache is not None and fresh:
+                            cache.put_many(fresh)  # while the workers go on: the writing overlaps their parsing
+                        if progress:
+                            progress(b - a)
         finally:
             _JOB.clear()
     else:
