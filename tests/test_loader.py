@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from conftest import ROOT, TICKET
 from gitdesk import loader
@@ -165,3 +166,12 @@ def test_an_unreadable_ticket_is_reported_by_every_command(repo, command):
     assert result.exit_code == 1
     out = result.stdout + result.stderr
     assert "tickets/2026/11/20261104-acme-gone.yaml:1:1: cannot read the file" in out
+
+
+@given(count=st.integers(0, 50_000), size=st.integers(250, 2000), workers=st.integers(1, 8))
+def test_batches_cover_every_file_once_and_shrink_towards_the_end(count, size, workers):
+    bounds = loader._batches(count, size, workers)
+    assert [i for a, b in bounds for i in range(a, b)] == list(range(count))
+    steps = [b - a for a, b in bounds]
+    assert all(0 < s <= size for s in steps)
+    assert steps == sorted(steps, reverse=True) or steps[-1] < 50  # the last one takes what is left

@@ -217,8 +217,9 @@ def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optiona
         return None, problems + [Problem(path, 1, 1, "the file is too deeply nested", "invalid")]
     if kind == "ticket":
         m = _TICKET_DIR.match(path)
-        month = record.reported.astimezone(tz or dt.timezone.utc).strftime("%Y/%m")  # type: ignore[attr-defined]
-        if m and f"{m.group(1)}/{m.group(2)}" != month:
+        local = record.reported.astimezone(tz or dt.timezone.utc)  # type: ignore[attr-defined]
+        if m and (int(m.group(1)), int(m.group(2))) != (local.year, local.month):
+            month = f"{local.year:04d}/{local.month:02d}"
             problems.append(errors.at(path, ("reported",), f"reported in {month[:4]}-{month[5:]}: the file belongs in tickets/{month}/", "file-place"))
     return record, problems
 
@@ -608,6 +609,18 @@ def _worker_batch(start: int, stop: int):
     return _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"], job["known"])
 
 
+def _batches(count: int, size: int, workers: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each batch: ``size`` files, then smaller and smaller towards the
+    end, so that no worker is left with a whole batch to do while the others wait."""
+    bounds, start = [], 0
+    while start < count:
+        left = count - start
+        step = size if left > 2 * workers * size else max(50, min(size, -(-left // (2 * workers))))
+        bounds.append((start, min(count, start + step)))
+        start += step
+    return bounds
+
+
 def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> list[TicketOutcome]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
@@ -620,8 +633,7 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
         _JOB.clear()
         _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced, known=known,
                     cache_dir=cache.directory if cache is not None else None)
-        size = max(250, min(2000, len(files) // (workers * 6)))
-        bounds = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        bounds = _batches(len(files), max(250, min(2000, len(files) // (workers * 6))), workers)
         base = str(context.root) + os.sep
         unread = [base + f.path for f in files if f.raw is None]  # left to the workers by a deferred scan
         try:

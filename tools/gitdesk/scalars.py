@@ -9,6 +9,7 @@ the file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -200,8 +201,9 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
     return first.astimezone(dt.timezone.utc)
 
 
+@functools.lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
-    """A time zone by its IANA name, with a clear error for a typo."""
+    """A time zone by its IANA name, with a clear error for a typo (remembered: every file asks)."""
     from zoneinfo import ZoneInfoNotFoundError
 
     try:

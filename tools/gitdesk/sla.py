@@ -388,18 +388,17 @@ def tally(result: TicketSla) -> Tally:
 
 
 def summarize_tallies(tallies: Sequence[Tally], breaches: tuple = ()) -> Summary:
-    arrivals = [t.to_arrival for t in tallies if t.to_arrival is not None]
-    resolutions = [t.to_resolution for t in tallies if t.to_resolution is not None]
-    met, breached, running = (sum(t.met for t in tallies), sum(t.breached for t in tallies), sum(t.running for t in tallies))
+    columns = list(zip(*tallies)) or [()] * len(Tally._fields)
+    met, breached, running, moved = (sum(column) for column in columns[:4])
     return Summary(
         tickets=len(tallies),
         targets=met + breached + running,
         met=met,
         breached=breached,
         running=running,
-        provider_reschedules=sum(t.reschedules for t in tallies),
-        mean_to_arrival=_mean(arrivals),
-        mean_to_resolution=_mean(resolutions),
+        provider_reschedules=moved,
+        mean_to_arrival=_mean([v for v in columns[4] if v is not None]),
+        mean_to_resolution=_mean([v for v in columns[5] if v is not None]),
         breaches=breaches,
     )
 
@@ -412,15 +411,28 @@ def summarize(results: Sequence[TicketSla]) -> Summary:
 def _mean(values: Sequence[dt.timedelta]) -> Optional[dt.timedelta]:
     if not values:
         return None
-    seconds = sum(v.total_seconds() for v in values) / len(values)
+    seconds = sum(values, ZERO).total_seconds() / len(values)  # the sum exact, in timedelta's integers
     return dt.timedelta(minutes=round(seconds / 60))
 
 
 # ---------------------------------------------------------------- plain data
 
 
+_ISO: dict[tuple, str] = {}
+
+
 def _iso(moment: Optional[dt.datetime], tz) -> Optional[str]:
-    return moment.astimezone(tz).isoformat() if moment is not None else None
+    """The moment as ISO 8601 text in ``tz``; remembered, as due times and the
+    ends of working days repeat across thousands of tickets."""
+    if moment is None:
+        return None
+    key = (moment, tz)
+    text = _ISO.get(key)
+    if text is None:
+        if len(_ISO) > 100_000:
+            _ISO.clear()
+        text = _ISO[key] = moment.astimezone(tz).isoformat()
+    return text
 
 
 def _minutes(value: Optional[dt.timedelta]) -> Optional[int]:
