@@ -12,6 +12,10 @@ sla, statement: 100,000 tickets, cold (no cache) and with the per-file cache
 build:    the portal for 200 customers and 20,000 tickets, from scratch and
           after one ticket changed.
 
+With --drop-page-cache (root on Linux) the operating system's page cache is
+emptied before every measurement without gitdesk's cache too, so that the
+files themselves come from the disk, as after a fresh clone or a reboot.
+
 Data is generated once under bench/data/ (git-ignored) by bench/generate.py.
 """
 
@@ -77,6 +81,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (the median is printed)")
     parser.add_argument("--gitdesk", default=shutil.which("gitdesk") or "gitdesk")
+    parser.add_argument("--drop-page-cache", action="store_true",
+                        help="empty the system's page cache before each measurement without gitdesk's cache (root)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     gd = args.gitdesk
@@ -97,8 +103,17 @@ def main() -> None:
         env = dict(os.environ, GITDESK_CACHE_DIR=str(cache))
         nocache = dict(os.environ, GITDESK_NO_CACHE="1")
 
+        def drop_page_cache() -> None:
+            if args.drop_page_cache:
+                os.sync()
+                try:
+                    Path("/proc/sys/vm/drop_caches").write_text("1\n")
+                except OSError as exc:
+                    raise SystemExit(f"--drop-page-cache: {exc.strerror} (it needs root on Linux)")
+
         def clear() -> None:
             shutil.rmtree(cache, ignore_errors=True)
+            drop_page_cache()
 
         if "validate" in only:
             for size in (int(s) for s in args.sizes.split(",")):
@@ -109,20 +124,20 @@ def main() -> None:
                     measure(label, "cold (cache filled)", [gd, "validate"], repo, env, clear)
                     measure(label, "unchanged", [gd, "validate"], repo, env)
                     measure(label, "one ticket changed", [gd, "validate"], repo, env, touch)
-                    measure(label, "no cache at all", [gd, "validate"], repo, nocache)
+                    measure(label, "no cache at all", [gd, "validate"], repo, nocache, drop_page_cache)
                 finally:
                     touch.restore()
         big = data_for(100_000, args.customers) if only & {"sla", "statement"} else None
         if "sla" in only:
             label = "sla --format json, 100,000 tickets"
-            measure(label, "cold (no cache)", [gd, "sla", "--format", "json", "--now", NOW], big, nocache)
+            measure(label, "cold (no cache)", [gd, "sla", "--format", "json", "--now", NOW], big, nocache, drop_page_cache)
             clear()
             timed([gd, "validate"], big, env)
             measure(label, "after validate (cached)", [gd, "sla", "--format", "json", "--now", NOW], big, env)
         if "statement" in only:
             label = "statement, all customers, 100,000"
             cmd = [gd, "statement", "--month", "2026-06", "--format", "json"]
-            measure(label, "cold (no cache)", cmd, big, nocache)
+            measure(label, "cold (no cache)", cmd, big, nocache, drop_page_cache)
             clear()
             timed([gd, "validate"], big, env)
             measure(label, "after validate (cached)", cmd, big, env)
