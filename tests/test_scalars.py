@@ -119,3 +119,9 @@ def test_unknown_zone():
         scalars.zone("Europe/Lecco")
     with pytest.raises(ValueError, match="unknown time zone"):
         scalars.zone("../../etc/passwd")
+
+
+@given(st.dates(min_value=dt.date(1, 1, 1)))
+def test_month_of_is_the_month_strftime_gives(day):
+    assert scalars.month_of(day) == f"{day:%Y}".zfill(4) + day.strftime("-%m")
+    assert scalars.month_of(dt.datetime.combine(day, dt.time(23, 59))) == scalars.month_of(day)

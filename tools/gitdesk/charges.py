@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
 from .i18n import charge_text, month_text
 from .model import Intervention, Package, Ticket
-from .scalars import format_duration, round_cents
+from .scalars import format_duration, month_of, round_cents
 from .terms import Terms, terms_on
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, 
             lines.append(_discount("late", text, reduction, common))
     phone_minutes = minutes if work.mode == "phone" and not work.warranty else 0
     return WorkCharges(
-        ticket.customer, ticket.id, index, work.start, day, day.strftime("%Y-%m"), work.mode, tuple(lines), still, rate,
+        ticket.customer, ticket.id, index, work.start, day, month_of(day), work.mode, tuple(lines), still, rate,
         phone_minutes, plan.phone.included_minutes, rates.phone_hour, terms.plan_id, work.warranty, waived,
     )
 

@@ -19,6 +19,7 @@ from . import errors
 from .charges import Statement, month_bounds, statement
 from .errors import Problem
 from .model import Adjustment, IssuedStatement
+from .scalars import month_of
 
 if TYPE_CHECKING:
     from .loader import Repository
@@ -193,4 +194,4 @@ def adjustment_text(number: str, customer: str, month: str, date: dt.date, amoun
 def next_month(month: str) -> str:
     first, last = month_bounds(month)
     following = last + dt.timedelta(days=1)
-    return following.strftime("%Y-%m")
+    return month_of(following)

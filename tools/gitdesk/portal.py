@@ -35,6 +35,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from . import charges, issued, sla
+from .scalars import month_of
 from .i18n import Locale
 from .loader import Repository
 from .mkdocs_hooks import MARKER
@@ -133,8 +134,8 @@ class Renderer:
         self.tickets_by_customer: dict[str, list[Ticket]] = {}
         for ticket in repo.tickets.values():
             self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
-        months = [t.reported.astimezone(repo.tz).strftime("%Y-%m") for t in repo.tickets.values()]
-        self.now_month = now.astimezone(repo.tz).strftime("%Y-%m")
+        months = [month_of(t.reported.astimezone(repo.tz)) for t in repo.tickets.values()]
+        self.now_month = month_of(now.astimezone(repo.tz))
         self.first_month = min(months + [self.now_month])
 
     def warm(self) -> None:
@@ -203,7 +204,7 @@ class Renderer:
         # tickets by month
         months: dict[str, list] = {}
         for t in tickets:
-            months.setdefault(t.reported.astimezone(repo.tz).strftime("%Y-%m"), []).append((t, results[t.id]))
+            months.setdefault(month_of(t.reported.astimezone(repo.tz)), []).append((t, results[t.id]))
         month_views = []
         for month in sorted(months, reverse=True):
             rows = months[month]
@@ -283,7 +284,7 @@ class Renderer:
         reports = []
         for index, work in sorted(enumerate(ticket.interventions), key=lambda iw: iw[1].start):
             timeline.append((work.start, "work", {"index": index, "work": work}))
-            month = work.start.astimezone(repo.tz).strftime("%Y-%m")
+            month = month_of(work.start.astimezone(repo.tz))
             s = statements_by_month.get(month)
             lines = [l for l in (s.lines if s else ()) if l.ticket == ticket.id and l.intervention == index]
             if s is None:  # a month not shown (later than now): price the work from its charges

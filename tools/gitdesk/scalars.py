@@ -214,6 +214,12 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Rome") from None
 
 
+def month_of(day: dt.date) -> str:
+    """``YYYY-MM`` of a date (or of a datetime, as its wall time): the key of a statement's
+    month. Formatted by hand: strftime costs three times as much, once per intervention."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def round_cents(amount: Decimal) -> Decimal:
     """Half-up to the cent, the rounding of every statement line."""
     from decimal import ROUND_HALF_UP

@@ -48,7 +48,7 @@ def _evaluate(context, ticket, now, customer, month, as_json=False):
     """
     if customer is not None and ticket.customer != customer:
         return None
-    if month is not None and ticket.reported.astimezone(context.tz).strftime("%Y-%m") != month:
+    if month is not None and scalars.month_of(ticket.reported.astimezone(context.tz)) != month:
         return None
     result = sla.evaluate(context, ticket, now)
     if as_json:  # what the JSON needs, small enough to travel back fast: its text and its tally

@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from .. import charges, issued
+from ..scalars import month_of
 from ..i18n import Locale
 from ..loader import scan
 from ..yamlout import write_atomic
@@ -34,7 +35,7 @@ def needed_for(month: Optional[str], customer: Optional[str]):
             return False
         packaged = bool(context.customers[ticket.customer].packages) if ticket.customer in context.customers else False
         for work in ticket.interventions:
-            worked = work.start.astimezone(context.tz).strftime("%Y-%m")
+            worked = month_of(work.start.astimezone(context.tz))
             if worked == month or (packaged and worked < month):
                 return True
         return False
