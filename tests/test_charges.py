@@ -321,3 +321,22 @@ def test_quantities_are_written_exactly_with_at_least_two_decimals(value):
 
     text = decimal_text(value)
     assert Decimal(text) == value and len(text.split(".")[1]) == quantity_places(value) >= 2
+
+
+def test_every_customers_json_is_a_list_of_the_single_statements():
+    """Without --customer: one statement per line, each the same as asked for alone."""
+    from click.testing import CliRunner
+
+    from gitdesk.main import cli
+
+    def run(*args):
+        result = CliRunner().invoke(cli, ["--repo", str(ROOT), "statement", "--month", "2026-10", "--format", "json", *args],
+                                    env={"GITDESK_NO_CACHE": "1"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    text = run()
+    every = json.loads(text)
+    assert len(every) == len(text.strip().splitlines()) - 2 >= 4
+    for one in every:
+        assert one == json.loads(run("--customer", one["customer"]))

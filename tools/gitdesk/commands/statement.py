@@ -83,7 +83,10 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
     statements = compute_statements(repository, month, customer)
     if fmt == "json":
         data = [s.as_json() for s in statements]
-        click.echo(json.dumps(data[0] if customer is not None else data, indent=1, ensure_ascii=False))
+        if customer is not None:
+            click.echo(json.dumps(data[0], indent=1, ensure_ascii=False))
+        else:  # a statement per line, by the C encoder (indenting every customer's lines takes longer)
+            click.echo("[\n" + ",\n".join(json.dumps(d, ensure_ascii=False) for d in data) + "\n]")
     elif fmt == "csv":
         click.echo(charges.csv_text(statements), nl=False)
     else:
