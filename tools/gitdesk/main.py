@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from .commands import build, check, portal, schema, sla, statement, ticket, validate
+#: The commands, each the module of the same name under ``commands/``, imported when
+#: it runs (or when ``--help`` lists them): a run pays only for its own imports.
+COMMANDS = ("validate", "ticket", "check", "sla", "statement", "build", "schema", "portal")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (Click's lazy-loading recipe)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(f"{__package__}.commands.{name}").command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="gitdesk")
 @click.option(
     "--repo",
@@ -24,15 +40,6 @@ def cli(ctx: click.Context, repo: str | None) -> None:
     """
     ctx.obj = {"repo": repo}
 
-
-cli.add_command(validate.command)
-cli.add_command(ticket.command)
-cli.add_command(check.command)
-cli.add_command(sla.command)
-cli.add_command(statement.command)
-cli.add_command(build.command)
-cli.add_command(schema.command)
-cli.add_command(portal.command)
 
 
 def main() -> None:

@@ -1,0 +1,36 @@
+"""The command group: every command listed, each imported only when it runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from conftest import ROOT
+from gitdesk.main import COMMANDS, cli
+
+
+def test_help_lists_every_command_with_its_summary():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    listed = result.output.split("Commands:")[1].split()
+    assert all(name in listed for name in COMMANDS)
+    assert "Check every ticket against the service terms of its plan." in result.output
+
+
+def test_an_unknown_command_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["statment"])
+    assert result.exit_code == 2 and "No such command 'statment'" in result.output
+
+
+def test_a_command_imports_only_what_it_needs():
+    """validate runs on every commit (pre-commit): it does not load the portal's templates and charts."""
+    code = (
+        "import sys; from gitdesk.main import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, 'gitdesk.portal' in sys.modules, 'jinja2' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, "--repo", str(ROOT), "validate"], capture_output=True, text=True,
+                         env={"GITDESK_NO_CACHE": "1", "PATH": ""}, check=True)
+    assert out.stdout.split()[-3:] == ["0", "False", "False"]
