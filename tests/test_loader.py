@@ -175,3 +175,15 @@ def test_batches_cover_every_file_once_and_shrink_towards_the_end(count, size, w
     steps = [b - a for a, b in bounds]
     assert all(0 < s <= size for s in steps)
     assert steps == sorted(steps, reverse=True) or steps[-1] < 50  # the last one takes what is left
+
+
+def test_tickets_outside_a_month_folder_are_reported_by_name(repo):
+    for folder in ("2026", "2026/11/old", "2026/1", "26/11", "2026/11x"):
+        repo.ticket("20261103-acme-psu1", month=folder)
+    repo.write("tickets/2026/11/20261103-acme-note.yml", "title: a note\n")
+    problems = load(repo.root).problems
+    placed = sorted(p.path for p in problems if p.code == "file-place")
+    assert placed == sorted(f"tickets/{folder}/20261103-acme-psu1.yaml" for folder in ("2026", "2026/11/old", "2026/1", "26/11", "2026/11x"))
+    assert all("belongs in tickets/YYYY/MM/" in p.message for p in problems if p.code == "file-place")
+    assert [p.path for p in problems if p.code == "file-name"] == ["tickets/2026/11/20261103-acme-note.yml"]
+    assert [t for t in load(repo.root).tickets] == ["20261103-acme-psu1"]  # the one in tickets/2026/11/

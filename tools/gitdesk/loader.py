@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 _ID = re.compile(ID_PATTERN)
 _TICKET_DIR = re.compile(r"^tickets/(\d{4})/(\d{2})/[^/]+$")
+_MONTH_DIR = re.compile(r"tickets/\d{4}/\d{2}")
 _ISSUED_DIR = re.compile(r"^statements/(\d{4})/[^/]+$")
 #: Below this many files the work stays in this process (workers cost more to start).
 PARALLEL_THRESHOLD = 3000
@@ -137,6 +138,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
         for dirpath, dirnames, filenames in os.walk(tickets_dir):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             base = Path(dirpath).relative_to(root).as_posix()
+            in_month = _MONTH_DIR.fullmatch(base) is not None  # once per folder, not per file
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
@@ -144,7 +146,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
                 if name.endswith(".yml"):
                     problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
                 elif name.endswith(".yaml"):
-                    if not _TICKET_DIR.match(rel):
+                    if not in_month:
                         problems.append(Problem(rel, 1, 1, "a ticket belongs in tickets/YYYY/MM/ (the month it was reported)", "file-place"))
                     else:
                         files.append(SourceFile("ticket", rel))
