@@ -326,3 +326,17 @@ def test_arrivals_alone_agree_with_the_whole_evaluation():
             checked += 1
     assert checked > 500
     assert any(a.late > dt.timedelta(0) for t in demo.tickets.values() for a in sla.arrivals_of(demo, t, sla.as_recorded(t)))
+
+
+def test_iso_text_of_the_two_moments_of_an_autumn_fold():
+    """Remembered ISO texts never mix up two moments that share a wall time."""
+    from zoneinfo import ZoneInfo
+
+    rome = ZoneInfo("Europe/Rome")
+    first = dt.datetime(2026, 10, 25, 2, 30, tzinfo=rome)  # fold=0: summer time
+    second = first.replace(fold=1)  # an hour later: winter time
+    utc_first, utc_second = first.astimezone(dt.timezone.utc), second.astimezone(dt.timezone.utc)
+    for moment in (first, second, utc_first, utc_second, first, second):
+        sla._iso(moment, rome)
+    assert [sla._iso(m, rome) for m in (first, second, utc_first, utc_second)] == [
+        "2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00", "2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00"]

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 
 from . import errors, scalars
 from .errors import Problem
-from .readahead import ReadAhead
 from .model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
+from .readahead import ReadAhead
 from .yamlsrc import PATH, YamlProblem, load as load_yaml
 
 PROVIDER = "contracts/provider.yaml"
@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 _ID = re.compile(ID_PATTERN)
-_TICKET_DIR = re.compile(r"^tickets/(\d{4})/(\d{2})/[^/]+$")
-_MONTH_DIR = re.compile(r"tickets/\d{4}/\d{2}")
+#: The folder of a ticket: the year and month it was reported.
+_MONTH_DIR = re.compile(r"tickets/(\d{4})/(\d{2})")
 _ISSUED_DIR = re.compile(r"^statements/(\d{4})/[^/]+$")
 #: Below this many files the work stays in this process (workers cost more to start).
 PARALLEL_THRESHOLD = 3000
@@ -218,7 +218,7 @@ def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optiona
     except (RecursionError, MemoryError):  # pragma: no cover - bounded by the YAML reader
         return None, problems + [Problem(path, 1, 1, "the file is too deeply nested", "invalid")]
     if kind == "ticket":
-        m = _TICKET_DIR.match(path)
+        m = _MONTH_DIR.fullmatch(path.rsplit("/", 1)[0])
         local = record.reported.astimezone(tz or dt.timezone.utc)  # type: ignore[attr-defined]
         if m and (int(m.group(1)), int(m.group(2))) != (local.year, local.month):
             month = f"{local.year:04d}/{local.month:02d}"

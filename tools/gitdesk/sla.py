@@ -426,6 +426,8 @@ def _iso(moment: Optional[dt.datetime], tz) -> Optional[str]:
     ends of working days repeat across thousands of tickets."""
     if moment is None:
         return None
+    if moment.tzinfo is not dt.timezone.utc:  # only UTC moments (all of the model's) are keys: two wall
+        return moment.astimezone(tz).isoformat()  # times a fold apart compare equal in their own zone
     key = (moment, tz)
     text = _ISO.get(key)
     if text is None:
