@@ -105,9 +105,14 @@ def json_lines(head: dict, name: str, items: list[str], tail: dict) -> str:
     """
     dump = functools.partial(json.dumps, ensure_ascii=False)
     parts = [f"{dump(k)}: {dump(v)}" for k, v in head.items()]
-    parts.append(f"{dump(name)}: [\n" + ",\n".join(items) + "\n]")
+    parts.append(f"{dump(name)}: {json_array(items)}")
     parts += [f"{dump(k)}: {dump(v)}" for k, v in tail.items()]
     return "{" + ",\n".join(parts) + "}"
+
+
+def json_array(items: list[str]) -> str:
+    """A JSON list of items already written as JSON text, one per line."""
+    return "[\n" + ",\n".join(items) + "\n]"
 
 
 def _provider_zone(found):
