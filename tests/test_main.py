@@ -34,3 +34,23 @@ def test_a_command_imports_only_what_it_needs():
     out = subprocess.run([sys.executable, "-c", code, "--repo", str(ROOT), "validate"], capture_output=True, text=True,
                          env={"GITDESK_NO_CACHE": "1", "PATH": ""}, check=True)
     assert out.stdout.split()[-3:] == ["0", "False", "False"]
+
+
+def test_a_large_load_keeps_its_records_from_the_collector(monkeypatch):
+    """From LARGE tickets on, the loaded records are frozen (gc.freeze) so that the
+    collector does not walk them again; the figures are the same either way."""
+    import gc
+
+    from gitdesk import commands
+
+    args = ["--repo", str(ROOT), "sla", "--format", "json", "--now", "2026-12-31 12:00", "--no-cache"]
+    before = gc.get_freeze_count()
+    small = CliRunner().invoke(cli, args)
+    assert small.exit_code == 0 and gc.get_freeze_count() == before
+    monkeypatch.setattr(commands, "LARGE", 1)
+    try:
+        large = CliRunner().invoke(cli, args)
+        assert large.exit_code == 0 and gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+    assert large.output == small.output and '"tickets": [' in large.output

@@ -16,7 +16,7 @@ import datetime as dt
 import operator
 import re
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, NamedTuple, Optional, Union
 
 from pydantic.json_schema import SkipJsonSchema
@@ -227,10 +227,8 @@ class Calendar(Record):
     def _country(cls, value: Optional[str]) -> Optional[str]:
         if value is None:
             return None
-        import holidays as holidays_lib
-
         code = value.strip().upper()
-        if code not in holidays_lib.list_supported_countries():
+        if code not in _holiday_countries():
             raise ValueError(f"unknown holiday country {value!r}: use an ISO 3166 code such as IT")
         return code
 
@@ -245,6 +243,15 @@ class Calendar(Record):
     def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
         """Per weekday (Monday = 0), the working windows as minutes from midnight."""
         return _build_week(self.hours)
+
+
+@cache
+def _holiday_countries() -> frozenset[str]:
+    """The country codes the ``holidays`` package knows, from its registry: asking
+    ``list_supported_countries`` imports every country's module (a tenth of a second)."""
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes())
 
 
 def _build_week(hours: dict[str, list[str]]) -> tuple[tuple[tuple[int, int], ...], ...]:
