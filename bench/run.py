@@ -14,7 +14,11 @@ build:    the portal for 200 customers and 20,000 tickets, from scratch and
 
 With --drop-page-cache (root on Linux) the operating system's page cache is
 emptied before every measurement without gitdesk's cache too, so that the
-files themselves come from the disk, as after a fresh clone or a reboot.
+files themselves come from the disk, as after a reboot.
+
+Each measurement prints its median wall time, its median CPU time (user and
+system, of gitdesk and its worker processes: the steadier figure when the
+machine's speed moves) and, with --repeat, the fastest and slowest wall time.
 
 Data is generated once under bench/data/ (git-ignored) by bench/generate.py.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,13 +44,21 @@ from generate import generate  # noqa: E402
 NOW = "2026-12-31 12:00"
 
 
-def timed(cmd: list[str], cwd: Path, env: dict) -> float:
+def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of the command and its workers) in seconds.
+
+    The CPU time is the steadier figure on a shared machine: it moves with the
+    work done, the wall time also with whatever else the machine is doing.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def data_for(size: int, customers: int) -> Path:
@@ -87,7 +100,7 @@ def main() -> None:
     only = set(args.only.split(","))
     gd = args.gitdesk
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
-    rows: list[tuple[str, str, float]] = []
+    rows: list[tuple[str, str, float, float]] = []
 
     def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> None:
         times = []
@@ -95,8 +108,11 @@ def main() -> None:
             if prepare:
                 prepare()
             times.append(timed(cmd, repo, env))
-        rows.append((label, what, statistics.median(times)))
-        print(f"  {label:<34} {what:<28} {rows[-1][2]:8.2f} s", flush=True)
+        wall = statistics.median(t for t, _ in times)
+        cpu = statistics.median(c for _, c in times)
+        rows.append((label, what, wall, cpu))
+        spread = f"  ({min(t for t, _ in times):.2f}-{max(t for t, _ in times):.2f})" if len(times) > 1 else ""
+        print(f"  {label:<34} {what:<28} {wall:8.2f} s {cpu:8.2f} s{spread}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:
         cache = Path(tmp) / "cache"
@@ -153,9 +169,9 @@ def main() -> None:
             finally:
                 touch.restore()
     print()
-    print(f"{'measurement':<36} {'case':<28} {'time':>9}")
-    for label, what, seconds in rows:
-        print(f"{label:<36} {what:<28} {seconds:8.2f} s")
+    print(f"{'measurement':<36} {'case':<28} {'time':>9} {'CPU':>9}")
+    for label, what, seconds, cpu in rows:
+        print(f"{label:<36} {what:<28} {seconds:8.2f} s {cpu:8.2f} s")
 
 
 if __name__ == "__main__":
