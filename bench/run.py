@@ -103,15 +103,15 @@ def main() -> None:
     rows: list[tuple[str, str, float, float]] = []
 
     def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> None:
-        times = []
+        runs = []
         for _ in range(args.repeat):
             if prepare:
                 prepare()
-            times.append(timed(cmd, repo, env))
-        wall = statistics.median(t for t, _ in times)
-        cpu = statistics.median(c for _, c in times)
+            runs.append(timed(cmd, repo, env))
+        walls, cpus = zip(*runs)
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
         rows.append((label, what, wall, cpu))
-        spread = f"  ({min(t for t, _ in times):.2f}-{max(t for t, _ in times):.2f})" if len(times) > 1 else ""
+        spread = f"  ({min(walls):.2f}-{max(walls):.2f})" if len(walls) > 1 else ""
         print(f"  {label:<34} {what:<28} {wall:8.2f} s {cpu:8.2f} s{spread}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:

@@ -279,7 +279,6 @@ def test_calendar_rules(repo):
     assert "overlap" in text and "unknown holiday country" in text
 
 
-
 def test_holiday_countries_are_the_packages():
     """The quick list of countries (from the package's registry) is the package's own list,
     aliases included (UK for GB), and a lower-case code is read as upper case."""
@@ -290,6 +289,7 @@ def test_holiday_countries_are_the_packages():
     assert _holiday_countries() == set(holidays.list_supported_countries())
     assert {"IT", "UK", "GB", "DE"} <= _holiday_countries()
     assert Calendar.model_validate({"hours": {"mon-fri": ["08:30-12:30"]}, "holidays": " it "}).holidays == "IT"
+
 
 def test_every_problem_in_one_run(repo):
     """One run names every problem of every file, each at its own line."""

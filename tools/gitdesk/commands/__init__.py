@@ -51,14 +51,14 @@ def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], **
     100,000 tickets) without ever finding garbage among them.
     """
     total = sum(1 for f in found.files if f.kind == "ticket")
-    if total < LARGE:
-        return load(found, cache=cache, jobs=jobs, **options)
-    if sys.stderr.isatty():
+    large = total >= LARGE
+    if large and sys.stderr.isatty():
         with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
             repository = load(found, cache=cache, jobs=jobs, progress=bar.update, **options)
     else:
         repository = load(found, cache=cache, jobs=jobs, **options)
-    gc.freeze()
+    if large:
+        gc.freeze()
     return repository
 
 
