@@ -108,6 +108,33 @@ def test_autumn_fold_needs_an_offset():
     assert second - first == dt.timedelta(hours=1)
 
 
+ZONES = [ROME, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("America/St_Johns"), dt.timezone.utc]
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2099, 12, 30)).map(lambda d: d.replace(microsecond=0)),
+    st.sampled_from(ZONES),
+)
+def test_a_wall_time_is_the_moment_the_zone_gives_it(naive, zone):
+    """The definition, with datetime's own fold rules (PEP 495), against the fast reading:
+    the same UTC moment where the wall time is unique, an error where it is not."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    text = naive.strftime("%Y-%m-%d %H:%M:%S")
+    if first.utcoffset() == second.utcoffset():
+        moment = scalars._parse_timestamp(text, zone)
+        assert moment == first and moment.tzinfo is dt.timezone.utc
+        assert moment.astimezone(zone).replace(tzinfo=None) == naive
+    else:
+        with pytest.raises(ValueError, match="does not exist|happens twice"):
+            scalars._parse_timestamp(text, zone)
+
+
+@pytest.mark.parametrize("text", ["2026-03-29 02:00", "2026-03-29 02:59", "2026-10-25 02:00", "2026-10-25 02:59"])
+def test_the_edges_of_a_change_are_refused(text):
+    with pytest.raises(ValueError, match="does not exist|happens twice"):
+        scalars.parse_timestamp(text, ROME)
+
+
 @pytest.mark.parametrize("text", ["2026-11-03", "09:10", "2026-13-01 09:10", "2026-11-03 25:00", "yesterday", "2026-11-03 9:10"])
 def test_bad_timestamps(text):
     with pytest.raises(ValueError):

@@ -185,20 +185,23 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
         except ValueError:
             raise ValueError(f"invalid offset in {text!r}") from None
         return fixed.astimezone(dt.timezone.utc)
-    first = naive.replace(tzinfo=tz, fold=0)
-    second = naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        # Either a gap (the wall time is skipped) or a fold (it happens twice).
-        back = first.astimezone(dt.timezone.utc).astimezone(tz)
-        if back.replace(tzinfo=None) != naive:
-            raise ValueError(
-                f"{text} does not exist in {tz}: the clocks skip it when daylight-saving time starts"
-            )
-        raise ValueError(
-            f"{text} happens twice in {tz} (daylight-saving time ends): "
-            "add the offset, e.g. +02:00 for the first or +01:00 for the second"
-        )
-    return first.astimezone(dt.timezone.utc)
+    # The zone's offset at this wall time read both ways (PEP 495's fold): they
+    # differ only in a gap or a fold. The datetimes are built, not replace()d:
+    # replace() alone would cost more than the rest of this function.
+    offset_first = tz.utcoffset(naive)
+    offset_second = tz.utcoffset(
+        dt.datetime(naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second, 0, None, fold=1)
+    )
+    if offset_first == offset_second:
+        return dt.datetime.fromisoformat(f"{date_text}T{clock_text}+00:00") - offset_first
+    # Either a gap (the wall time is skipped) or a fold (it happens twice).
+    back = naive.replace(tzinfo=tz).astimezone(dt.timezone.utc).astimezone(tz)
+    if back.replace(tzinfo=None) != naive:
+        raise ValueError(f"{text} does not exist in {tz}: the clocks skip it when daylight-saving time starts")
+    raise ValueError(
+        f"{text} happens twice in {tz} (daylight-saving time ends): "
+        "add the offset, e.g. +02:00 for the first or +01:00 for the second"
+    )
 
 
 @functools.lru_cache(maxsize=64)
