@@ -54,3 +54,20 @@ def test_a_large_load_keeps_its_records_from_the_collector(monkeypatch):
     finally:
         gc.unfreeze()
     assert large.output == small.output and '"tickets": [' in large.output
+
+
+def test_a_long_json_list_is_written_in_pieces_one_item_per_line():
+    """sla's JSON of 100,000 tickets is written a thousand at a time, never joined
+    whole; the text is the same as one dump, one ticket per line."""
+    import json
+
+    from gitdesk.commands.sla import json_array, json_lines
+
+    items = [json.dumps({"id": f"t{n}", "note": "città"}, ensure_ascii=False) for n in range(7)]
+    text = "".join(json_lines({"now": "2026-12-31T12:00:00+01:00"}, "tickets", items, {"summary": {"met": 3}}))
+    assert json.loads(text) == {"now": "2026-12-31T12:00:00+01:00", "tickets": [json.loads(i) for i in items], "summary": {"met": 3}}
+    lines = text.splitlines()
+    assert lines[1] == '"tickets": [' and lines[2:8] == [i + "," for i in items[:6]] and lines[8] == items[6]
+    assert len(list(json_array(items, step=3))) == 2 + 3  # brackets and pieces of at most three items
+    assert "".join(json_array(items, step=3)) == "".join(json_array(items)) == "[\n" + ",\n".join(items) + "\n]"
+    assert json.loads("".join(json_array([]))) == []
