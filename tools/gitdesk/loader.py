@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from pydantic import ValidationError
 
@@ -432,13 +432,13 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
         priced = (lambda ctx, t: t.customer in locked) if locked else (lambda ctx, t: False)  # noqa: E731
 
     ticket_files = [f for f in found.files if f.kind == "ticket"]
-    outcomes = _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced)
     tickets: dict[str, Ticket] = {}
     results: dict[str, Any] = {}
     first_place: dict[str, str] = {}
     spans: list[tuple] = []
     by_customer: dict[str, list] = {}
-    for f, out in zip(ticket_files, outcomes):
+    # Taken in as they come: while workers read later batches.
+    for f, out in _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced):
         problems.extend(out.problems)
         if out.partial:
             partial.add(f.path)
@@ -632,10 +632,10 @@ def _batches(count: int, size: int, workers: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> list[TicketOutcome]:
+def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> Iterator[tuple[SourceFile, TicketOutcome]]:
+    """Each ticket file with its outcome, in the files' order, a batch at a time as the workers finish them."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
-    out: list[TicketOutcome] = []
     new_entries: dict[bytes, bytes] = {}
     known = cache.keys() if cache is not None else None
     if parallel:
@@ -653,23 +653,22 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
                 with ReadAhead(unread):  # started once the workers are forked: no thread is forked along
                     for (a, b), future in zip(bounds, futures):
                         batch, fresh = future.result()
-                        out.extend(batch)
                         if cache is not None and fresh:
                             cache.put_many(fresh)  # while the workers go on: the writing overlaps their parsing
                         if progress:
                             progress(b - a)
+                        yield from zip(files[a:b], batch)
         finally:
             _JOB.clear()
     else:
         step = 1000
         for i in range(0, len(files), step):
             batch, fresh = _ticket_batch(files[i : i + step], context, tz_name, cache, keep, task, priced, known)
-            out.extend(batch)
             new_entries.update(fresh)
             if progress:
                 progress(len(batch))
+            yield from zip(files[i : i + step], batch)
     if cache is not None:
         if new_entries:
             cache.put_many(new_entries)
         cache.prune(len(files), lambda: _live_keys(files, tz_name, context.root))
-    return out

@@ -388,8 +388,17 @@ def tally(result: TicketSla) -> Tally:
 
 
 def summarize_tallies(tallies: Sequence[Tally], breaches: tuple = ()) -> Summary:
-    columns = list(zip(*tallies)) or [()] * len(Tally._fields)
-    met, breached, running, moved = (sum(column) for column in columns[:4])
+    met = breached = running = moved = 0
+    arrivals, resolutions = [], []
+    for t in tallies:  # one pass: 100,000 tallies lie all over the heap, each visit is a cache miss
+        met += t[0]
+        breached += t[1]
+        running += t[2]
+        moved += t[3]
+        if t[4] is not None:
+            arrivals.append(t[4])
+        if t[5] is not None:
+            resolutions.append(t[5])
     return Summary(
         tickets=len(tallies),
         targets=met + breached + running,
@@ -397,8 +406,8 @@ def summarize_tallies(tallies: Sequence[Tally], breaches: tuple = ()) -> Summary
         breached=breached,
         running=running,
         provider_reschedules=moved,
-        mean_to_arrival=_mean([v for v in columns[4] if v is not None]),
-        mean_to_resolution=_mean([v for v in columns[5] if v is not None]),
+        mean_to_arrival=_mean(arrivals),
+        mean_to_resolution=_mean(resolutions),
         breaches=breaches,
     )
 
