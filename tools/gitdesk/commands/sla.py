@@ -40,6 +40,10 @@ def parse_now(value: Optional[str], tz) -> dt.datetime:
         raise click.BadParameter(str(exc), param_hint="'--now'") from None
 
 
+#: json.dumps(..., ensure_ascii=False) without building an encoder for every ticket.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _evaluate(context, ticket, now, customer, month, as_json=False):
     """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others.
 
@@ -52,7 +56,7 @@ def _evaluate(context, ticket, now, customer, month, as_json=False):
         return None
     result = sla.evaluate(context, ticket, now)
     if as_json:  # what the JSON needs, small enough to travel back fast: its text and its tally
-        return (result.reported.timestamp(), result.id), json.dumps(sla.ticket_json(result, context.tz), ensure_ascii=False), sla.tally(result)
+        return (result.reported.timestamp(), result.id), _to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
     return (result.reported.timestamp(), result.id), result, None
 
 
