@@ -152,3 +152,14 @@ def test_unknown_zone():
 def test_month_of_is_the_month_strftime_gives(day):
     assert scalars.month_of(day) == f"{day:%Y}".zfill(4) + day.strftime("-%m")
     assert scalars.month_of(dt.datetime.combine(day, dt.time(23, 59))) == scalars.month_of(day)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:30", "1899-12-31 23:59", "3000-01-01 00:00", "9999-12-31 23:59", "0001-01-01T00:30:00+01:00"])
+def test_timestamps_beyond_the_range_are_refused(text):
+    with pytest.raises(ValueError, match="out of range"):
+        scalars.parse_timestamp(text, ROME)
+
+
+@pytest.mark.parametrize("text", ["1900-01-01 00:10", "2999-12-31 23:50"])
+def test_the_first_and_last_years_are_read(text):
+    assert scalars.parse_timestamp(text, ROME).astimezone(ROME).strftime("%Y-%m-%d %H:%M") == text

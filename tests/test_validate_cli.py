@@ -104,3 +104,20 @@ def test_pre_commit_hook_refuses_a_bad_commit(repo):
     repo.git("add", "-A")
     repo.git("commit", "-qm", "fixed ticket")
     assert "fixed ticket" in repo.git("log", "--oneline")
+
+
+def test_a_timestamp_beyond_the_calendar_is_an_error_not_a_crash(repo):
+    """Year 1 or 9999 would overflow the working-time arithmetic: such a
+    timestamp is refused where it is written, and sla and statement say so too."""
+    far = TICKET.replace("reported: 2026-11-03 09:10", "reported: 9999-12-31 20:00").replace(
+        "approved: 2026-11-03 12:20", "approved: 0001-01-01 00:30")
+    rel = repo.ticket("20261103-acme-far1", far)
+    result = repo.run("validate")
+    assert result.exit_code == 1
+    assert f"{rel}:3:11: reported: 9999-12-31 20:00 is out of range: timestamps lie between the years 1900 and 2999" in result.stdout
+    assert "0001-01-01 00:30 is out of range" in result.stdout
+    for args in (("sla", "--now", "2026-12-01 12:00"), ("statement", "--month", "2026-11")):
+        other = repo.run(*args)
+        assert other.exit_code == 1 and "errors in the data" in other.stderr
+    late = repo.run("sla", "--now", "3000-01-01 00:00")
+    assert late.exit_code == 2 and "out of range" in late.output

@@ -131,6 +131,8 @@ def parse_clock(text: str) -> dt.time:
 
 
 _SEEN: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
+#: The years a timestamp may fall in.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
@@ -179,6 +181,9 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
         naive = dt.datetime.fromisoformat(f"{date_text}T{clock_text}")
     except ValueError:
         raise ValueError(f"{text} is not a moment of the calendar") from None
+    if not FIRST_YEAR <= naive.year <= LAST_YEAR:
+        # Working time is counted years ahead of a moment; the 31st century is far enough.
+        raise ValueError(f"{text} is out of range: timestamps lie between the years {FIRST_YEAR} and {LAST_YEAR}")
     if offset:
         try:
             fixed = dt.datetime.fromisoformat(f"{date_text}T{clock_text}{'+00:00' if offset == 'Z' else offset}")
