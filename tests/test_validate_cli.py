@@ -118,6 +118,8 @@ def test_a_timestamp_beyond_the_calendar_is_an_error_not_a_crash(repo):
     assert "0001-01-01 00:30 is out of range" in result.stdout
     for args in (("sla", "--now", "2026-12-01 12:00"), ("statement", "--month", "2026-11")):
         other = repo.run(*args)
-        assert other.exit_code == 1 and "errors in the data" in other.stderr
+        assert other.exit_code == 1 and "gitdesk: 2 errors in the data" in other.stderr
+    repo.write(rel, far.replace("approved: 0001-01-01 00:30", "approved: 2026-11-03 12:20"))
+    assert "gitdesk: 1 error in the data;" in repo.run("sla", "--now", "2026-12-01 12:00").stderr
     late = repo.run("sla", "--now", "3000-01-01 00:00")
     assert late.exit_code == 2 and "out of range" in late.output

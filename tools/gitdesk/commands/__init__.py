@@ -81,5 +81,6 @@ def report_problems(repository: Repository) -> None:
 
     if repository.errors:
         click.echo(format_text(repository.errors, repository.read_text), err=True)
-        click.echo(f"gitdesk: {len(repository.errors)} errors in the data; run 'gitdesk validate' for details", err=True)
+        n = len(repository.errors)
+        click.echo(f"gitdesk: {n} error{'s' if n != 1 else ''} in the data; run 'gitdesk validate' for details", err=True)
         sys.exit(1)
