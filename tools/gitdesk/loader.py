@@ -341,6 +341,7 @@ def load(
     keep_tickets: bool = True,
     task: Optional[Callable[[Repository, Ticket], Any]] = None,
     works: "bool | Callable[[Repository, Ticket], bool]" = False,
+    freeze: bool = False,
 ) -> Repository:
     """Load and validate a data repository (a folder, or a :class:`Scan` of one).
 
@@ -357,25 +358,31 @@ def load(
     statements, whose figures are checked against what was issued.
 
     ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
-    called with the number of tickets done, for a progress bar.
+    called with the number of tickets done, for a progress bar. With
+    ``freeze`` the records, which then live until the process ends, are
+    moved out of the cycle collector's sight (``gc.freeze``).
     """
-    with _collector_paused():
+    with _collector_paused(freeze):
         return _load(source, cache, jobs, progress, keep_tickets, task, works)
 
 
 @contextmanager
-def _collector_paused():
+def _collector_paused(freeze: bool = False):
     """Pause Python's cycle collector while records are built.
 
     Loading makes millions of small objects and no reference cycles; the
     collector would walk the growing heap again and again (a third of the
     time of a large load). Memory is freed as usual by reference counting.
+    With ``freeze`` everything built is frozen before the collector is back
+    on: its first passes would otherwise walk all of it, finding no garbage.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 

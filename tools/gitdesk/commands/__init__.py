@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import Optional
@@ -53,21 +52,10 @@ def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], **
     """
     total = sum(1 for f in found.files if f.kind == "ticket")
     large = total >= LARGE
-    collecting = gc.isenabled()
-    if large:  # kept off until the records are frozen: its first pass would walk all of them
-        gc.disable()
-    try:
-        if large and sys.stderr.isatty():
-            with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
-                repository = load(found, cache=cache, jobs=jobs, progress=bar.update, **options)
-        else:
-            repository = load(found, cache=cache, jobs=jobs, **options)
-        if large:
-            gc.freeze()
-    finally:
-        if large and collecting:
-            gc.enable()
-    return repository
+    if large and sys.stderr.isatty():
+        with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
+            return load(found, cache=cache, jobs=jobs, progress=bar.update, freeze=True, **options)
+    return load(found, cache=cache, jobs=jobs, freeze=large, **options)
 
 
 def read_repository(repo: Optional[str], no_cache: bool = False, jobs: Optional[int] = None) -> Repository:

@@ -108,7 +108,7 @@ def json_lines(head: dict, name: str, items: list[str], tail: dict) -> Iterator[
     100,000 tickets would take longer than computing them). The text comes in
     pieces, for :func:`echo_pieces`.
     """
-    dump = functools.partial(json.dumps, ensure_ascii=False)
+    dump = _to_json
     fields = [f"{dump(k)}: {dump(v)}" for k, v in head.items()]
     yield "{" + "".join(f + ",\n" for f in fields) + f"{dump(name)}: "
     yield from json_array(items)
