@@ -168,6 +168,7 @@ def render_text(repository, results, now, month) -> str:
         by_customer.setdefault(r.customer, []).append(r)
     if not results:
         lines.append(L("no_tickets"))
+    every: list[tuple] = []  # the tallies of all customers' tickets, for the last line
     for cid in sorted(by_customer):
         rows = by_customer[cid]
         customer = repository.customers.get(cid)
@@ -184,7 +185,9 @@ def render_text(repository, results, now, month) -> str:
             lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
             if n == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
-        s = sla.summarize(rows)
+        tallies = [sla.tally(r) for r in rows]
+        every += tallies
+        s = sla.summarize_tallies(tallies, sla.breaches_of(rows))
         lines.append("")
         lines.append("  " + summary_line(s))
         lines.append("  " + L("sla_means", arrival=dur(s.mean_to_arrival), resolution=dur(s.mean_to_resolution)))
@@ -198,5 +201,5 @@ def render_text(repository, results, now, month) -> str:
                 key = "sla_moved" if r.provider_reschedules == 1 else "sla_moved_n"
                 lines.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
     if len(by_customer) > 1:
-        lines += ["", L("sla_all", summary=summary_line(sla.summarize(results)))]
+        lines += ["", L("sla_all", summary=summary_line(sla.summarize_tallies(every)))]
     return "\n".join(lines)
