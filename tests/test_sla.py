@@ -357,20 +357,25 @@ def test_tallies_are_plain_integers_and_add_up_to_the_summary():
     assert sla.summarize_tallies([(1, 0, 0, 0, 600, None), (0, 1, 0, 0, 1300, 60)]).mean_to_arrival == dt.timedelta(minutes=16)
 
 
-def test_parallel_json_is_the_sequential_json(monkeypatch):
-    """Worker processes (forced here on the demo data) give byte for byte the JSON of one process."""
+def test_parallel_output_is_the_sequential_output(monkeypatch):
+    """Worker processes (forced here on the demo data) write byte for byte what one process writes,
+    as JSON and as text (each ticket's part of either is written in a worker)."""
     from click.testing import CliRunner
 
     from gitdesk import loader
     from gitdesk.main import cli
 
-    def run(jobs: str) -> str:
-        args = ["--repo", str(ROOT), "sla", "--format", "json", "--now", "2026-11-22 12:00", "-j", jobs]
+    def run(fmt: str, jobs: str) -> str:
+        args = ["--repo", str(ROOT), "sla", "--format", fmt, "--now", "2026-11-22 12:00", "-j", jobs]
         result = CliRunner().invoke(cli, args, env={"GITDESK_NO_CACHE": "1"})
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    sequential = run("1")
+    sequential = {fmt: run(fmt, "1") for fmt in ("json", "text")}
     monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10)
-    assert run("2") == sequential
-    assert len(json.loads(sequential)["tickets"]) >= 120
+    for fmt in ("json", "text"):
+        assert run(fmt, "2") == sequential[fmt]
+    assert len(json.loads(sequential["json"])["tickets"]) >= 120
+    text = sequential["text"]
+    assert text.count("  ! ") >= 5  # breaches and reschedules, explained under their customer's table
+    assert text.splitlines()[-1].startswith("Tutti i clienti: Obiettivi rispettati ")

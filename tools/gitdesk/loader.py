@@ -85,6 +85,14 @@ class Repository:
         return {}
 
     @cached_property
+    def locale(self):
+        """The provider's language, currency and zone for texts, made once: it
+        remembers the dates it has written (see :class:`gitdesk.i18n.Locale`)."""
+        from .i18n import Locale
+
+        return Locale.of(self)
+
+    @cached_property
     def tz(self):
         """The provider's time zone (UTC while the provider file is broken)."""
         import datetime as dt

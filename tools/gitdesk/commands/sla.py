@@ -47,17 +47,20 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode
 def _evaluate(context, ticket, now, customer, month, as_json=False):
     """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others.
 
-    With ``as_json`` the ticket's JSON text comes along, written where the
-    ticket was evaluated (in a worker process for large repositories).
+    What comes back is what the output needs, written where the ticket was
+    evaluated (in a worker process for large repositories) and small enough
+    to travel back fast: the sort key, the ticket's JSON text (``as_json``) or
+    its part of the text form (:func:`ticket_text`), and its tally.
     """
     if customer is not None and ticket.customer != customer:
         return None
     if month is not None and scalars.month_of(ticket.reported.astimezone(context.tz)) != month:
         return None
     result = sla.evaluate(context, ticket, now)
-    if as_json:  # what the JSON needs, small enough to travel back fast: its text and its tally
-        return (result.reported.timestamp(), result.id), _to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
-    return (result.reported.timestamp(), result.id), result, None
+    key = (result.reported.timestamp(), result.id)
+    if as_json:
+        return key, _to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
+    return key, ticket_text(result, context.locale), sla.tally(result)
 
 
 @click.command("sla")
@@ -97,8 +100,7 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
             {"summary": sla.summary_json(sla.summarize_tallies([t for _, _, t in rows]))},
         ))
         return
-    results = [r for _, r, _ in rows]
-    click.echo(render_text(repository, results, moment, month))
+    click.echo(render_text(repository, [(text, tally) for _, text, tally in rows], moment, month))
 
 
 def json_lines(head: dict, name: str, items: list[str], tail: dict) -> Iterator[str]:
@@ -146,16 +148,50 @@ def _provider_zone(found):
     return dt.timezone.utc
 
 
-def render_text(repository, results, now, month) -> str:
-    """A table per customer, its compliance, and every breach explained in one line,
-    in the provider's language (the customer reads it)."""
-    L = Locale.of(repository)
+def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
+    """A ticket's part of the text form, in the provider's language: its customer,
+    its rows of the customer's table, and its lines under the table (each breach
+    explained, the provider's reschedules). A plain tuple of texts: cheap to send."""
+    when, dur = _formats(L)
+    rows = []
+    if not r.targets:
+        rows.append((r.id, r.priority, "-", "", "", L("no_targets"), ""))
+    for t in r.targets:
+        rows.append((r.id, r.priority, L(f"target_{t.kind}"), when(t.due) if t.due else L("paused"),
+                     when(t.met_at) if t.met_at else "", L(f"{t.status}_status"), dur(t.late) if t.late else ""))
+    breaches = []
+    for t in r.targets:
+        if t.status != "breached":
+            continue
+        met = L("met_on", when=when(t.met_at)) if t.met_at else L("not_met")
+        paused = L("sla_paused", paused=dur(t.paused)) if t.paused else ""
+        breaches.append("  ! " + L("sla_breach", id=r.id, kind=L(f"target_{t.kind}"), due=when(t.due), met=met,
+                                   late=dur(t.late)) + paused)
+    moved = []
+    if r.provider_reschedules:
+        key = "sla_moved" if r.provider_reschedules == 1 else "sla_moved_n"
+        moved.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
+    return r.customer, tuple(rows), tuple(breaches), tuple(moved)
 
+
+def _formats(L: Locale):
     def when(moment):
         return L.moment(moment) if moment is not None else "-"
 
     def dur(value):
         return L.duration(value) if value is not None else "-"
+
+    return when, dur
+
+
+def render_text(repository, tickets: list[tuple], now, month) -> str:
+    """A table per customer, its compliance, and every breach explained in one line,
+    in the provider's language (the customer reads it).
+
+    ``tickets``: each ticket's :func:`ticket_text` and :func:`gitdesk.sla.tally`, in the order shown.
+    """
+    L = repository.locale
+    when, dur = _formats(L)
 
     def summary_line(s):
         pct = f" ({L.percent(s.compliance)})" if s.compliance is not None else ""
@@ -164,42 +200,30 @@ def render_text(repository, results, now, month) -> str:
 
     lines = [L("sla_head", when=when(now)) + (L("sla_month", month=L.month(month)) if month else "")]
     by_customer: dict[str, list] = {}
-    for r in results:
-        by_customer.setdefault(r.customer, []).append(r)
-    if not results:
+    for text, tally in tickets:
+        by_customer.setdefault(text[0], []).append((text, tally))
+    if not tickets:
         lines.append(L("no_tickets"))
-    every: list[tuple] = []  # the tallies of all customers' tickets, for the last line
     for cid in sorted(by_customer):
         rows = by_customer[cid]
         customer = repository.customers.get(cid)
         lines += ["", f"{customer.name if customer else cid} ({cid})", ""]
         table = [(L("ticket"), L("priority"), L("target"), L("due"), L("met"), L("status"), L("late"))]
-        for r in rows:
-            if not r.targets:
-                table.append((r.id, r.priority, "-", "", "", L("no_targets"), ""))
-            for t in r.targets:
-                table.append((r.id, r.priority, L(f"target_{t.kind}"), when(t.due) if t.due else L("paused"),
-                              when(t.met_at) if t.met_at else "", L(f"{t.status}_status"), dur(t.late) if t.late else ""))
+        for text, _ in rows:
+            table += text[1]
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         for n, row in enumerate(table):
             lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
             if n == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
-        tallies = [sla.tally(r) for r in rows]
-        every += tallies
-        s = sla.summarize_tallies(tallies, sla.breaches_of(rows))
+        s = sla.summarize_tallies([tally for _, tally in rows])
         lines.append("")
         lines.append("  " + summary_line(s))
         lines.append("  " + L("sla_means", arrival=dur(s.mean_to_arrival), resolution=dur(s.mean_to_resolution)))
-        for r, t in s.breaches:
-            met = L("met_on", when=when(t.met_at)) if t.met_at else L("not_met")
-            paused = L("sla_paused", paused=dur(t.paused)) if t.paused else ""
-            lines.append("  ! " + L("sla_breach", id=r.id, kind=L(f"target_{t.kind}"), due=when(t.due), met=met,
-                                    late=dur(t.late)) + paused)
-        for r in rows:
-            if r.provider_reschedules:
-                key = "sla_moved" if r.provider_reschedules == 1 else "sla_moved_n"
-                lines.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
+        for text, _ in rows:
+            lines += text[2]
+        for text, _ in rows:
+            lines += text[3]
     if len(by_customer) > 1:
-        lines += ["", L("sla_all", summary=summary_line(sla.summarize_tallies(every)))]
+        lines += ["", L("sla_all", summary=summary_line(sla.summarize_tallies([tally for _, tally in tickets])))]
     return "\n".join(lines)

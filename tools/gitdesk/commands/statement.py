@@ -11,7 +11,6 @@ import click
 
 from .. import charges, issued
 from ..scalars import month_of
-from ..i18n import Locale
 from ..loader import scan
 from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
@@ -205,7 +204,7 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
 def render_text(repository, s) -> str:
     """A statement as its customer reads it: the provider's language, the locale's numbers and dates."""
     provider = repository.provider
-    L = Locale.of(repository)
+    L = repository.locale
     customer = repository.customers.get(s.customer)
     name = customer.name if customer else s.customer
     head = [L("statement_head", month=L.month(s.month), name=name, id=s.customer)]
