@@ -422,12 +422,8 @@ def summarize_tallies(tallies: Sequence[tuple], breaches: tuple = ()) -> Summary
 
 
 def summarize(results: Sequence[TicketSla]) -> Summary:
-    return summarize_tallies([tally(r) for r in results], breaches_of(results))
-
-
-def breaches_of(results: Sequence[TicketSla]) -> tuple:
-    """Each breached target with its ticket: ``(result, target)``."""
-    return tuple((r, t) for r in results for t in r.targets if t.status == "breached")
+    breaches = tuple((r, t) for r in results for t in r.targets if t.status == "breached")
+    return summarize_tallies([tally(r) for r in results], breaches)
 
 
 def _mean(seconds: Sequence[int]) -> Optional[dt.timedelta]:
