@@ -187,3 +187,12 @@ def test_tickets_outside_a_month_folder_are_reported_by_name(repo):
     assert all("belongs in tickets/YYYY/MM/" in p.message for p in problems if p.code == "file-place")
     assert [p.path for p in problems if p.code == "file-name"] == ["tickets/2026/11/20261103-acme-note.yml"]
     assert [t for t in load(repo.root).tickets] == ["20261103-acme-psu1"]  # the one in tickets/2026/11/
+
+
+def test_ticket_in_the_folder_of_another_month_names_its_own(repo):
+    repo.remove("tickets/2026/11/20261103-acme-psu1.yaml")
+    repo.ticket("20261103-acme-psu1", month="2026/10")  # reported on 3 November
+    problems = [p for p in load(repo.root).problems if p.code == "file-place"]
+    assert [(p.path, p.message) for p in problems] == [
+        ("tickets/2026/10/20261103-acme-psu1.yaml", "reported in 2026-11: the file belongs in tickets/2026/11/")
+    ]

@@ -238,8 +238,8 @@ def read_record(kind: str, path: str, raw: bytes, tz_name: str) -> tuple[Optiona
         m = _MONTH_DIR.fullmatch(path.rsplit("/", 1)[0])
         local = record.reported.astimezone(tz or dt.timezone.utc)  # type: ignore[attr-defined]
         if m and (int(m.group(1)), int(m.group(2))) != (local.year, local.month):
-            month = f"{local.year:04d}/{local.month:02d}"
-            problems.append(errors.at(path, ("reported",), f"reported in {month[:4]}-{month[5:]}: the file belongs in tickets/{month}/", "file-place"))
+            month = scalars.month_of(local)
+            problems.append(errors.at(path, ("reported",), f"reported in {month}: the file belongs in tickets/{month.replace('-', '/')}/", "file-place"))
     return record, problems
 
 

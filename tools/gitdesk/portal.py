@@ -125,7 +125,7 @@ class Renderer:
         self.results = sla_results
         self.provider = repo.provider
         assert self.provider is not None
-        self.L = Locale.of(repo)
+        self.L = repo.locale
         self.env = environment()
         self.team = {m.id: m.name for m in self.provider.team}
         from .history import History

@@ -152,7 +152,7 @@ def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
     """A ticket's part of the text form, in the provider's language: its customer,
     its rows of the customer's table, and its lines under the table (each breach
     explained, the provider's reschedules). A plain tuple of texts: cheap to send."""
-    when, dur = _formats(L)
+    when, dur = L.moment, L.duration  # every value shown below is there (none is None)
     rows = []
     if not r.targets:
         rows.append((r.id, r.priority, "-", "", "", L("no_targets"), ""))
@@ -161,7 +161,7 @@ def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
                      when(t.met_at) if t.met_at else "", L(f"{t.status}_status"), dur(t.late) if t.late else ""))
     breaches = []
     for t in r.targets:
-        if t.status != "breached":
+        if t.status != "breached":  # a breached target has its due time and its lateness
             continue
         met = L("met_on", when=when(t.met_at)) if t.met_at else L("not_met")
         paused = L("sla_paused", paused=dur(t.paused)) if t.paused else ""
@@ -174,16 +174,6 @@ def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
     return r.customer, tuple(rows), tuple(breaches), tuple(moved)
 
 
-def _formats(L: Locale):
-    def when(moment):
-        return L.moment(moment) if moment is not None else "-"
-
-    def dur(value):
-        return L.duration(value) if value is not None else "-"
-
-    return when, dur
-
-
 def render_text(repository, tickets: list[tuple], now, month) -> str:
     """A table per customer, its compliance, and every breach explained in one line,
     in the provider's language (the customer reads it).
@@ -191,14 +181,16 @@ def render_text(repository, tickets: list[tuple], now, month) -> str:
     ``tickets``: each ticket's :func:`ticket_text` and :func:`gitdesk.sla.tally`, in the order shown.
     """
     L = repository.locale
-    when, dur = _formats(L)
+
+    def dur(value):
+        return L.duration(value) if value is not None else "-"
 
     def summary_line(s):
         pct = f" ({L.percent(s.compliance)})" if s.compliance is not None else ""
         return L("sla_summary", met=s.met, targets=s.targets, pct=pct, breached=s.breached, running=s.running,
                  moved=s.provider_reschedules)
 
-    lines = [L("sla_head", when=when(now)) + (L("sla_month", month=L.month(month)) if month else "")]
+    lines = [L("sla_head", when=L.moment(now)) + (L("sla_month", month=L.month(month)) if month else "")]
     by_customer: dict[str, list] = {}
     for text, tally in tickets:
         by_customer.setdefault(text[0], []).append((text, tally))
