@@ -21,6 +21,12 @@ Each measurement prints its median wall time, its median CPU time (user and
 system, of gitdesk and its worker processes: the steadier figure when the
 machine's speed moves) and, with --repeat, the fastest and slowest wall time.
 
+A reference load is timed before the first measurement and after the last:
+the same fixed Python work (small dicts, lists and strings, as in reading
+tickets) in one process per core at once. It moves with the machine's speed
+(a shared machine can be half again as slow at one hour as at another, memory
+and caches included), so figures of different runs are compared alongside it.
+
 Data is generated once under bench/data/ (git-ignored) by bench/generate.py.
 """
 
@@ -62,6 +68,30 @@ def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def _reference_work(_: int = 0) -> None:
+    """A fixed amount of allocation-heavy Python work."""
+    keep: list[dict] = []
+    for i in range(600_000):
+        keep.append({"id": f"t{i:06d}", "at": str(i % 1440), "events": [i, i + 1, (i, "x")]})
+        if len(keep) == 2_000:  # a batch done: its records are dropped, as a worker's are
+            keep = []
+
+
+def reference() -> str:
+    """The wall time of :func:`_reference_work` in one process per core at once (best of three)."""
+    import multiprocessing
+
+    cores = os.cpu_count() or 1
+    best = float("inf")
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        pool.map(int, range(cores))  # the workers are up before the clock starts
+        for _ in range(3):
+            start = time.perf_counter()
+            pool.map(_reference_work, range(cores), chunksize=1)
+            best = min(best, time.perf_counter() - start)
+    return f"reference load: {best:.3f} s (fixed Python work on each of {cores} cores at once; lower is a faster machine)"
+
+
 def data_for(size: int, customers: int) -> Path:
     out = HERE / "data" / f"t{size}-c{customers}"
     marker = out / ".complete"
@@ -101,6 +131,7 @@ def main() -> None:
     only = set(args.only.split(","))
     gd = args.gitdesk
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    print(f"before: {reference()}", flush=True)
     rows: list[tuple[str, str, float, float]] = []
 
     def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> None:
@@ -170,6 +201,7 @@ def main() -> None:
                 measure(label, "one ticket changed", cmd, repo, env, touch)
             finally:
                 touch.restore()
+    print(f"after: {reference()}", flush=True)
     print()
     print(f"{'measurement':<36} {'case':<28} {'time':>9} {'CPU':>9}")
     for label, what, seconds, cpu in rows:
