@@ -182,3 +182,47 @@ def test_incremental_and_sharded_builds(repo, tmp_path):
     assert sorted(p.name for p in (sharded / "customers").iterdir()) == ["acme", "beta"]
     assert run("build", "--shard", "3/2", repo=repo.root).exit_code == 2
     assert run("build", "--customer", "nobody", repo=repo.root).exit_code == 2
+
+
+def test_compiled_templates_are_shared_and_follow_edits():
+    """One cache of compiled templates for every site's Jinja environment; an edit is compiled again."""
+    import jinja2
+
+    from gitdesk.mkdocs_hooks import CompiledTemplates
+
+    cache = CompiledTemplates()
+    sources = {"page.html": "Hello {{ name }}"}
+
+    def env():
+        return jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+
+    assert env().get_template("page.html").render(name="Lecco") == "Hello Lecco"
+    assert len(cache.entries) == 1
+    second = env()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled again although unchanged")
+
+    second.compile = refuse  # what the loader calls when the cache has nothing
+    assert second.get_template("page.html").render(name="Como") == "Hello Como"
+    sources["page.html"] = "Buongiorno {{ name }}"
+    assert env().get_template("page.html").render(name="Lecco") == "Buongiorno Lecco"
+
+
+def test_theme_templates_compiled_once_per_process(repo, tmp_path, monkeypatch):
+    """mkdocs makes a new Jinja environment per site: the theme is not compiled again for each."""
+    import collections
+
+    import jinja2
+
+    compiled: collections.Counter = collections.Counter()
+    original = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled[name] += 1
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    result = run("build", "--out", str(tmp_path / "site"), "--now", NOW, "--jobs", "1", repo=repo.root)
+    assert "built 3 sites" in result.stdout, result.output
+    assert compiled["main.html"] <= 1 and compiled["base.html"] <= 1
