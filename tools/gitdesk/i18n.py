@@ -219,12 +219,26 @@ def _elide(text: str) -> str:
     return _ELISION.sub(lambda m: f"{_ELIDED[m.group(1)]}{m.group(2)} ", text)
 
 
+#: The day in a date pattern (``d``, not ``dd`` nor a quoted letter).
+_DAY_FIELD = re.compile(r"(?<![d'])d(?![d'])")
+
+
+def date_text(day: dt.date, form: str, locale: str) -> str:
+    """A date as Babel writes it in ``locale``, but for one Italian custom Babel
+    does not follow: the first of the month said as an ordinal where the month is
+    spelled out ("1° gennaio 2026", "dal 1° marzo"; "1 gen 2026" stays)."""
+    if day.day == 1 and locale.startswith("it") and form in ("long", "full"):
+        pattern = babel_dates.get_date_format(form, locale=locale).pattern
+        return babel_dates.format_date(day, format=_DAY_FIELD.sub("d'°'", pattern, count=1), locale=locale)
+    return babel_dates.format_date(day, format=form, locale=locale)
+
+
 def _plain(value, locale: str):
     """Hours and days inside a sentence, written as the customer's locale writes them."""
     if isinstance(value, Decimal):
         return babel_numbers.format_decimal(value, locale=locale)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return babel_dates.format_date(value, format="long", locale=locale)
+        return date_text(value, "long", locale)
     return value
 
 
@@ -294,7 +308,7 @@ class Locale:
         key = (day, form)
         text = self._dates.get(key)
         if text is None:
-            text = self._dates[key] = babel_dates.format_date(day, format=form, locale=self.locale)
+            text = self._dates[key] = date_text(day, form, self.locale)
         return text
 
     def moment(self, when: Optional[dt.datetime]) -> str:
