@@ -85,6 +85,11 @@ class Repository:
         return {}
 
     @cached_property
+    def sla_rules(self) -> dict:
+        """Each plan and priority's rules for SLA clocks, prepared on first use (see :func:`gitdesk.sla._rules`)."""
+        return {}
+
+    @cached_property
     def locale(self):
         """The provider's language, currency and zone for texts, made once: it
         remembers the dates it has written (see :class:`gitdesk.i18n.Locale`)."""

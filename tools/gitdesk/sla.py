@@ -35,10 +35,6 @@ ZERO = dt.timedelta(0)
 HOUR = dt.timedelta(hours=1)
 SECOND = dt.timedelta(seconds=1)
 
-#: Which events or interventions meet a target first.
-MET_BY_EVENT = {"acknowledge": ("acknowledged", "confirmed"), "confirm": ("confirmed",)}
-
-
 class Target(NamedTuple):
     """One promise: ``kind`` due at ``due``, met at ``met_at`` (None: not yet)."""
 
@@ -176,10 +172,6 @@ def work_calendar(repo: "Repository", plan: Plan) -> WorkCalendar:
     return found
 
 
-def _can_meet_onsite(work: Intervention, plan: Plan) -> bool:
-    return work.mode == "onsite" or (work.mode == "remote" and plan.remote_counts_as_onsite)
-
-
 def as_recorded(ticket: Ticket) -> dt.datetime:
     """The latest moment a ticket records: evaluated there, everything written has happened."""
     moments = [ticket.reported, *(e.at for e in ticket.log), *(w.end for w in ticket.interventions)]
@@ -220,98 +212,178 @@ def arrivals_of(repo: "Repository", ticket: Ticket, now: dt.datetime) -> tuple[A
     return _evaluate(repo, ticket, now, False).arrivals
 
 
+class _Rules(NamedTuple):
+    """What evaluating a ticket needs of its plan and priority, prepared once per repository."""
+
+    calendar: WorkCalendar
+    targets: tuple  # ((kind, duration), ...) in the format's order
+    late: object  # the priority's late-arrival rule
+    top_late: object  # the top priority's, for repeat visits
+    repeat: Optional[dt.timedelta]  # the repeat visit's target (None: no repeat target)
+    remote_counts: bool
+
+
+def _rules(repo: "Repository", plan_id: str, plan: Optional[Plan], priority: str) -> Optional[_Rules]:
+    """The plan's rules for ``priority`` (None when the plan, priority or calendar is missing).
+
+    Remembered on the repository (:attr:`~gitdesk.loader.Repository.sla_rules`):
+    every ticket of a plan and priority asks the same questions of the plan.
+    """
+    cache = repo.sla_rules
+    key = (plan_id, priority)
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    rules = None
+    if plan is not None and priority in plan.priorities and repo.provider is not None and plan.calendar in repo.provider.calendars:
+        top = plan.priorities[plan.top_priority]
+        chosen = plan.priorities[priority]
+        rules = _Rules(work_calendar(repo, plan), tuple(chosen.targets.items()), chosen.late, top.late,
+                       _repeat_target(top)[1], plan.remote_counts_as_onsite)
+    cache[key] = rules
+    return rules
+
+
+def _at(event) -> dt.datetime:
+    return event.at
+
+
+def _started(indexed: tuple) -> dt.datetime:
+    return indexed[1].start
+
+
 def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool) -> TicketSla:
-    tz = repo.tz
-    customer = repo.customers.get(ticket.customer)
-    terms = terms_on(repo, customer, ticket.reported.astimezone(tz).date())
-    plan = terms.plan
-    events = sorted((e for e in ticket.log if e.at <= now), key=lambda e: e.at)
-    indexed = sorted(((i, w) for i, w in enumerate(ticket.interventions) if w.start <= now), key=lambda iw: iw[1].start)
-    works = [w for _, w in indexed]
-    reschedules = sum(1 for e in events if e.event == "rescheduled" and e.side == "provider")
+    # Written for speed: this runs for every ticket of every command. One pass over
+    # the events gathers what the targets need; the plan's rules are prepared once.
+    reported = ticket.reported
+    terms = terms_on(repo, repo.customers.get(ticket.customer), reported.astimezone(repo.tz).date())
+    log = ticket.log
+    events = sorted(log, key=_at) if len(log) > 1 else list(log)  # stable: ties keep the file's order
+    if events and events[-1].at > now:
+        events = [e for e in events if e.at <= now]
+    done = ticket.interventions
+    if len(done) == 1:
+        indexed = [(0, done[0])] if done[0].start <= now else []
+    else:
+        indexed = sorted(((i, w) for i, w in enumerate(done) if w.start <= now), key=_started)
 
     # Pauses: waiting…resumed for every target; resolved…reopened for `resolve` only.
     waits: list[tuple] = []
     solved: list[tuple] = []
+    plannings: list[tuple] = []  # (at, planned) of confirmed and rescheduled events
+    reschedules = 0
+    acknowledged = confirmed = None  # the first event that meets each target
     for e in events:
-        if e.event == "waiting" and (not waits or waits[-1][1] is not None):
-            waits.append((e.at, None))
-        elif e.event in ("resumed", "resolved") and waits and waits[-1][1] is None:
-            waits[-1] = (waits[-1][0], e.at)
-        if e.event == "resolved" and (not solved or solved[-1][1] is not None):
-            solved.append((e.at, None))
-        elif e.event == "reopened" and solved and solved[-1][1] is None:
+        kind = e.event
+        if kind == "confirmed" or kind == "rescheduled":
+            plannings.append((e.at, e.planned))
+            if kind == "confirmed":
+                if confirmed is None:
+                    confirmed = e.at
+                if acknowledged is None:
+                    acknowledged = e.at
+            elif e.side == "provider":
+                reschedules += 1
+        elif kind == "acknowledged":
+            if acknowledged is None:
+                acknowledged = e.at
+        elif kind == "waiting":
+            if not waits or waits[-1][1] is not None:
+                waits.append((e.at, None))
+        elif kind == "resumed" or kind == "resolved":
+            if waits and waits[-1][1] is None:
+                waits[-1] = (waits[-1][0], e.at)
+            if kind == "resolved" and (not solved or solved[-1][1] is not None):
+                solved.append((e.at, None))
+        elif kind == "reopened" and solved and solved[-1][1] is None:
             solved[-1] = (solved[-1][0], e.at)
     resolved_at = solved[-1][0] if solved and solved[-1][1] is None else None
+    reopened = [p for p in solved if p[1] is not None]
+    downtime = (resolved_at or now) - reported
+    if downtime < ZERO:
+        downtime = ZERO
+    head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
+    tail = (reschedules, resolved_at, downtime, ticket.users_blocked)
 
-    downtime = (resolved_at or now) - ticket.reported
-    base = dict(
-        id=ticket.id, customer=ticket.customer, priority=ticket.priority, plan=terms.plan_id,
-        reported=ticket.reported, provider_reschedules=reschedules, resolved_at=resolved_at,
-        downtime=max(downtime, ZERO), users_blocked=ticket.users_blocked,
-    )
-    if plan is None or ticket.priority not in plan.priorities or repo.provider is None or plan.calendar not in repo.provider.calendars:
-        return TicketSla(targets=(), arrivals=(), **base)  # type: ignore[arg-type]
-    cal = work_calendar(repo, plan)
-    priority = plan.priorities[ticket.priority]
-    top = plan.priorities[plan.top_priority]
-    start = ticket.reported
-
-    first_onsite = next((w for w in works if _can_meet_onsite(w, plan)), None)
+    rules = _rules(repo, terms.plan_id, terms.plan, ticket.priority)
+    if rules is None:
+        return TicketSla._make((*head, (), (), *tail, *_NO_TIMES))
+    cal = rules.calendar
+    works = [w for _, w in indexed]
+    first_onsite = None
+    for w in works:
+        if w.mode == "onsite" or (w.mode == "remote" and rules.remote_counts):
+            first_onsite = w
+            break
+    first_start = works[0].start if works else None
     targets: list[Target] = []
-    for kind, duration in priority.targets.items():
-        if not whole and kind != "onsite":
+    onsite_target = None
+    for kind, duration in rules.targets:
+        if kind == "onsite":
+            met_at = first_onsite.start if first_onsite is not None else None
+        elif not whole:
             continue
-        if kind in MET_BY_EVENT:
-            candidates = [e.at for e in events if e.event in MET_BY_EVENT[kind]]
-            if works:
-                candidates.append(works[0].start)
-            met_at = min(candidates) if candidates else None
-        elif kind == "onsite":
-            met_at = first_onsite.start if first_onsite else None
-        else:  # resolve
+        elif kind == "resolve":
             met_at = resolved_at
+        else:  # acknowledge, confirm: the first such event, or the first intervention
+            met_at = acknowledged if kind == "acknowledge" else confirmed
+            if first_start is not None and (met_at is None or first_start < met_at):
+                met_at = first_start
         pauses = waits
-        if kind == "resolve":  # the clock stops while the ticket was resolved, until reopened
-            pauses = sorted(waits + [p for p in solved if p[1] is not None], key=lambda p: p[0])
-        targets.append(_target(cal, kind, duration, start, met_at, pauses, now))
+        if kind == "resolve" and reopened:  # the clock stops while the ticket was resolved, until reopened
+            pauses = sorted(waits + reopened, key=_first)
+        target = _target(cal, kind, duration, reported, met_at, pauses, now)
+        if kind == "onsite":
+            onsite_target = target
+        targets.append(target)
 
     # Repeat visits: after an unresolved intervention, the next one is due under the top priority.
-    repeat_kind, repeat_duration = _repeat_target(top)
     repeat_due: dict[int, Optional[dt.datetime]] = {}
-    for i, work in enumerate(works):
-        if work.outcome != "unresolved" or work.end > now or repeat_duration is None:
-            continue
-        nxt = works[i + 1].start if i + 1 < len(works) else None
-        target = _target(cal, "repeat", repeat_duration, work.end, nxt, waits, now)
-        targets.append(target)
-        if i + 1 < len(works):
-            repeat_due[i + 1] = target.due
+    repeat_duration = rules.repeat
+    if repeat_duration is not None:
+        for i, work in enumerate(works):
+            if work.outcome != "unresolved" or work.end > now:
+                continue
+            nxt = works[i + 1].start if i + 1 < len(works) else None
+            target = _target(cal, "repeat", repeat_duration, work.end, nxt, waits, now)
+            targets.append(target)
+            if i + 1 < len(works):
+                repeat_due[i + 1] = target.due
 
     arrivals = []
-    onsite_target = next((t for t in targets if t.kind == "onsite"), None)
     for i, (index, work) in enumerate(indexed):
         if i in repeat_due:
-            arrivals.append(_arrival(cal, index, "repeat", repeat_due[i], work, top.late, True))
+            arrivals.append(_arrival(cal, index, "repeat", repeat_due[i], work, rules.top_late, True))
         elif work is first_onsite and onsite_target is not None:
-            arrivals.append(_arrival(cal, index, "onsite", onsite_target.due, work, priority.late, False))
+            arrivals.append(_arrival(cal, index, "onsite", onsite_target.due, work, rules.late, False))
         else:
-            planned = [e.planned for e in events if e.event in ("confirmed", "rescheduled") and e.at < work.start]
-            arrivals.append(_arrival(cal, index, "appointment" if planned else "none", planned[-1] if planned else None, work, priority.late, False))
-    arrivals.sort(key=lambda a: a.index)
+            basis, planned = "none", None
+            for at, when in plannings:  # the last appointment made before the arrival
+                if at < work.start:
+                    basis, planned = "appointment", when
+            arrivals.append(_arrival(cal, index, basis, planned, work, rules.late, False))
+    if len(arrivals) > 1:
+        arrivals.sort(key=_first)
 
     if not whole:
-        return TicketSla(targets=tuple(targets), arrivals=tuple(arrivals), **base)  # type: ignore[arg-type]
-    arrival_at = first_onsite.start if first_onsite else (works[0].start if works else None)
-    return TicketSla(
-        targets=tuple(targets),
-        arrivals=tuple(arrivals),
-        first_arrival=arrival_at,
-        to_arrival=cal.between(start, arrival_at) if arrival_at else None,
-        to_resolution=cal.between(start, resolved_at) if resolved_at else None,
-        paused=paused_time(cal, start, resolved_at or now, waits),
-        **base,  # type: ignore[arg-type]
-    )
+        return TicketSla._make((*head, tuple(targets), tuple(arrivals), *tail, *_NO_TIMES))
+    arrival_at = first_onsite.start if first_onsite is not None else first_start
+    return TicketSla._make((
+        *head, tuple(targets), tuple(arrivals), *tail,
+        arrival_at,
+        cal.between(reported, arrival_at) if arrival_at else None,
+        cal.between(reported, resolved_at) if resolved_at else None,
+        paused_time(cal, reported, resolved_at or now, waits) if waits else ZERO,
+    ))
+
+
+def _first(pair: tuple):
+    return pair[0]
+
+
+#: A TicketSla's summary times when they are not computed.
+_NO_TIMES = (None, None, None, ZERO)
 
 
 def _repeat_target(top: Priority) -> tuple[str, Optional[dt.timedelta]]:
@@ -323,6 +395,10 @@ def _repeat_target(top: Priority) -> tuple[str, Optional[dt.timedelta]]:
 
 
 def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:
+    if not pauses:  # the common case, without the walk over pauses
+        due = cal.add(start, duration)
+        status, late = _status(due, met_at, now, cal)
+        return Target(kind, duration, start, due, met_at, status, late, ZERO)
     relevant = [p for p in pauses if met_at is None or p[0] < met_at]
     due = due_time(cal, start, duration, relevant)
     status, late = _status(due, met_at, now, cal)
@@ -330,15 +406,18 @@ def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:
     return Target(kind, duration, start, due, met_at, status, late, paused)
 
 
+_NONE, _ALL = Decimal(0), Decimal(100)  # percents of a reduction
+
+
 def _arrival(cal, index: int, basis: str, deadline, work: Intervention, rule, repeat: bool) -> Arrival:
     late = cal.between(deadline, work.start) if deadline is not None and work.start > deadline else ZERO
-    percent, hours = Decimal(0), 0
+    percent, hours = _NONE, 0
     if late > ZERO and rule == "waive":
-        percent = Decimal(100)
+        percent = _ALL
     elif late > ZERO and isinstance(rule, LateDiscount):
         minutes = int(late.total_seconds() // 60)
         hours = -(-minutes // 60) if rule.per_started_hour else minutes // 60
-        percent = min(Decimal(100), rule.percent * hours)
+        percent = min(_ALL, rule.percent * hours)
     kind = None
     if late > ZERO and rule is not None:
         kind = "waive" if rule == "waive" else ("started" if rule.per_started_hour else "full")
