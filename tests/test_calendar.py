@@ -168,3 +168,38 @@ def test_reference_across_daylight_saving(start, span, cal):
     a = start.replace(tzinfo=ROME).astimezone(UTC)
     b = a + minutes(span)
     assert cal.between(a, b) == reference_between(cal, a, b)
+
+
+#: Zones whose offsets are not whole hours, whose clocks change at midnight
+#: (so a local day starts twice or not at all) or by half an hour.
+ODD_ZONES = ["Europe/Rome", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe",
+             "America/Havana", "Asia/Beirut", "America/Santiago", "Pacific/Apia", "UTC"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(ODD_ZONES), st.integers(-2_208_988_800, 4_102_444_800))  # 1900 to 2100
+def test_local_day_of_a_moment_is_the_zones(zone, seconds):
+    # The calendar reads the local day from the offset of the UTC day, found once per day.
+    cal = WorkCalendar([[(0, 1440)]] * 7, ZoneInfo(zone))
+    assert cal._day_of(seconds) == dt.datetime.fromtimestamp(seconds, ZoneInfo(zone)).toordinal()
+    assert cal._day_of(seconds) == dt.datetime.fromtimestamp(seconds, ZoneInfo(zone)).toordinal()  # remembered
+
+
+@pytest.mark.parametrize("zone", ["Asia/Beirut", "America/Havana", "Australia/Lord_Howe", "Asia/Kathmandu"])
+@settings(max_examples=30, deadline=None)
+@given(moments, st.integers(0, 60 * 24 * 3))
+def test_reference_in_zones_with_odd_clocks(zone, a, span):
+    cal = WorkCalendar([[(0, 90), (480, 1020)]] * 6 + [[]], ZoneInfo(zone))
+    b = a + minutes(span)
+    assert cal.between(a, b) == reference_between(cal, a, b)
+
+
+@pytest.mark.parametrize("zone", ODD_ZONES)
+def test_local_day_through_a_year_of_clock_changes(zone):
+    # Every quarter of an hour of 2026, and the second before it: every change of the clocks is passed.
+    tz = ZoneInfo(zone)
+    cal = WorkCalendar([[(0, 1440)]] * 7, tz)
+    start = int(dt.datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    for seconds in range(start, start + 366 * 86400, 900):
+        for t in (seconds, seconds - 1):
+            assert cal._day_of(t) == dt.datetime.fromtimestamp(t, tz).toordinal(), dt.datetime.fromtimestamp(t, tz)

@@ -9,8 +9,12 @@ questions, exactly to the second and across daylight-saving changes:
   (a start outside working hours counts from the next working minute);
 - :meth:`WorkCalendar.between`: the working time from one moment to another.
 
-Internally moments are POSIX seconds and each day's windows are converted to
-them once (cached), so both operations walk windows, never minutes.
+Internally moments are POSIX seconds and days are proleptic ordinals; each
+day's windows are converted to seconds once (cached), so both operations walk
+windows, never minutes. Which local day a moment falls on is read from the
+zone's offset on that UTC day, found once per day (the zone itself is asked
+on a day when the offset changes); like the windows, this takes it that a
+zone's offset changes at most once within a day.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from typing import Iterable, Optional
 from .model import Calendar
 
 UTC = dt.timezone.utc
+ZERO = dt.timedelta(0)
+DAY = 86400
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_UNKNOWN = object()
 #: How far ``add`` looks for working time before giving up (a calendar closed for years).
 HORIZON_DAYS = 3 * 366
 
@@ -50,7 +58,8 @@ class WorkCalendar:
         self.tz = tz
         self.country = holidays
         self.closed = frozenset(closed)
-        self._days: dict[dt.date, tuple[tuple[int, int], ...]] = {}
+        self._days: dict[int, tuple[tuple[int, int], ...]] = {}  # by ordinal
+        self._offsets: dict[int, Optional[int]] = {}  # by UTC day number: the offset, None if it changes
         self._years: dict[int, list[float]] = {}
 
     @classmethod
@@ -75,14 +84,19 @@ class WorkCalendar:
         night the clocks change, a window that spans the change is an hour
         shorter or longer, exactly as a clock on the wall would tell.
         """
-        found = self._days.get(day)
+        found = self._days.get(day.toordinal())
+        return found if found is not None else self._windows(day.toordinal())
+
+    def _windows(self, ordinal: int) -> tuple[tuple[int, int], ...]:
+        found = self._days.get(ordinal)
         if found is None:
+            day = dt.date.fromordinal(ordinal)
             found = ()
             if self.week[day.weekday()] and not self.is_closed(day):
                 found = self._instants(day, self.week[day.weekday()])
             if len(self._days) > 20_000:
                 self._days.clear()
-            self._days[day] = found
+            self._days[ordinal] = found
         return found
 
     def _instants(self, day: dt.date, wall_windows) -> tuple[tuple[int, int], ...]:
@@ -116,8 +130,19 @@ class WorkCalendar:
     def _offset(self, seconds: int) -> int:
         return int(dt.datetime.fromtimestamp(seconds, self.tz).utcoffset().total_seconds())  # type: ignore[union-attr]
 
-    def _day_of(self, seconds: float) -> dt.date:
-        return dt.datetime.fromtimestamp(seconds, self.tz).date()
+    def _day_of(self, seconds: float) -> int:
+        """The ordinal of the local day of a moment given in POSIX seconds."""
+        utc_day = int(seconds // DAY)
+        offset = self._offsets.get(utc_day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            first, last = self._offset(utc_day * DAY), self._offset(utc_day * DAY + DAY - 1)
+            offset = first if first == last else None
+            if len(self._offsets) > 20_000:
+                self._offsets.clear()
+            self._offsets[utc_day] = offset
+        if offset is None:  # the clocks change on this day: ask the zone
+            return dt.datetime.fromtimestamp(seconds, self.tz).toordinal()
+        return int((seconds + offset) // DAY) + _EPOCH  # type: ignore[operator]
 
     # ------------------------------------------------------------ arithmetic
 
@@ -127,13 +152,17 @@ class WorkCalendar:
         A zero duration gives the first working moment at or after ``start``.
         When the duration ends exactly at a window's end, that end is the answer.
         """
-        if duration < dt.timedelta(0):
+        if duration < ZERO:
             raise ValueError("a working-time duration is not negative")
         t = start.timestamp()
         remaining = duration.total_seconds()
-        day = self._day_of(t)
-        for _ in range(HORIZON_DAYS):
-            for ws, we in self.windows(day):
+        first = self._day_of(t)
+        days = self._days
+        for ordinal in range(first, first + HORIZON_DAYS):
+            windows = days.get(ordinal)
+            if windows is None:
+                windows = self._windows(ordinal)
+            for ws, we in windows:
                 if we <= t:
                     continue
                 begin = ws if ws > t else t
@@ -141,29 +170,27 @@ class WorkCalendar:
                 if remaining <= available:
                     return dt.datetime.fromtimestamp(begin + remaining, UTC)
                 remaining -= available
-            day += dt.timedelta(days=1)
         raise ValueError(f"no working time within {HORIZON_DAYS} days of {start.isoformat()}")
 
     def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         """Working time from ``a`` to ``b`` (zero when ``b`` is not after ``a``)."""
         ta, tb = a.timestamp(), b.timestamp()
         if tb <= ta:
-            return dt.timedelta(0)
+            return ZERO
         first, last = self._day_of(ta), self._day_of(tb)
-        if (last - first).days > 3:  # long spans: whole days from per-year running totals
+        if last - first > 3:  # long spans: whole days from per-year running totals
             total = self._clipped(first, ta, tb) + self._clipped(last, ta, tb)
-            total += self._whole_days(first + dt.timedelta(days=1), last)
+            total += self._whole_days(dt.date.fromordinal(first + 1), dt.date.fromordinal(last))
             return dt.timedelta(seconds=total)
         total = 0.0
-        day = first
-        while day <= last:
-            total += self._clipped(day, ta, tb)
-            day += dt.timedelta(days=1)
+        for ordinal in range(first, last + 1):
+            total += self._clipped(ordinal, ta, tb)
         return dt.timedelta(seconds=total)
 
-    def _clipped(self, day: dt.date, ta: float, tb: float) -> float:
+    def _clipped(self, ordinal: int, ta: float, tb: float) -> float:
         total = 0.0
-        for ws, we in self.windows(day):
+        windows = self._days.get(ordinal)
+        for ws, we in windows if windows is not None else self._windows(ordinal):
             lo = ws if ws > ta else ta
             hi = we if we < tb else tb
             if hi > lo:

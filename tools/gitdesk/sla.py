@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 ZERO = dt.timedelta(0)
 HOUR = dt.timedelta(hours=1)
+MINUTE = dt.timedelta(minutes=1)
 SECOND = dt.timedelta(seconds=1)
 
 class Target(NamedTuple):
@@ -540,35 +541,38 @@ def _minutes(value: Optional[dt.timedelta]) -> Optional[int]:
 
 def ticket_json(result: TicketSla, tz) -> dict:
     """A ticket's SLA as the data format's JSON shows it (with a few more keys)."""
+    iso = _iso
+    hours = result.user_hours
+    targets = result.targets
     return {
         "id": result.id,
         "customer": result.customer,
         "priority": result.priority,
         "plan": result.plan,
-        "reported": _iso(result.reported, tz),
+        "reported": iso(result.reported, tz),
         "targets": [
             {
                 "kind": t.kind,
-                "due": _iso(t.due, tz),
-                "met_at": _iso(t.met_at, tz),
+                "due": iso(t.due, tz),
+                "met_at": iso(t.met_at, tz),
                 "status": t.status,
-                "late_minutes": t.late_minutes,
-                "paused_minutes": _minutes(t.paused),
+                "late_minutes": t.late // MINUTE,
+                "paused_minutes": t.paused // MINUTE,
             }
-            for t in result.targets
+            for t in targets
         ],
         "provider_reschedules": result.provider_reschedules,
-        "breached": result.breached,
-        "resolved_at": _iso(result.resolved_at, tz),
-        "downtime_minutes": _minutes(result.downtime),
+        "breached": any(t.status == "breached" for t in targets),
+        "resolved_at": iso(result.resolved_at, tz),
+        "downtime_minutes": result.downtime // MINUTE,
         "users_blocked": result.users_blocked,
-        "user_hours_lost": str(result.user_hours) if result.user_hours is not None else None,
+        "user_hours_lost": None if hours is None else str(hours),
         "arrivals": [
             {
                 "intervention": a.index,
                 "basis": a.basis,
-                "deadline": _iso(a.deadline, tz),
-                "late_minutes": a.late_minutes,
+                "deadline": iso(a.deadline, tz),
+                "late_minutes": a.late // MINUTE,
                 "reduction_percent": str(a.percent),
                 "repeat_visit": a.repeat,
             }
