@@ -24,7 +24,8 @@ def context_checks(repo: Repository) -> list[Problem]:
 
 
 def _path(record, fallback: str) -> str:
-    return record.source.path if record.source is not None else fallback
+    path = record.path  # what record.source names, without making the source
+    return path if path is not None else fallback
 
 
 def _unknown(kind: str, name: str, known) -> str:
@@ -110,7 +111,7 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
 def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
     """Events name team members, come after the report and pair up (waiting/resumed, resolved/reopened)."""
     waiting = resolved = False
-    order = sorted(range(len(ticket.log)), key=lambda i: ticket.log[i].at)
+    order = sorted(range(len(ticket.log)), key=[e.at for e in ticket.log].__getitem__)
     for i in order:
         event = ticket.log[i]
         where = ("log", i)

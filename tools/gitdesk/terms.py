@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from .model import Contract, Customer, Plan, Rates
 
@@ -12,9 +11,11 @@ if TYPE_CHECKING:
     from .loader import Repository
 
 
-@dataclass(frozen=True)
-class Terms:
-    """The plan in force, the contract that brings it (None: on demand), and its rates."""
+class Terms(NamedTuple):
+    """The plan in force, the contract that brings it (None: on demand), and its rates.
+
+    A named tuple: every ticket asks for its terms, and a tuple is the cheapest record to make.
+    """
 
     plan_id: str
     plan: Optional[Plan]
