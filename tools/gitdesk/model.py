@@ -56,8 +56,8 @@ class Source(NamedTuple):
 
 
 def _timestamp(value: Any, info: ValidationInfo) -> dt.datetime:
-    tz = (info.context or {}).get("tz") or dt.timezone.utc
-    return scalars.parse_timestamp(value, tz)
+    context = info.context
+    return scalars.parse_timestamp(value, (context.get("tz") if context else None) or dt.timezone.utc)
 
 
 _DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?$", "examples": ["45m", "4h", "1h30m"]}
@@ -544,10 +544,9 @@ class LogEvent(Record):
             raise ValueError(f"a {self.event} event needs planned: the time of the intervention")
         if self.event == "rescheduled" and self.side is None:
             raise ValueError("a rescheduled event needs side: customer or provider")
-        if not planning:
+        if not planning and (self.planned is not None or self.mode is not None or self.expected is not None):
             extra = [k for k in ("planned", "mode", "expected") if getattr(self, k) is not None]
-            if extra:
-                raise ValueError(f"{', '.join(extra)} only belongs to a confirmed or rescheduled event")
+            raise ValueError(f"{', '.join(extra)} only belongs to a confirmed or rescheduled event")
         if self.event != "rescheduled" and self.side is not None:
             raise ValueError("side only belongs to a rescheduled event")
         return self
