@@ -7,6 +7,7 @@ returning problems; :func:`check` runs them all.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Iterator
 
 from . import errors
@@ -157,7 +158,7 @@ def technician_overlaps(spans, tz) -> Iterator[Problem]:
     for span in spans:
         by_tech[span[0]].append(span)
     for tech, items in by_tech.items():
-        items.sort(key=lambda s: (s[1], s[2]))
+        items.sort(key=itemgetter(1, 2))  # start, then end
         latest = None  # the span that ends last so far
         for span in items:
             if latest is not None and span[1] < latest[2]:

@@ -466,23 +466,27 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
     first_place: dict[str, str] = {}
     spans: list[tuple] = []
     by_customer: dict[str, list] = {}
-    # Taken in as they come: while workers read later batches.
-    for f, out in _read_tickets(ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced):
-        problems.extend(out.problems)
-        if out.partial:
+    # Taken in as they come (while workers read later batches), unpacked: 100,000 of them.
+    for f, (tid, found_here, their_spans, is_partial, ticket, value, charged) in _read_tickets(
+        ticket_files, context, tz_name, cache, jobs, progress, keep_tickets, task, priced
+    ):
+        if found_here:
+            problems.extend(found_here)
+        if is_partial:
             partial.add(f.path)
-        if out.id is None:
+        if tid is None:
             continue
-        if out.id in first_place:
-            problems.append(errors.at(f.path, ("id",), f"duplicate ticket id {out.id!r}: also {first_place[out.id]}", "duplicate-id"))
+        if tid in first_place:
+            problems.append(errors.at(f.path, ("id",), f"duplicate ticket id {tid!r}: also {first_place[tid]}", "duplicate-id"))
             continue
-        first_place[out.id] = f.path
-        spans.extend(out.spans)
-        if out.ticket is not None:
-            tickets[out.id] = out.ticket
-        if task is not None and not out.partial:
-            results[out.id] = out.value
-        for w in out.works:
+        first_place[tid] = f.path
+        if their_spans:
+            spans.extend(their_spans)
+        if ticket is not None:
+            tickets[tid] = ticket
+        if task is not None and not is_partial:
+            results[tid] = value
+        for w in charged:
             by_customer.setdefault(w.customer, []).append(w)
     problems.extend(checks.technician_overlaps(spans, context.tz))
     priced_repo = Repository(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments,
@@ -665,7 +669,8 @@ def _batches(count: int, size: int, workers: int) -> list[tuple[int, int]]:
 
 
 def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, priced) -> Iterator[tuple[SourceFile, TicketOutcome]]:
-    """Each ticket file with its outcome, in the files' order, a batch at a time as the workers finish them."""
+    """Each ticket file with its outcome (a :class:`TicketOutcome`, or from a worker a plain
+    tuple in its order), in the files' order, a batch at a time as the workers finish them."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     parallel = len(files) >= PARALLEL_THRESHOLD and workers > 1 and hasattr(os, "fork")
     new_entries: dict[bytes, bytes] = {}
@@ -689,7 +694,7 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
                             cache.put_many(fresh)  # while the workers go on: the writing overlaps their parsing
                         if progress:
                             progress(b - a)
-                        yield from zip(files[a:b], map(TicketOutcome._make, batch))
+                        yield from zip(files[a:b], batch)  # plain tuples in TicketOutcome's order
         finally:
             _JOB.clear()
     else:

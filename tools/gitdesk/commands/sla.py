@@ -7,6 +7,7 @@ import functools
 import json
 import json.encoder
 import re
+from operator import itemgetter
 from typing import Iterable, Iterator, Optional
 
 import click
@@ -108,7 +109,7 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     report_problems(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
-    rows = sorted((p for p in repository.results.values() if p is not None), key=lambda p: p[0])
+    rows = sorted([p for p in repository.results.values() if p is not None], key=itemgetter(0))
     tz = repository.tz
     if fmt == "json":
         echo_pieces(json_lines(
