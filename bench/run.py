@@ -19,7 +19,8 @@ files themselves come from the disk, as after a reboot.
 
 Each measurement prints its median wall time, its median CPU time (user and
 system, of gitdesk and its worker processes: the steadier figure when the
-machine's speed moves) and, with --repeat, the fastest and slowest wall time.
+machine's speed moves) and, with --repeat, the fastest and slowest wall time
+and every run's, in order.
 
 A reference load is timed before the first measurement and after the last:
 the same fixed Python work (small dicts, lists and strings, as in reading
@@ -157,7 +158,7 @@ def main() -> None:
         walls, cpus = zip(*runs)
         wall, cpu = statistics.median(walls), statistics.median(cpus)
         rows.append((label, what, wall, cpu))
-        spread = f"  ({min(walls):.2f}-{max(walls):.2f})" if len(walls) > 1 else ""
+        spread = f"  ({min(walls):.2f}-{max(walls):.2f}; in order {' '.join(f'{w:.2f}' for w in walls)})" if len(walls) > 1 else ""
         print(f"  {label:<34} {what:<28} {wall:8.2f} s {cpu:8.2f} s{spread}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:
