@@ -84,8 +84,7 @@ class WorkCalendar:
         night the clocks change, a window that spans the change is an hour
         shorter or longer, exactly as a clock on the wall would tell.
         """
-        found = self._days.get(day.toordinal())
-        return found if found is not None else self._windows(day.toordinal())
+        return self._windows(day.toordinal())
 
     def _windows(self, ordinal: int) -> tuple[tuple[int, int], ...]:
         found = self._days.get(ordinal)

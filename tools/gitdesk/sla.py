@@ -50,7 +50,7 @@ class Target(NamedTuple):
 
     @property
     def late_minutes(self) -> int:
-        return int(self.late.total_seconds() // 60)
+        return self.late // MINUTE
 
 
 class Arrival(NamedTuple):
@@ -71,7 +71,7 @@ class Arrival(NamedTuple):
 
     @property
     def late_minutes(self) -> int:
-        return int(self.late.total_seconds() // 60)
+        return self.late // MINUTE
 
 
 class TicketSla(NamedTuple):
@@ -241,7 +241,7 @@ def _rules(repo: "Repository", plan_id: str, plan: Optional[Plan], priority: str
         top = plan.priorities[plan.top_priority]
         chosen = plan.priorities[priority]
         rules = _Rules(work_calendar(repo, plan), tuple(chosen.targets.items()), chosen.late, top.late,
-                       _repeat_target(top)[1], plan.remote_counts_as_onsite)
+                       _repeat_duration(top), plan.remote_counts_as_onsite)
     cache[key] = rules
     return rules
 
@@ -387,12 +387,12 @@ def _first(pair: tuple):
 _NO_TIMES = (None, None, None, ZERO)
 
 
-def _repeat_target(top: Priority) -> tuple[str, Optional[dt.timedelta]]:
-    """The top priority's ``onsite`` target, or its first target."""
+def _repeat_duration(top: Priority) -> Optional[dt.timedelta]:
+    """The repeat visit's target: the top priority's ``onsite`` target, or its first target."""
     if top.targets.onsite is not None:
-        return "onsite", top.targets.onsite
+        return top.targets.onsite
     items = top.targets.items()
-    return (items[0] if items else ("onsite", None))
+    return items[0][1] if items else None
 
 
 def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:
@@ -536,7 +536,7 @@ def _iso(moment: Optional[dt.datetime], tz) -> Optional[str]:
 
 
 def _minutes(value: Optional[dt.timedelta]) -> Optional[int]:
-    return int(value.total_seconds() // 60) if value is not None else None
+    return value // MINUTE if value is not None else None
 
 
 def ticket_json(result: TicketSla, tz) -> dict:
@@ -556,7 +556,7 @@ def ticket_json(result: TicketSla, tz) -> dict:
                 "due": iso(t.due, tz),
                 "met_at": iso(t.met_at, tz),
                 "status": t.status,
-                "late_minutes": t.late // MINUTE,
+                "late_minutes": t.late_minutes,
                 "paused_minutes": t.paused // MINUTE,
             }
             for t in targets
@@ -572,7 +572,7 @@ def ticket_json(result: TicketSla, tz) -> dict:
                 "intervention": a.index,
                 "basis": a.basis,
                 "deadline": iso(a.deadline, tz),
-                "late_minutes": a.late // MINUTE,
+                "late_minutes": a.late_minutes,
                 "reduction_percent": str(a.percent),
                 "repeat_visit": a.repeat,
             }

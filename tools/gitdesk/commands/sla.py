@@ -58,8 +58,8 @@ def _compact_json():
     return lambda obj: "".join(encode(obj, 0))
 
 
-#: json.dumps(..., ensure_ascii=False), fast.
-_to_json = _compact_json()
+#: json.dumps(..., ensure_ascii=False), fast: for every command that writes JSON a line at a time.
+to_json = _compact_json()
 
 
 def _evaluate(context, ticket, now, customer, month, as_json=False):
@@ -77,7 +77,7 @@ def _evaluate(context, ticket, now, customer, month, as_json=False):
     result = sla.evaluate(context, ticket, now)
     key = (result.reported.timestamp(), result.id)
     if as_json:
-        return key, _to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
+        return key, to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
     return key, ticket_text(result, context.locale), sla.tally(result)
 
 
@@ -128,7 +128,7 @@ def json_lines(head: dict, name: str, items: list[str], tail: dict) -> Iterator[
     100,000 tickets would take longer than computing them). The text comes in
     pieces, for :func:`echo_pieces`.
     """
-    dump = _to_json
+    dump = to_json
     fields = [f"{dump(k)}: {dump(v)}" for k, v in head.items()]
     yield "{" + "".join(f + ",\n" for f in fields) + f"{dump(name)}: "
     yield from json_array(items)

@@ -14,7 +14,7 @@ from ..scalars import month_of
 from ..loader import scan
 from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from .sla import customer_option, echo_pieces, json_array, month_option
+from .sla import customer_option, echo_pieces, json_array, month_option, to_json
 
 
 def compute_statements(repository, month: str, customer=None) -> list:
@@ -85,7 +85,7 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
         if customer is not None:
             click.echo(json.dumps(data[0], indent=1, ensure_ascii=False))
         else:  # a statement per line, by the C encoder (indenting every customer's lines takes longer)
-            echo_pieces(json_array([json.dumps(d, ensure_ascii=False) for d in data]))
+            echo_pieces(json_array([to_json(d) for d in data]))
     elif fmt == "csv":
         click.echo(charges.csv_text(statements), nl=False)
     else:
