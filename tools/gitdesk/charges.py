@@ -423,15 +423,19 @@ def _phone(works: Sequence[WorkCharges], draw, current: bool, lang: str) -> list
 
 CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
 #: A spreadsheet reads a cell that starts with one of these as a formula (OWASP's CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_cell(text: str) -> str:
     """A text cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``.
 
     Only for text (descriptions, part names, ids): the figures are written by
-    gitdesk itself and stay numbers, negative ones included.
+    gitdesk itself and stay numbers, negative ones included. Line breaks are
+    written as ``\\n`` (the writer quotes a cell with one; a lone carriage
+    return it would leave unquoted, splitting the row).
     """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
