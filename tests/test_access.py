@@ -252,8 +252,10 @@ def test_nginx_each_customer_has_its_own_user_file_and_none_is_open(with_logins,
     assert f'auth_basic_user_file "{out}/.auth/acme.htpasswd";' in where["/customers/acme/"]
     assert f'auth_basic_user_file "{out}/.auth/gamma.htpasswd";' in where["/customers/gamma/"]
     assert "acme" not in where["/customers/gamma/"] and "gamma" not in where["/customers/acme/"]
-    assert where["/customers/beta/"].strip() == "deny all;"  # no logins: closed, not open
-    assert where["/customers/"].strip() == "deny all;" and where["/"].strip() == "deny all;"
+    assert "/customers/beta/" not in where  # no logins: under /customers/, which nobody can open
+    assert f'auth_basic_user_file "{out}/.auth/_nobody.htpasswd";' in where["/customers/"]
+    assert "location = /customers/ { deny all; }" in conf and where["/"].strip() == "deny all;"
+    assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM}  # one realm, no customer id
     assert "location ~ /\\. { deny all; }" in conf
     assert "listen 8080;" in conf and "server_name _;" in conf and f'root "{out}";' in conf
     assert "location = / { return 302 /public/; }" in conf
@@ -276,9 +278,11 @@ def test_a_folder_a_config_would_misread_is_refused(with_logins, tmp_path):
 def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     apache = webserver.apache_config(with_logins, tmp_path)
     acme = re.search(rf'<Directory "{tmp_path}/customers/acme">(.*?)</Directory>', apache, re.S).group(1)
-    assert f'AuthUserFile "{tmp_path}/.auth/acme.htpasswd"' in acme and "Require valid-user" in acme
-    beta = re.search(rf'<Directory "{tmp_path}/customers/beta">(.*?)</Directory>', apache, re.S).group(1)
-    assert "Require all denied" in beta and "Auth" not in beta
+    assert f'AuthUserFile "{tmp_path}/.auth/acme.htpasswd"' in acme and "Require" not in acme
+    customers = re.search(rf'<Directory "{tmp_path}/customers">(.*?)</Directory>', apache, re.S).group(1)
+    assert f'AuthUserFile "{tmp_path}/.auth/_nobody.htpasswd"' in customers and "Require valid-user" in customers
+    assert f'<Directory "{tmp_path}/customers/beta">' not in apache  # no logins: nobody gets in
+    assert set(re.findall(r'AuthName "([^"]*)"', apache)) == {webserver.REALM}
     root = re.search(rf'<Directory "{tmp_path}">(.*?)</Directory>', apache, re.S).group(1)
     assert "Require all denied" in root
 
@@ -286,7 +290,10 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     blocks = dict(re.findall(r"\thandle (/customers/[a-z0-9-]+/\*) \{\n(.*?)\n\t\}\n", caddy, re.S))
     assert f"mrossi {HASH}" in blocks["/customers/acme/*"] and "anna" in blocks["/customers/acme/*"]
     assert "anna" not in blocks["/customers/gamma/*"]
-    assert "error 403" in blocks["/customers/beta/*"] and "basic_auth" not in blocks["/customers/beta/*"]
+    assert "/customers/beta/*" not in blocks
+    rest = re.search(r"\thandle /customers/\* \{\n(.*?)\n\t\}\n", caddy, re.S).group(1)
+    assert f'basic_auth bcrypt "{webserver.REALM}"' in rest and "error 403" in rest
+    assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM}
     assert caddy.rstrip().endswith("handle {\n\t\terror 403\n\t}\n}")
 
 

@@ -44,7 +44,7 @@ def test_bad_money(text, hint):
         scalars.parse_money(text)
 
 
-@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+@given(st.decimals(min_value=0, max_value=scalars.MAX_MONEY, places=2, allow_nan=False, allow_infinity=False))
 def test_money_is_exact(amount):
     assert scalars.parse_money(f"{amount:.2f}") == amount
 

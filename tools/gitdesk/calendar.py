@@ -31,8 +31,14 @@ ZERO = dt.timedelta(0)
 DAY = 86400
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _UNKNOWN = object()
-#: How far ``add`` looks for working time before giving up (a calendar closed for years).
-HORIZON_DAYS = 3 * 366
+#: How far ``add`` looks for working time before giving up (a calendar closed for a century).
+HORIZON_YEARS = 100
+#: ``add`` walks this many days one by one, then whole years by their running totals.
+_WALK_DAYS = 400
+
+
+class BeyondHorizon(ValueError):
+    """The working time asked for ends more than :data:`HORIZON_YEARS` after the start."""
 
 
 @lru_cache(maxsize=64)
@@ -55,12 +61,18 @@ class WorkCalendar:
         self.week = tuple(tuple(w) for w in week)
         if len(self.week) != 7:
             raise ValueError("a week has seven days")
+        self._week_seconds = sum(end - start for day in self.week for start, end in day) * 60
         self.tz = tz
         self.country = holidays
         self.closed = frozenset(closed)
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}  # by ordinal
         self._offsets: dict[int, Optional[int]] = {}  # by UTC day number: the offset, None if it changes
         self._years: dict[int, list[float]] = {}
+
+    @property
+    def week_seconds(self) -> int:
+        """The working seconds of a plain week (no holidays, no closures, no change of the clocks)."""
+        return self._week_seconds
 
     @classmethod
     def of(cls, calendar: Calendar, tz: dt.tzinfo) -> "WorkCalendar":
@@ -156,20 +168,43 @@ class WorkCalendar:
         t = start.timestamp()
         remaining = duration.total_seconds()
         first = self._day_of(t)
+        # Far more than the calendar's weeks can give before the horizon (clock changes included):
+        # no need to walk a century to find out.
+        weeks = HORIZON_YEARS * 53
+        if remaining > weeks * self._week_seconds + 2 * 3600 * HORIZON_YEARS:
+            raise BeyondHorizon(self._beyond(start))
         days = self._days
-        for ordinal in range(first, first + HORIZON_DAYS):
-            windows = days.get(ordinal)
-            if windows is None:
-                windows = self._windows(ordinal)
-            for ws, we in windows:
-                if we <= t:
-                    continue
-                begin = ws if ws > t else t
-                available = we - begin
-                if remaining <= available:
-                    return dt.datetime.fromtimestamp(begin + remaining, UTC)
-                remaining -= available
-        raise ValueError(f"no working time within {HORIZON_DAYS} days of {start.isoformat()}")
+        ordinal = first
+        stop = first + _WALK_DAYS
+        while True:
+            for ordinal in range(ordinal, stop):
+                windows = days.get(ordinal)
+                if windows is None:
+                    windows = self._windows(ordinal)
+                for ws, we in windows:
+                    if we <= t:
+                        continue
+                    begin = ws if ws > t else t
+                    available = we - begin
+                    if remaining <= available:
+                        return dt.datetime.fromtimestamp(begin + remaining, UTC)
+                    remaining -= available
+            # Past the first days: whole years at once, by their running totals, then the days of the last.
+            year = dt.date.fromordinal(stop).year
+            ordinal = stop
+            rest = self._whole_days(dt.date.fromordinal(stop), dt.date(year + 1, 1, 1))
+            while remaining > rest:
+                remaining -= rest
+                year += 1
+                if year - start.year > HORIZON_YEARS or year > dt.MAXYEAR - 1:
+                    raise BeyondHorizon(self._beyond(start))
+                ordinal = dt.date(year, 1, 1).toordinal()
+                rest = self._running(year)[-1]
+            stop = dt.date(year + 1, 1, 1).toordinal()
+            t = float("-inf")  # every window from here on lies after the start
+
+    def _beyond(self, start: dt.datetime) -> str:
+        return f"no working time within {HORIZON_YEARS} years of {start.isoformat()}"
 
     def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         """Working time from ``a`` to ``b`` (zero when ``b`` is not after ``a``)."""

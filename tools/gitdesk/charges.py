@@ -422,6 +422,21 @@ def _phone(works: Sequence[WorkCharges], draw, current: bool, lang: str) -> list
 
 
 CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
+#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP's CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``.
+
+    Only for text (descriptions, part names, ids): the figures are written by
+    gitdesk itself and stay numbers, negative ones included. Line breaks are
+    written as ``\\n`` (the writer quotes a cell with one; a lone carriage
+    return it would leave unquoted, splitting the row).
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_text(statements: Sequence["Statement"]) -> str:
@@ -430,12 +445,14 @@ def csv_text(statements: Sequence["Statement"]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for s in statements:
+        head = [csv_cell(s.customer), csv_cell(s.month)]
         for line in s.lines:
             j = line.as_json()
-            writer.writerow([s.customer, s.month, j["date"] or "", j["ticket"] or "", j["kind"], j.get("reason", ""),
-                             j["description"], j["quantity"], j["unit_price"], j["amount"]])
+            writer.writerow([*head, j["date"] or "", csv_cell(j["ticket"] or ""), csv_cell(j["kind"]),
+                             csv_cell(j.get("reason", "")), csv_cell(j["description"]),
+                             j["quantity"], j["unit_price"], j["amount"]])
         if s.lines:
-            writer.writerow([s.customer, s.month, "", "", "vat", "", f"VAT {s.vat_rate.normalize():f}% of {s.taxable:.2f}",
+            writer.writerow([*head, "", "", "vat", "", f"VAT {s.vat_rate.normalize():f}% of {s.taxable:.2f}",
                              "1", f"{s.vat:.2f}", f"{s.vat:.2f}"])
-            writer.writerow([s.customer, s.month, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
+            writer.writerow([*head, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
     return out.getvalue()

@@ -19,9 +19,9 @@ from .terms import terms_on
 
 def context_checks(repo: Repository) -> list[Problem]:
     """Rules about the provider, plans, customers and issued statements."""
-    from . import issued
+    from . import issued, sla
 
-    return [*references(repo), *contract_overlaps(repo), *issued.rules(repo)]
+    return [*references(repo), *contract_overlaps(repo), *issued.rules(repo), *sla.target_problems(repo)]
 
 
 def _path(record, fallback: str) -> str:

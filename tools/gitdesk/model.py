@@ -60,38 +60,64 @@ def _timestamp(value: Any, info: ValidationInfo) -> dt.datetime:
     return scalars.parse_timestamp(value, (context.get("tz") if context else None) or dt.timezone.utc)
 
 
-_DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?$", "examples": ["45m", "4h", "1h30m"]}
+# The schemas accept what the parsers of :mod:`gitdesk.scalars` accept. A text is read with
+# its surrounding white space stripped (str.strip: every character str.isspace() names), so
+# the patterns allow exactly those characters around the value, spelled out: ``\s`` means
+# other characters in other regex engines. Digits are [0-9], never ``\d`` (see scalars).
+SPACE_CLASS = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+_WS = SPACE_CLASS + "*"
+
+
+def _text_pattern(core: str) -> str:
+    return f"^{_WS}{core}{_WS}$"
+
+
+_DIGITS = scalars.MONEY_DIGITS
+_MONEY_TEXT = f"0*[0-9]{{1,{_DIGITS}}}(\\.[0-9]{{1,2}})?"
+_DURATION_SCHEMA = {
+    "type": "string",
+    "pattern": _text_pattern("([0-9]{1,5}h([0-9]{1,6}m)?|[0-9]{1,6}m)"),
+    "examples": ["45m", "4h", "1h30m"],
+}
+# An editor reads an unquoted 19.99 as a binary number, whose decimals cannot be counted
+# exactly (a float multipleOf 0.01 refuses 19.99): numbers are checked for sign and size
+# only, and ``gitdesk validate`` reports one with more than two decimals.
 _MONEY_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "multipleOf": 0.01},
-        {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"},
+        {"type": "number", "minimum": 0, "maximum": float(scalars.MAX_MONEY)},
+        {"type": "string", "pattern": _text_pattern(f"(-0+(\\.0{{1,2}})?|{_MONEY_TEXT})")},
     ],
+    "description": f"At most {scalars.MAX_MONEY}, with at most two decimals",
     "examples": ["48.00", 1250],
+}
+_SIGNED_MONEY_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": -float(scalars.MAX_MONEY), "maximum": float(scalars.MAX_MONEY)},
+        {"type": "string", "pattern": _text_pattern(f"-?{_MONEY_TEXT}")},
+    ],
+}
+_NUMBER_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(scalars.MAX_NUMBER)},
+        {"type": "string", "pattern": _text_pattern("[0-9]{1,9}(\\.[0-9]{1,4})?")},
+    ],
 }
 _TIMESTAMP_SCHEMA = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
+    "pattern": _text_pattern("[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?" + _WS + "(Z|[+-][0-9]{2}:[0-9]{2})?"),
     "examples": ["2026-11-03 09:10", "2026-11-03T09:10:00+01:00"],
 }
 
 Duration = Annotated[dt.timedelta, PlainValidator(scalars.parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
 Money = Annotated[Decimal, PlainValidator(scalars.parse_money), WithJsonSchema(_MONEY_SCHEMA)]
-SignedMoney = Annotated[
-    Decimal,
-    PlainValidator(scalars.parse_signed_money),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"}]}),
-]
-Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+SignedMoney = Annotated[Decimal, PlainValidator(scalars.parse_signed_money), WithJsonSchema(_SIGNED_MONEY_SCHEMA)]
+Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Percent = Annotated[
     Decimal,
     PlainValidator(scalars.parse_percent),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s?%$", "examples": ["20%"]}),
+    WithJsonSchema({"type": "string", "pattern": _text_pattern(f"[0-9]{{1,3}}(\\.[0-9]{{1,4}})?{SPACE_CLASS}?%"), "examples": ["20%"]}),
 ]
-Number = Annotated[
-    Decimal,
-    PlainValidator(scalars.parse_decimal),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]}),
-]
+Number = Annotated[Decimal, PlainValidator(scalars.parse_decimal), WithJsonSchema(_NUMBER_SCHEMA)]
 Date = Annotated[
     dt.date,
     PlainValidator(scalars.parse_date),
@@ -187,7 +213,7 @@ class TopRecord(Record):
 # ---------------------------------------------------------------- provider
 
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_WINDOW = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
+_WINDOW = re.compile(r"^\s*([0-9]{2}:[0-9]{2})\s*-\s*([0-9]{2}:[0-9]{2})\s*$")
 
 
 def _day_set(spec: str) -> list[int]:
@@ -460,7 +486,7 @@ class Package(Record):
 
 
 LOGIN_USER_PATTERN = r"^[a-z0-9._-]{1,64}$"
-BCRYPT_PATTERN = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
+BCRYPT_PATTERN = r"^\$2[aby]\$[0-9][0-9]\$[./A-Za-z0-9]{53}$"
 _LOGIN_USER = re.compile(LOGIN_USER_PATTERN)
 _BCRYPT = re.compile(BCRYPT_PATTERN)
 

@@ -14,16 +14,32 @@ import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-_DURATION = re.compile(r"^(?:(\d{1,5})h)?(?:(\d{1,6})m)?$")
-_MONEY = re.compile(r"^\d{1,12}(?:\.\d+)?$")
-_PERCENT = re.compile(r"^(\d{1,3}(?:\.\d{1,4})?)\s?%$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Digits are [0-9], never ``\d``: in Python (and in the schemas' regex engines)
+# ``\d``, int() and Decimal() also read the digits of other scripts (``١٠``, ``８``).
+_DURATION = re.compile(r"^(?:([0-9]{1,5})h)?(?:([0-9]{1,6})m)?$")
+_MONEY = re.compile(r"^([0-9]+)(?:\.([0-9]+))?$")
+_PERCENT = re.compile(r"^([0-9]{1,3}(?:\.[0-9]{1,4})?)\s?%$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIMESTAMP = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(Z|[+-]\d{2}:\d{2})?$"
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?)\s*(Z|[+-][0-9]{2}:[0-9]{2})?$"
 )
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+_CLOCK = re.compile(r"^([0-9]{2}):([0-9]{2})$")
+_NUMBER = re.compile(r"^[0-9]{1,9}(?:\.[0-9]{1,4})?$")
 
 CENT = Decimal("0.01")
+#: The largest amount of money (a price, a rate, a fee, a statement's figure): nine digits and
+#: cents. With quantities at most :data:`MAX_NUMBER`, a line is below 10**18 and a statement
+#: would need 10**8 lines to come near the 28 digits of Decimal arithmetic.
+MONEY_DIGITS = 9
+MAX_MONEY = Decimal("999999999.99")
+#: The largest quantity or number of hours: nine digits and four decimals.
+MAX_NUMBER = Decimal("999999999.9999")
+
+
+def _ascii_digits(text: str, what: str) -> None:
+    """Refuse a number written with digits of another script, with a clear message."""
+    if not text.isascii() and any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise ValueError(f"{what} {text!r} has a digit other than 0-9: write numbers with the digits 0 to 9")
 
 
 def text_of(value: object) -> str:
@@ -38,9 +54,10 @@ def parse_duration(value: object) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         return value
     text = text_of(value)
+    _ascii_digits(text, "duration")
     m = _DURATION.match(text)
     if not text or not m or (m.group(1) is None and m.group(2) is None):
-        if re.fullmatch(r"\d+(\.\d+)?", text):
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
             raise ValueError(f"duration {text!r} has no unit: write it as {text}m or {text}h")
         raise ValueError(f"invalid duration {text!r}: write it as 45m, 4h or 1h30m")
     hours, minutes = int(m.group(1) or 0), int(m.group(2) or 0)
@@ -59,17 +76,22 @@ def format_duration(value: dt.timedelta) -> str:
 
 
 def parse_money(value: object) -> Decimal:
-    """An amount read from its decimal text, at most two decimals, not negative."""
+    """An amount read from its decimal text: at most two decimals, not negative, at most :data:`MAX_MONEY`."""
     if isinstance(value, Decimal):
         return value
     text = text_of(value)
-    if text.startswith("-") and _MONEY.match(text[1:]):
+    _ascii_digits(text, "amount")
+    negative = text.startswith("-") and _MONEY.match(text[1:])
+    if negative and negative.group(1).strip("0") + (negative.group(2) or "").strip("0"):
         raise ValueError(f"amount {text} must not be negative")
-    if not _MONEY.match(text):
+    m = negative or _MONEY.match(text)  # -0 is zero, as it is for an editor that reads a YAML number
+    if not m:
         raise ValueError(f"invalid amount {text!r}: write it as 48.00 or 1250")
-    if "." in text and len(text.split(".", 1)[1]) > 2:
+    if m.group(2) is not None and len(m.group(2)) > 2:
         raise ValueError(f"amount {text} has more than two decimals")
-    return Decimal(text)
+    if len(m.group(1).lstrip("0")) > MONEY_DIGITS:
+        raise ValueError(f"amount {text} is too large: an amount is at most {MAX_MONEY}")
+    return abs(Decimal(text))
 
 
 def parse_signed_money(value: object) -> Decimal:
@@ -78,6 +100,9 @@ def parse_signed_money(value: object) -> Decimal:
         return value
     text = text_of(value)
     if text.startswith("-"):
+        if not text[1:2] or text[1] not in "0123456789":
+            _ascii_digits(text, "amount")
+            raise ValueError(f"invalid amount {text!r}: write it as -48.00 or 1250")
         return -parse_money(text[1:])
     return parse_money(text)
 
@@ -87,7 +112,8 @@ def parse_decimal(value: object, what: str = "number") -> Decimal:
     if isinstance(value, Decimal):
         return value
     text = text_of(value)
-    if not re.fullmatch(r"\d{1,9}(\.\d{1,4})?", text):
+    _ascii_digits(text, what)
+    if not _NUMBER.match(text):
         raise ValueError(f"invalid {what} {text!r}: write a number such as 2 or 1.5")
     return Decimal(text)
 
@@ -97,6 +123,7 @@ def parse_percent(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     text = text_of(value)
+    _ascii_digits(text, "percent")
     m = _PERCENT.match(text)
     if not m:
         raise ValueError(f"invalid percent {text!r}: write it as 20%")
@@ -110,6 +137,7 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     text = text_of(value)
+    _ascii_digits(text, "date")
     if not _DATE.match(text):
         raise ValueError(f"invalid date {text!r}: write it as 2026-11-03")
     try:
@@ -119,6 +147,7 @@ def parse_date(value: object) -> dt.date:
 
 
 def parse_clock(text: str) -> dt.time:
+    _ascii_digits(text, "time")
     m = _CLOCK.match(text.strip())
     if not m:
         raise ValueError(f"invalid time {text!r}: write it as 08:30")
@@ -170,6 +199,7 @@ def _parse_timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     text = text_of(value)
+    _ascii_digits(text, "timestamp")
     m = _TIMESTAMP.match(text)
     if not m:
         raise ValueError(

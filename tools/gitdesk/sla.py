@@ -22,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
-from .calendar import WorkCalendar
+from .calendar import BeyondHorizon, WorkCalendar
+from .errors import Problem, at
 from .model import Intervention, LateDiscount, Plan, Priority, Ticket
+from .scalars import format_duration
 from .terms import terms_on
 
 if TYPE_CHECKING:
@@ -136,7 +138,10 @@ def due_time(cal: WorkCalendar, start: dt.datetime, duration: dt.timedelta, paus
         if p_to is None:
             return None
         cursor = max(cursor, p_to)
-    return cal.add(cursor, remaining)
+    try:
+        return cal.add(cursor, remaining)
+    except BeyondHorizon:  # the calendar closed for a century: no due time (validate reports the target)
+        return None
 
 
 def paused_time(cal: WorkCalendar, start: dt.datetime, end: dt.datetime, pauses: Sequence[tuple]) -> dt.timedelta:
@@ -171,6 +176,31 @@ def work_calendar(repo: "Repository", plan: Plan) -> WorkCalendar:
         cal = repo.provider.calendars[plan.calendar]  # type: ignore[union-attr]
         found = cache[plan.calendar] = WorkCalendar.of(cal, repo.tz)
     return found
+
+
+#: A target may ask for at most this many years of its calendar's working weeks: its due time is
+#: then always found (:data:`gitdesk.calendar.HORIZON_YEARS` leaves room for holidays and closures).
+MAX_TARGET_YEARS = 5
+
+
+def target_problems(repo: "Repository") -> Iterator[Problem]:
+    """Targets longer than :data:`MAX_TARGET_YEARS` of working time in their plan's calendar, at their line."""
+    provider = repo.provider
+    if provider is None:
+        return
+    for plan in repo.plans.values():
+        calendar = provider.calendars.get(plan.calendar)
+        if calendar is None:
+            continue  # reported as an unknown calendar
+        week = sum(end - start for day in calendar.week for start, end in day)
+        limit = dt.timedelta(minutes=week * 52 * MAX_TARGET_YEARS)
+        for name, priority in plan.priorities.items():
+            for kind, duration in priority.targets.items():
+                if duration > limit:
+                    yield at(plan.path or "", ("priorities", name, "targets", kind),
+                             f"this target needs more than {MAX_TARGET_YEARS} years of working time in calendar "
+                             f"{plan.calendar!r} ({format_duration(dt.timedelta(minutes=week))} a week): "
+                             f"write at most {format_duration(limit)}", "target-too-long")
 
 
 def as_recorded(ticket: Ticket) -> dt.datetime:
@@ -397,7 +427,10 @@ def _repeat_duration(top: Priority) -> Optional[dt.timedelta]:
 
 def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:
     if not pauses:  # the common case, without the walk over pauses
-        due = cal.add(start, duration)
+        try:
+            due = cal.add(start, duration)
+        except BeyondHorizon:  # the calendar closed for a century: no due time (validate reports the target)
+            due = None
         status, late = _status(due, met_at, now, cal)
         return Target(kind, duration, start, due, met_at, status, late, ZERO)
     relevant = [p for p in pauses if met_at is None or p[0] < met_at]

@@ -12,9 +12,12 @@ the loaded repository and the output folder DIR, this module writes
 
 The rules are the same in all three: ``/`` redirects to ``/public/``, which
 is open; ``/customers/<id>/`` asks for a login of that customer only; a
-customer without logins is denied, never open; anything else (the build
-state, these configurations, the auth files, any other customer folder, any
-path with a component starting with a dot) is refused. Everything here is a
+customer without logins is never open; anything else (the build state, these
+configurations, the auth files, any path with a component starting with a
+dot) is refused. Every folder under ``/customers/`` answers a request without
+a valid login the same way, whether that customer exists, has no logins or
+never existed: 401 with the one realm :data:`REALM`, so the answers do not
+tell which customer ids exist. Everything here is a
 pure function of its arguments except :func:`write_files`.
 """
 
@@ -32,6 +35,12 @@ from .yamlout import write_atomic
 from .model import Customer
 
 AUTH_DIR = ".auth"
+#: The one realm of every customer folder (a customer id there would tell which customers exist).
+REALM = "Customer portal"
+#: The empty password file of customer folders nobody may open (not a customer id: those have no '_').
+NOBODY = "_nobody.htpasswd"
+#: Caddy's basic_auth needs an account: a bcrypt hash of a random secret that was thrown away.
+_NOBODY_HASH = "$2b$10$vu4W4oR1xZ8fJrFWO3qfFekJL8c4wQqL7UOT8p8oK.ZQ9EYgXVAxq"
 CONFIG_DIR = "webserver"
 DEFAULT_LISTEN = 8080
 DEFAULT_SERVER_NAME = "_"
@@ -40,7 +49,7 @@ ENV_LISTEN = "GITDESK_PORTAL_LISTEN"
 ENV_SERVER_NAME = "GITDESK_PORTAL_SERVER_NAME"
 ENV_ROOT = "GITDESK_PORTAL_ROOT"
 
-_LISTEN = re.compile(r"^(?:(?P<host>\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|localhost|\*):)?(?P<port>\d{1,5})$")
+_LISTEN = re.compile(r"^(?:(?P<host>[0-9]{1,3}(?:\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]+\]|localhost|\*):)?(?P<port>[0-9]{1,5})$")
 _SERVER_NAME = re.compile(r"^(_|[A-Za-z0-9*](?:[A-Za-z0-9.*-]{0,252}))$")
 #: Characters that a web-server configuration would read as syntax or variables in a quoted path.
 _UNSAFE_PATH = re.compile(r'["\\$%{}\x00-\x1f\x7f]')
@@ -137,20 +146,26 @@ def nginx_server(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_
         "",
         "    location /public/ { }",
         "",
-        "    # A customer folder not listed here (a customer removed since) is refused.",
-        "    location /customers/ { deny all; }",
+        "    # A customer folder not listed here (no logins, removed since, never existed) asks for a login",
+        "    # that nobody has (an empty password file), in the same words as a listed one: the answers",
+        "    # do not tell which customers exist.",
+        "    location /customers/ {",
+        f'        auth_basic "{REALM}";',
+        f'        auth_basic_user_file "{root}/{AUTH_DIR}/{NOBODY}";',
+        "    }",
+        "    location = /customers/ { deny all; }",
     ]
     for cid, logins in _logins(repo.customers).items():
-        lines.append("")
         if logins:
             lines += [
+                "",
                 f"    location /customers/{cid}/ {{",
-                f'        auth_basic "{cid}";',
+                f'        auth_basic "{REALM}";',
                 f'        auth_basic_user_file "{root}/{AUTH_DIR}/{cid}.htpasswd";',
                 "    }",
             ]
         else:
-            lines.append(f"    location /customers/{cid}/ {{ deny all; }}  # no logins: add one with gitdesk portal passwd {cid} USER")
+            lines.append(f"    # /customers/{cid}/: no logins yet, add one with gitdesk portal passwd {cid} USER")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -184,21 +199,25 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         f'    <Directory "{root}/public">',
         "        Require all granted",
         "    </Directory>",
+        "    # Every customer folder asks for a login in the same words; one not listed below (no logins,",
+        "    # removed since, never existed) checks an empty password file: nobody gets in.",
+        f'    <Directory "{root}/customers">',
+        "        AuthType Basic",
+        f'        AuthName "{REALM}"',
+        "        AuthBasicProvider file",
+        f'        AuthUserFile "{root}/{AUTH_DIR}/{NOBODY}"',
+        "        Require valid-user",
+        "    </Directory>",
     ]
     for cid, logins in _logins(repo.customers).items():
-        lines.append(f'    <Directory "{root}/customers/{cid}">')
         if logins:
             lines += [
-                "        AuthType Basic",
-                f'        AuthName "{cid}"',
-                "        AuthBasicProvider file",
+                f'    <Directory "{root}/customers/{cid}">',
                 f'        AuthUserFile "{root}/{AUTH_DIR}/{cid}.htpasswd"',
-                "        Require valid-user",
+                "    </Directory>",
             ]
         else:
-            lines.append(f"        # no logins: add one with gitdesk portal passwd {cid} USER")
-            lines.append("        Require all denied")
-        lines.append("    </Directory>")
+            lines.append(f"    # {root}/customers/{cid}: no logins yet, add one with gitdesk portal passwd {cid} USER")
     lines += [
         "    # No path with a component starting with a dot (Location sections are applied last).",
         '    <LocationMatch "/\\.">',
@@ -237,15 +256,24 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         "\t}",
     ]
     for cid, logins in _logins(repo.customers).items():
-        lines.append(f"\thandle /customers/{cid}/* {{")
         if logins:
-            lines.append(f'\t\tbasic_auth bcrypt "{cid}" {{')
+            lines.append(f"\thandle /customers/{cid}/* {{")
+            lines.append(f'\t\tbasic_auth bcrypt "{REALM}" {{')
             lines += [f"\t\t\t{login.user} {login.hash}" for login in logins]
             lines += ["\t\t}", "\t\tfile_server {", "\t\t\thide .*", "\t\t}"]
+            lines.append("\t}")
         else:
-            lines.append(f"\t\t# no logins: add one with gitdesk portal passwd {cid} USER")
-            lines.append("\t\terror 403")
-        lines.append("\t}")
+            lines.append(f"\t# /customers/{cid}/: no logins yet, add one with gitdesk portal passwd {cid} USER")
+    lines += [
+        "\t# Any other customer folder (no logins, removed since, never existed) asks for a login in the",
+        "\t# same words, which nobody has (the hash of a secret thrown away): nothing tells which customers exist.",
+        "\thandle /customers/* {",
+        f'\t\tbasic_auth bcrypt "{REALM}" {{',
+        f"\t\t\t_ {_NOBODY_HASH}",
+        "\t\t}",
+        "\t\terror 403",
+        "\t}",
+    ]
     lines += [
         "\thandle @bare {",
         "\t\tredir * {path}/ 301",
@@ -305,7 +333,10 @@ def write_files(repo: Repository, out: Path, listen: Union[int, str, None] = Non
     }
     written = []
     auth = root / AUTH_DIR
-    wanted = set()
+    nobody = auth / NOBODY
+    _write(nobody, "", 0o640, folder_mode=0o750)
+    written.append(nobody)
+    wanted = {NOBODY}
     for cid, customer in sorted(repo.customers.items()):
         if customer.logins:
             path = auth_file(root, cid)
