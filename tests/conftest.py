@@ -174,3 +174,11 @@ def repo(tmp_path: Path) -> DataRepo:
 def gitdesk_exe() -> list[str]:
     """The installed command line, run as a user would run it."""
     return [sys.executable, "-m", "gitdesk"]
+
+
+@pytest.fixture(autouse=True)
+def own_user_cache(tmp_path_factory, monkeypatch):
+    """gitdesk's cache and key go to the user's cache folder: a test's own, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    monkeypatch.delenv("GITDESK_CACHE_DIR", raising=False)
+    monkeypatch.delenv("GITDESK_CACHE_KEY", raising=False)

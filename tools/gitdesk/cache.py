@@ -5,19 +5,37 @@ cached result is returned only for exactly the bytes it was computed from: the
 cache can make a run faster, never different. The code that computed a result
 is part of the key too: a cache written by another version of gitdesk or of
 its libraries is dropped when opened.
+
+The cache never trusts its own file. It lives outside the repository (the
+user's cache folder, or ``GITDESK_CACHE_DIR``), and one that git tracks is not
+opened at all. Every entry carries an HMAC-SHA256 tag made with a key that
+only this machine holds (``GITDESK_CACHE_KEY`` may give it, e.g. from a CI
+secret): an entry whose tag does not verify is a miss, computed again and
+overwritten. A verified entry is unpickled with a loader that knows only the
+classes the cache stores (records, problems, numbers and dates), so not even a
+verified entry can call anything else.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
+import io
 import os
+import pickle
+import secrets
 import sqlite3
+import stat
+import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
+#: The cache folder that versions before the user's cache folder kept inside the repository.
 DIRNAME = ".gitdesk-cache"
+#: Bytes of an entry's tag (HMAC-SHA256), before the pickled value.
+TAG = 32
 
 
 @functools.cache
@@ -40,15 +58,181 @@ def code_salt() -> str:
     return h.hexdigest()
 
 
-class Cache:
-    """Content-keyed blobs: ``files`` for per-file results, ``runs`` for whole runs."""
+# ---------------------------------------------------------------- where it lives
 
-    def __init__(self, directory: Path):
+
+def user_folder() -> Path:
+    """gitdesk's folder in the user's cache folder ($XDG_CACHE_HOME or ~/.cache on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("gitdesk", appauthor=False))
+
+
+def default_directory(root: Path) -> Path:
+    """The cache of the repository at ``root``: a folder of the user's cache folder named after the repository's path."""
+    name = hashlib.blake2b(str(Path(root).resolve()).encode(), digest_size=8).hexdigest()
+    return user_folder() / name
+
+
+def directory_for(root: Path) -> Path:
+    """The cache folder in use for ``root``: ``GITDESK_CACHE_DIR``, else the user's cache folder."""
+    given = os.environ.get("GITDESK_CACHE_DIR")
+    return Path(given).expanduser().absolute() if given else default_directory(root)
+
+
+def _work_tree(root: Path) -> Path:
+    """The top of the git work tree that holds ``root`` (``root`` itself outside git)."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
+def tracked_files(root: Path, directory: Path) -> list[str]:
+    """Files of the cache ``directory`` (and of the old in-repository cache folder) that git tracks.
+
+    Paths relative to ``root``. Git is asked only when one of those folders
+    exists inside the repository's work tree, which the default never is.
+    """
+    root = Path(root).resolve()
+    top = _work_tree(root)
+    given = Path(directory).absolute()
+    folders = []
+    # the folder as named (a link that git tracks is refused too), where it leads, and the old folder
+    for folder in (given.parent.resolve() / given.name, given.resolve(), root / DIRNAME):
+        if folder not in folders and folder.is_relative_to(top) and os.path.lexists(folder):
+            folders.append(folder)
+    if not folders:
+        return []
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--full-name", "--", *(str(f) for f in folders)],
+            cwd=top, capture_output=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if listed.returncode != 0:
+        return []
+    found = []
+    for name in filter(None, listed.stdout.split(b"\0")):
+        path = top / os.fsdecode(name)
+        found.append(os.path.relpath(path, root).replace(os.sep, "/"))
+    return sorted(found)
+
+
+# ---------------------------------------------------------------- the machine's key
+
+
+def key_path() -> Path:
+    """The file of this machine's key: in the user's cache folder, never inside a cache folder a CI saves."""
+    return user_folder() / "key"
+
+
+def machine_key() -> bytes:
+    """The key entries are tagged with: ``GITDESK_CACHE_KEY`` when set, else this machine's own.
+
+    The machine's key is 32 random bytes in a file only its owner can read,
+    made on first use. OSError when it can be neither read nor made.
+    """
+    given = os.environ.get("GITDESK_CACHE_KEY")
+    if given:
+        return hashlib.sha256(b"gitdesk cache key\0" + given.encode("utf-8", "surrogateescape")).digest()
+    return _file_key(key_path())
+
+
+def _file_key(path: Path) -> bytes:
+    key = _read_key(path)
+    if key is None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = _private_file(path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32))
+            try:
+                os.link(tmp, path)  # never replaces a key another process has just made
+            except OSError:  # one is there (or the file system makes no links)
+                if _read_key(path) is None:  # the one there is not to be trusted (see _read_key)
+                    os.replace(tmp, path)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+        key = _read_key(path)
+        if key is None:
+            raise OSError(f"cannot make the cache key {path}")
+    return key
+
+
+def _private_file(folder: Path) -> tuple[int, str]:
+    import tempfile
+
+    return tempfile.mkstemp(prefix=".key-", dir=folder)  # created 0600
+
+
+def _read_key(path: Path) -> Optional[bytes]:
+    """The key in ``path``: None when missing, not a regular file of this user, readable by others, or not 32 bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077 or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            return None
+        key = f.read(33)
+    return key if len(key) == 32 else None
+
+
+# ---------------------------------------------------------------- what an entry may hold
+
+
+@functools.cache
+def _allowed() -> dict[tuple[str, str], Any]:
+    """Every class and function a cache entry may name: the records, problems, numbers and dates it holds."""
+    import datetime
+    import decimal
+
+    from . import errors, model
+
+    allowed: dict[tuple[str, str], Any] = {
+        ("gitdesk.model", "_restore"): model._restore,
+        ("gitdesk.errors", "Problem"): errors.Problem,
+        ("decimal", "Decimal"): decimal.Decimal,
+        ("builtins", "set"): set,
+        ("builtins", "frozenset"): frozenset,
+    }
+    for name in ("date", "datetime", "time", "timedelta", "timezone"):
+        allowed["datetime", name] = getattr(datetime, name)
+    for name, value in vars(model).items():
+        if isinstance(value, type) and issubclass(value, model.Record) and value.__module__ == model.__name__:
+            allowed["gitdesk.model", name] = value
+    return allowed
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        found = _allowed().get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not something the cache stores")
+        return found
+
+
+def _loads(data: bytes) -> Any:
+    return _Unpickler(io.BytesIO(data)).load()
+
+
+class Cache:
+    """Content-keyed, tagged blobs: ``files`` for per-file results, ``runs`` for whole runs."""
+
+    def __init__(self, directory: Path, key: Optional[bytes] = None):
+        self.key = key if key is not None else machine_key()
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# gitdesk's cache: safe to delete, never to commit\n*\n")
+        salt = code_salt()
+        # Tags are made with this version's own key: an entry another version of gitdesk wrote never verifies.
+        self._tag_key = hmac.digest(self.key, f"gitdesk cache\0{salt}".encode(), "sha256")
         self.db = sqlite3.connect(self.directory / "cache.sqlite3", timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -56,7 +240,6 @@ class Cache:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB)")
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, value BLOB)")
-        salt = code_salt()
         row = self.db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
         if row is None or row[0] != salt:
             with self.db:
@@ -66,15 +249,50 @@ class Cache:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
 
     @classmethod
-    def open(cls, root: Path) -> Optional["Cache"]:
-        """The cache of a repository, or None where it cannot be written (read-only checkout)."""
+    def open(cls, root: Path, warn: Callable[[str], None] = lambda message: None) -> Optional["Cache"]:
+        """The cache of a repository, or None: without a cache, or where it cannot be written (read-only folder).
+
+        A cache folder inside the repository's work tree of which git tracks a
+        file (and the old ``.gitdesk-cache`` folder, tracked) came with the
+        data: it is not opened, and ``warn`` is told which files.
+        """
         if os.environ.get("GITDESK_NO_CACHE"):
             return None
-        directory = Path(os.environ.get("GITDESK_CACHE_DIR") or (Path(root) / DIRNAME))
+        directory = directory_for(root)
+        tracked = tracked_files(root, directory)
+        if tracked:
+            shown = ", ".join(tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
+            warn(f"{shown}: a cache committed to the repository is never read; running without the cache "
+                 f"(remove it from git with 'git rm -r --cached {os.path.dirname(tracked[0]) or tracked[0]}')")
+            return None
         try:
             return cls(directory)
         except (OSError, sqlite3.Error):
             return None
+
+    # ------------------------------------------------------------ tagged values
+
+    def _tag(self, table: bytes, key: bytes, data: bytes) -> bytes:
+        return hmac.digest(self._tag_key, b"%s\0%d\0%s%s" % (table, len(key), key, data), "sha256")
+
+    def pack(self, key: bytes, value: Any, table: bytes = b"files") -> bytes:
+        """``value`` as an entry of ``key``: its tag, then the value pickled."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return self._tag(table, key, data) + data
+
+    def unpack(self, key: bytes, blob: Optional[bytes], table: bytes = b"files") -> Optional[Any]:
+        """The value of an entry of ``key``; None for a miss: absent, a tag that does not verify, or not a value the cache stores."""
+        if blob is None or len(blob) < TAG:
+            return None
+        data = blob[TAG:]
+        if not hmac.compare_digest(blob[:TAG], self._tag(table, key, data)):
+            return None
+        try:
+            return _loads(data)
+        except Exception:
+            return None
+
+    # ------------------------------------------------------------ storage
 
     def get_many(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
         keys = list(keys)
@@ -126,19 +344,20 @@ class Cache:
         except sqlite3.Error:
             pass
 
-    def get_run(self, key: str) -> Optional[bytes]:
+    def get_run(self, key: str) -> Optional[Any]:
+        """The value of a whole run stored under ``key``, or None (see :meth:`unpack`)."""
         try:
             row = self.db.execute("SELECT value FROM runs WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None
-        return row[0] if row else None
+        return self.unpack(key.encode(), row[0], b"runs") if row else None
 
-    def put_run(self, key: str, value: bytes) -> None:
+    def put_run(self, key: str, value: Any) -> None:
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("DELETE FROM runs")  # only the latest run is worth keeping
-                self.db.execute("INSERT INTO runs VALUES (?, ?)", (key, value))
+                self.db.execute("INSERT INTO runs VALUES (?, ?)", (key, self.pack(key.encode(), value, b"runs")))
         except sqlite3.Error:
             pass
 

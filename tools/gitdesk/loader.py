@@ -15,7 +15,6 @@ import datetime as dt
 import gc
 import hashlib
 import os
-import pickle
 import re
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -545,14 +544,11 @@ def _cached_read(f: SourceFile, tz_name: str, cache: Optional["Cache"]) -> tuple
     if cache is None:
         return read_record(f.kind, f.path, f.raw, tz_name)
     key = _key(f, tz_name)
-    blob = cache.get_many([key]).get(key)
-    if blob is not None:
-        try:
-            return pickle.loads(blob)
-        except Exception:  # written by something else: read the file again
-            pass
-    result = read_record(f.kind, f.path, f.raw, tz_name)
-    cache.put_many({key: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)})
+    result = cache.unpack(key, cache.get_many([key]).get(key))
+    if result is not None:
+        return result
+    result = read_record(f.kind, f.path, f.raw, tz_name)  # absent, or not verified: read the file again
+    cache.put_many({key: cache.pack(key, result)})
     return result
 
 
@@ -605,18 +601,11 @@ def _ticket_batch(
         if n in unreadable:
             results.append(None)
             continue
-        result = None
-        if cache is not None:
-            blob = cached.get(keys[n])
-            if blob is not None:
-                try:
-                    result = pickle.loads(blob)
-                except Exception:
-                    result = None
-        if result is None:
+        result = cache.unpack(keys[n], cached.get(keys[n])) if cache is not None else None
+        if result is None:  # absent, or not verified: read the file again
             result = read_record("ticket", f.path, f.raw, tz_name)
             if cache is not None:
-                fresh[keys[n]] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                fresh[keys[n]] = cache.pack(keys[n], result)
         results.append(result)
     out = []
     for n, (f, result) in enumerate(zip(files, results)):
@@ -651,7 +640,7 @@ def _worker_batch(start: int, stop: int) -> tuple[list[tuple], dict[bytes, bytes
     if "cache" not in job:
         from .cache import Cache
 
-        job["cache"] = Cache(job["cache_dir"]) if job["cache_dir"] else None
+        job["cache"] = Cache(job["cache_dir"], job["cache_key"]) if job["cache_dir"] else None
     out, fresh = _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"], job["known"])
     return [tuple(o) for o in out], fresh
 
@@ -680,7 +669,7 @@ def _read_tickets(files, context, tz_name, cache, jobs, progress, keep, task, pr
 
         _JOB.clear()
         _JOB.update(files=files, context=context, tz=tz_name, keep=keep, task=task, priced=priced, known=known,
-                    cache_dir=cache.directory if cache is not None else None)
+                    cache_dir=cache.directory if cache is not None else None, cache_key=cache.key if cache is not None else None)
         bounds = _batches(len(files), max(250, min(2000, len(files) // (workers * 6))), workers)
         base = str(context.root) + os.sep
         unread = [base + f.path for f in files if f.raw is None]  # left to the workers by a deferred scan

@@ -34,7 +34,8 @@ def repo_root(repo: Optional[str]) -> Path:
 
 
 def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
-    return None if no_cache else Cache.open(root)
+    """The repository's cache (see :mod:`gitdesk.cache`), or None; a cache committed to the repository is reported on stderr."""
+    return None if no_cache else Cache.open(root, warn=lambda message: click.echo(f"gitdesk: warning: {message}", err=True))
 
 
 #: Tickets from which a load shows a progress bar and keeps its records out of the collector's sight.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import sys
 
 import click
@@ -37,15 +36,15 @@ def command(repo, fmt, no_cache, jobs):
     found = scan(root)
     cache = open_cache(root, no_cache)
     key = f"validate:{found.digest}"
-    blob = cache.get_run(key) if cache is not None else None
-    if blob is not None:
-        problems, counts = pickle.loads(blob)
+    stored = cache.get_run(key) if cache is not None else None
+    if stored is not None:
+        problems, counts = stored
     else:
         repository = load_repository(found, cache, jobs, keep_tickets=False)
         problems = list(repository.problems)
         counts = (len(repository.plans), len(repository.customers), repository.ticket_count)
         if cache is not None:
-            cache.put_run(key, pickle.dumps((problems, counts)))
+            cache.put_run(key, (problems, counts))
 
     def read_text(path):
         try:
