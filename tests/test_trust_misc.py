@@ -88,6 +88,14 @@ def test_a_duration_with_other_digits_is_located_in_the_plan(repo):
     assert "contracts/plans/annual.yaml:7:" in result.output and "digit other than 0-9" in result.output
 
 
+@pytest.mark.parametrize("args", [("sla", "--month", "2026-١١"), ("statement", "--month", "２026-11"),
+                                  ("sla", "--now", "2026-11-30 1８:00"), ("build", "--shard", "１/2")])
+def test_command_line_numbers_take_the_digits_0_to_9_only(repo, args):
+    result = repo.run(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
 # ---------------------------------------------------------------- the largest amounts
 
 

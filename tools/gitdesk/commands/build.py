@@ -18,7 +18,7 @@ from .sla import _provider_zone, parse_now
 def _shard(ctx, param, value):
     if value is None:
         return None
-    m = re.fullmatch(r"(\d+)/(\d+)", value)
+    m = re.fullmatch(r"([0-9]+)/([0-9]+)", value)
     if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
         raise click.BadParameter("write it as K/N with 1 <= K <= N, e.g. 2/4")
     return int(m.group(1)), int(m.group(2))

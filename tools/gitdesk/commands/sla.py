@@ -17,7 +17,7 @@ from ..i18n import Locale
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from ..loader import scan
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")
 
 
 def month_option(required: bool = False):
@@ -99,7 +99,7 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     reported in (--month) and by customer (--customer).
     """
     root = repo_root(repo)
-    if now is not None and not re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", now):
+    if now is not None and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}", now):
         raise click.BadParameter("write it as 2026-11-30 18:00 or 2026-11-30T18:00:00+01:00", param_hint="'--now'")
     found = scan(root, defer_tickets=True)
     tz = _provider_zone(found)
