@@ -225,7 +225,7 @@ def test_a_commit_takes_only_its_own_file(git_repo):
 def test_commit_outside_git_is_refused_before_writing(repo):
     before = _files(repo.root)
     result = repo.run("ticket", "event", EVENT_ID, "acknowledged", "--by", "gbianchi", "--at", "2026-11-03 09:20", "--commit")
-    assert result.exit_code == 1 and "not in a git work tree" in result.stderr and "nothing was written" in result.stderr
+    assert result.exit_code == 1 and "not in a git work tree that can be committed to" in result.stderr and "nothing was written" in result.stderr
     after = _files(repo.root)
     after.pop(".gitdesk.lock", None)
     assert after == before

@@ -49,9 +49,14 @@ def literal(paths: Iterable[str]) -> list[str]:
 def git_dir(root: Path) -> Optional[Path]:
     """The git folder of the work tree that holds ``root``; None when it is not in one (or git is missing)."""
     try:
-        done = run(root, "rev-parse", "--absolute-git-dir")
+        return find_git_dir(root)
     except GitError:
         return None
+
+
+def find_git_dir(root: Path) -> Path:
+    """The git folder of the work tree that holds ``root``; GitError with git's words when there is none."""
+    done = run(root, "rev-parse", "--absolute-git-dir")
     return Path(os.fsdecode(done.stdout.strip()))
 
 

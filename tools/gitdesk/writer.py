@@ -176,10 +176,13 @@ def transaction(root: Path, commit: bool = False) -> Iterator[Transaction]:
     With ``commit``, a data folder that is not in a git work tree is refused
     before anything is written.
     """
-    git_dir = gitcli.git_dir(root)
-    if commit and git_dir is None:
-        raise NotWritten(f"{root} is not in a git work tree (or git is missing): nothing was written; "
-                         "run the command without --commit")
+    try:
+        git_dir: Optional[Path] = gitcli.find_git_dir(root)
+    except gitcli.GitError as exc:
+        if commit:
+            raise NotWritten(f"{root} is not in a git work tree that can be committed to: nothing was written; "
+                             f"run the command without --commit\n{exc.message}") from None
+        git_dir = None
     with locked(lock_file(root, git_dir)):
         done = Transaction(root, git_dir)
         try:
