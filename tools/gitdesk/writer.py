@@ -112,8 +112,11 @@ class Transaction:
             raise NotWritten(self._refused(exc.message)) from None
 
     def _refused(self, said: str) -> str:
-        names = ", ".join(self._rel(p) for p in self._before)
-        return f"git did not commit:\n{said}\n{names} left as {'they were' if len(self._before) > 1 else 'it was'}"
+        kept = [self._rel(p) for p, b in self._before.items() if b.data is not None]
+        new = [self._rel(p) for p, b in self._before.items() if b.data is None]
+        outcome = ([f"{', '.join(kept)} left as {'they were' if len(kept) > 1 else 'it was'}"] if kept else []) + \
+                  ([f"{', '.join(new)} not created"] if new else [])
+        return f"git did not commit:\n{said}\n" + "; ".join(outcome)
 
     def restore(self) -> None:
         """Put every file written back as it was (a new one removed, with the folders made for it)."""
