@@ -10,6 +10,9 @@ technicians creating tickets on two branches never collide.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import os
+import re
 import secrets
 import string
 from pathlib import Path
@@ -18,11 +21,12 @@ from typing import Optional, Sequence
 from . import checks, errors
 from .errors import Problem
 from .loader import Repository, read_record
-from .model import Ticket
+from .model import ID_PATTERN, Ticket
 from .scalars import format_duration
 from .yamlout import block_text, quote, scalar, timestamp
 
 ALPHABET = string.ascii_lowercase + string.digits
+MAX_ID = 200  # as the data format's ids
 
 
 def new_id(root: Path, customer: str, reported: dt.datetime, tz, random=secrets.choice) -> str:
@@ -35,9 +39,51 @@ def new_id(root: Path, customer: str, reported: dt.datetime, tz, random=secrets.
     raise RuntimeError("could not find a free ticket id")  # pragma: no cover - 36^4 per day and customer
 
 
+def valid_id(ident: str) -> bool:
+    """A ticket id as the data format writes one: lower-case letters, digits and '-'."""
+    return len(ident) <= MAX_ID and re.fullmatch(ID_PATTERN, ident) is not None
+
+
+def _month_folders(root: Path) -> list[Path]:
+    """``tickets/<year>/<month>`` folders, in order (hidden ones left out, as the loader does)."""
+    folders = []
+    for parent in (root / "tickets",):
+        for year in _subfolders(parent):
+            folders += _subfolders(year)
+    return folders
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [folder / n for n in names if not n.startswith(".") and (folder / n).is_dir()]
+
+
 def find(root: Path, ident: str) -> Optional[Path]:
-    found = sorted((root / "tickets").glob(f"*/*/{ident}.yaml"))
-    return found[0] if found else None
+    """The file of ticket ``ident`` (taken literally, never as a pattern), or None."""
+    if not valid_id(ident):
+        return None
+    for folder in _month_folders(root):
+        path = folder / f"{ident}.yaml"
+        if os.path.lexists(path):
+            return path
+    return None
+
+
+def similar(root: Path, ident: str) -> Optional[str]:
+    """The id of an existing ticket that ``ident`` was perhaps meant to be."""
+    known = [name[: -len(".yaml")] for folder in _month_folders(root) for name in _names(folder) if name.endswith(".yaml")]
+    close = difflib.get_close_matches(ident, known, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def ticket_path(root: Path, ident: str, reported: dt.datetime, tz) -> Path:

@@ -148,7 +148,8 @@ def rules(repo: "Repository") -> Iterable[Problem]:
 
 def next_number(repo: "Repository", year: int, taken: Iterable[str] = ()) -> str:
     numbers = [n for n in list(repo.issued) + list(taken) if n.startswith(f"{year}-")]
-    last = max((int(n.split("-", 1)[1]) for n in numbers if n.split("-", 1)[1].isdigit()), default=0)
+    tails = (n.split("-", 1)[1] for n in numbers)
+    last = max((int(t) for t in tails if t.isascii() and t.isdigit()), default=0)
     return f"{year}-{last + 1:04d}"
 
 

@@ -20,25 +20,74 @@ def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_atomic(path: Path, text: str, mode: Optional[int] = None, folder_mode: int = 0o777) -> None:
-    """Write a file so that it is either the old one or the whole new one, never half.
-
-    With ``mode`` the file has it before anyone can open it (a password file).
-    """
+def _written_aside(path: Path, data: bytes, mode: Optional[int], folder_mode: int) -> str:
+    """A temporary file beside ``path`` holding ``data``, on disk (fsync), with its mode set before anyone can open it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=folder_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode if mode is not None else 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _bytes(text) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+
+def write_atomic(path: Path, text, mode: Optional[int] = None, folder_mode: int = 0o777) -> None:
+    """Write a file (text, or bytes) so that it is either the old one or the whole new one, never half.
+
+    With ``mode`` the file has it before anyone can open it (a password file).
+    """
+    tmp = _written_aside(path, _bytes(text), mode, folder_mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
+        raise
+
+
+def write_new(path: Path, text, mode: Optional[int] = None, folder_mode: int = 0o777) -> None:
+    """Create a file that does not exist yet, whole or not at all; FileExistsError when it exists.
+
+    The file is written aside and then linked under its name, which fails
+    rather than replace a file of that name (on file systems without hard links
+    it is created with O_EXCL and written in place).
+    """
+    data = _bytes(text)
+    tmp = _written_aside(path, data, mode, folder_mode)
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links here
+    finally:
+        _unlink(tmp)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if mode is not None else 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        _unlink(str(path))
         raise
 
 

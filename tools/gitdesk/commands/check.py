@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sys
 from typing import Optional
 
 import click
 
-from .. import errors, sla
+from .. import errors, gitcli, sla
 from ..errors import Problem
 from ..loader import scan
 from ..scalars import format_duration, parse_duration
@@ -19,19 +20,27 @@ from .sla import _provider_zone, parse_now
 
 
 def changed_tickets(root, base: str) -> set[str]:
-    """Ticket ids whose files differ between ``base`` and the working tree (committed or not)."""
-    import git
+    """Ticket ids whose files differ between ``base`` and the working tree (committed or not).
 
+    ``base`` is checked to name a commit first, and git is given that commit's
+    id: a value such as ``--output=FILE`` is refused, never passed on as an option.
+    """
+    if base.startswith("-"):
+        raise click.BadParameter(f"{base!r} is not a git revision (it starts with '-')", param_hint="'--base'")
+    if gitcli.git_dir(root) is None:
+        raise click.BadParameter(f"{root} is not a git repository", param_hint="'--base'")
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-        names = repo.git.diff("--name-only", "--no-renames", base, "--", "tickets").splitlines()
-        names += repo.git.ls_files("--others", "--exclude-standard", "--", "tickets").splitlines()
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise click.BadParameter(f"{root} is not a git repository", param_hint="'--base'") from None
-    except git.GitCommandError as exc:
-        hint = " (a shallow clone? fetch the full history)" if "unknown revision" in str(exc) or "bad revision" in str(exc) else ""
-        raise click.BadParameter(f"git cannot compare with {base!r}{hint}", param_hint="'--base'") from None
-    return {n.rsplit("/", 1)[-1][: -len(".yaml")] for n in names if n.endswith(".yaml")}
+        commit = gitcli.commit_of(root, base)
+    except ValueError:
+        raise click.BadParameter(f"git cannot compare with {base!r}: no such commit here "
+                                 "(a shallow clone? fetch the full history)", param_hint="'--base'") from None
+    try:
+        names = gitcli.run(root, "diff", "--name-only", "--no-renames", "-z", commit, "--", "tickets").stdout
+        names += gitcli.run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", "tickets").stdout
+    except gitcli.GitError as exc:
+        raise click.ClickException(f"git cannot compare with {base!r}: {exc.message}") from None
+    paths = [os.fsdecode(n) for n in names.split(b"\0") if n]
+    return {n.rsplit("/", 1)[-1][: -len(".yaml")] for n in paths if n.endswith(".yaml")}
 
 
 def sla_findings(repository, results, changed: Optional[set[str]], now: dt.datetime, within: dt.timedelta, fail_on_breach: bool) -> list[Problem]:
@@ -86,7 +95,7 @@ def format_codeclimate(problems) -> str:
 
 @click.command("check")
 @repo_option
-@click.option("--base", metavar="REF", default=None, help="Report breaches and reschedules only of tickets changed since this git revision.")
+@click.option("--base", metavar="REF", default=None, help="Report breaches and reschedules only of tickets changed since this commit (a git revision).")
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "codeclimate"]), default="text", show_default=True,
               help="github: workflow annotations; codeclimate: GitLab's code quality report.")
 @click.option("--fail-on", "fail_on", type=click.Choice(["error", "breach"]), default="error", show_default=True,

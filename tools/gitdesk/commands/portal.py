@@ -8,7 +8,6 @@ server's password files. The password itself is never written anywhere.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,8 @@ import yaml
 from ..errors import format_text
 from ..loader import CUSTOMERS, PROVIDER, read_record
 from ..model import ID_PATTERN, LOGIN_USER_PATTERN
-from ..yamlout import quote, write_atomic
+from .. import writer
+from ..yamlout import quote
 from . import repo_option, repo_root
 
 MIN_LENGTH = 10
@@ -255,15 +255,8 @@ def passwd(customer, user, repo, from_stdin, remove):
     root = repo_root(repo)
     path = _customer_file(root, customer)
     relpath = f"{CUSTOMERS}/{customer}.yaml"
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise CannotEdit(f"{relpath} is not UTF-8 text") from None
     tz_name = _time_zone(root)
-    _, problems = _problems(relpath, text, tz_name)
-    if problems:
-        click.echo(format_text(problems, lambda _path: text), err=True)
-        raise CannotEdit(f"{relpath} has errors: fix them first (gitdesk validate)")
+    _read_valid(path, relpath, tz_name)  # before asking for a password that could not be written
 
     if remove:
         digest = None
@@ -272,20 +265,38 @@ def passwd(customer, user, repo, from_stdin, remove):
 
         password = _ask_password(user, from_stdin)
         digest = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(COST)).decode("ascii")
-    try:
-        new_text, done = edit_logins(text, user, digest)
-    except LookupError:
-        raise Refused(f"{customer} has no login {user!r}: nothing to remove") from None
+    with writer.transaction(root) as tx:  # read again under the lock: a login added meanwhile is kept
+        path = _customer_file(root, customer)
+        text = _read_valid(path, relpath, tz_name)
+        try:
+            new_text, done = edit_logins(text, user, digest)
+        except LookupError:
+            raise Refused(f"{customer} has no login {user!r}: nothing to remove") from None
 
-    record, problems = _problems(relpath, new_text, tz_name)
-    logins = {login.user: login.hash for login in record.logins} if record is not None else {}
-    if problems or (digest is None and user in logins) or (digest is not None and logins.get(user) != digest):
-        if problems:
-            click.echo(format_text(problems, lambda _path: new_text), err=True)
-        raise CannotEdit(f"could not write the login into {relpath} safely: nothing was changed; edit the file by hand")
-    mode = path.stat().st_mode & 0o7777
-    write_atomic(path, new_text)
-    os.chmod(path, mode)
+        record, problems = _problems(relpath, new_text, tz_name)
+        logins = {login.user: login.hash for login in record.logins} if record is not None else {}
+        if problems or (digest is None and user in logins) or (digest is not None and logins.get(user) != digest):
+            if problems:
+                click.echo(format_text(problems, lambda _path: new_text), err=True)
+            raise CannotEdit(f"could not write the login into {relpath} safely: nothing was changed; edit the file by hand")
+        tx.write(path, new_text)  # the file keeps its mode
     what = {"added": "added the login", "changed": "changed the password of", "removed": "removed the login"}[done]
     click.echo(f"{what} {user!r} of {customer} in {relpath}")
     click.echo("commit the file, then run 'gitdesk build' to publish it", err=True)
+
+
+def _read_valid(path: Path, relpath: str, tz_name: str) -> str:
+    """The customer file's text; CannotEdit when it is not a regular UTF-8 file without errors."""
+    if path.is_symlink() or not path.is_file():
+        raise CannotEdit(f"{relpath} is not a regular file: edit it by hand")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CannotEdit(f"{relpath} is not UTF-8 text") from None
+    except OSError as exc:
+        raise CannotEdit(f"cannot read {relpath}: {exc.strerror}") from None
+    _, problems = _problems(relpath, text, tz_name)
+    if problems:
+        click.echo(format_text(problems, lambda _path: text), err=True)
+        raise CannotEdit(f"{relpath} has errors: fix them first (gitdesk validate)")
+    return text

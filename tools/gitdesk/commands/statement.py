@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Optional
 
 import click
 
-from .. import charges, issued
+from .. import charges, issued, writer
 from ..scalars import month_of
 from ..loader import scan
-from ..yamlout import write_atomic
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import customer_option, echo_pieces, json_array, month_option, to_json
 
@@ -96,20 +94,6 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _commit(root, paths, message: str) -> str:
-    """Commit ``paths`` with GitPython; returns the short hash."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise click.ClickException(f"{root} is not a git repository: the files are written, commit them by hand") from None
-    top = Path(repo.working_tree_dir)
-    repo.index.add([str(Path(p).resolve().relative_to(top)) for p in paths])
-    commit = repo.index.commit(message)
-    return commit.hexsha[:10]
-
-
 def _date_option(help_text: str):
     return click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
 
@@ -119,7 +103,7 @@ def _date_option(help_text: str):
 @month_option(required=True)
 @customer_option("Only this customer's statement (default: every customer with something to bill).")
 @_date_option("The issue date, YYYY-MM-DD (default: today). The month must be over by then.")
-@click.option("--commit", is_flag=True, help="Commit the issued statements (git).")
+@click.option("--commit", is_flag=True, help="Commit the issued statements (git); when git refuses, nothing is issued.")
 @cache_option
 @jobs_option
 def issue_command(repo, month, customer, when, commit, no_cache, jobs):
@@ -130,28 +114,32 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
     fails when an edit would change an issued statement's figures; correct
     with 'gitdesk statement adjust'.
     """
-    repository = load_with_works(repo, no_cache, jobs, customer, month=month)
     date = when.date() if when else _today()
     first, last = charges.month_bounds(month)
     if date <= last:
         raise click.BadParameter(f"{month} is not over on {date}: issue it from {last + dt.timedelta(days=1)} on", param_hint="'--date'")
-    written, numbers = [], []
-    for s in compute_statements(repository, month, customer):
-        already = issued.issued_for(repository, s.customer, month)
-        if already is not None:
-            click.echo(f"{s.customer}: {month} was issued already as {already.number}", err=True)
-            continue
-        if not s.lines:
-            click.echo(f"{s.customer}: nothing to bill in {month}", err=True)
-            continue
-        number = issued.next_number(repository, date.year, numbers)
-        numbers.append(number)
-        path = repository.root / "statements" / str(date.year) / f"{number}.yaml"
-        write_atomic(path, issued.record_text(s, number, date))
-        written.append(path)
-        click.echo(f"issued {number}  {s.customer:<16} {month}  total {s.total:.2f}  ->  {path.relative_to(repository.root)}")
-    if commit and written:
-        sha = _commit(repository.root, written, f"Issue statements for {month}: {', '.join(numbers)}")
+    root = repo_root(repo)
+    with writer.transaction(root, commit=commit) as tx:  # numbers are taken one command at a time
+        repository = load_with_works(repo, no_cache, jobs, customer, month=month)
+        written, numbers, lines = [], [], []
+        for s in compute_statements(repository, month, customer):
+            already = issued.issued_for(repository, s.customer, month)
+            if already is not None:
+                click.echo(f"{s.customer}: {month} was issued already as {already.number}", err=True)
+                continue
+            if not s.lines:
+                click.echo(f"{s.customer}: nothing to bill in {month}", err=True)
+                continue
+            number = issued.next_number(repository, date.year, numbers)
+            numbers.append(number)
+            path = repository.root / "statements" / str(date.year) / f"{number}.yaml"
+            tx.create(path, issued.record_text(s, number, date))  # never in place of an issued one
+            written.append(path)
+            lines.append(f"issued {number}  {s.customer:<16} {month}  total {s.total:.2f}  ->  {path.relative_to(repository.root)}")
+        sha = tx.commit(f"Issue statements for {month}: {', '.join(numbers)}") if commit and written else None
+    for line in lines:
+        click.echo(line)
+    if sha:
         click.echo(f"committed {sha}")
 
 
@@ -161,7 +149,7 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
 @click.option("--reason", required=True, help="Why: shown to the customer on the statement that carries the correction.")
 @month_option()
 @_date_option("The date of the correction, YYYY-MM-DD (default: today).")
-@click.option("--commit", is_flag=True, help="Commit the correction (git).")
+@click.option("--commit", is_flag=True, help="Commit the correction (git); when git refuses, nothing is recorded.")
 @cache_option
 @jobs_option
 def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
@@ -173,32 +161,35 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
     of --month (default: the first month after the corrected one that is not
     issued yet). Issued history is never rewritten.
     """
-    repository = load_with_works(repo, no_cache, jobs, allow=("issued-changed",))
-    record = repository.issued.get(number)
-    if record is None:
-        raise click.BadParameter(f"no issued statement {number!r}", param_hint="'--number'")
     if not reason.strip():
         raise click.BadParameter("say why, for the customer", param_hint="'--reason'")
-    now = issued.current(repository, record.customer, record.month)
-    corrections = issued.corrections_of(repository, number)
-    delta = now.taxable - record.taxable - sum((a.amount for a in corrections), charges.ZERO)
-    changed = issued.differences(record, now)
-    if delta == 0 and (corrections or not changed):
-        click.echo(f"{number}: the data gives the issued figures; nothing to correct")
-        return
-    target = month or issued.next_month(record.month)
-    while month is None and issued.issued_for(repository, record.customer, target) is not None:
-        target = issued.next_month(target)
-    if target <= record.month:
-        raise click.BadParameter(f"a correction of {record.month} goes into a later month", param_hint="'--month'")
-    tickets = sorted({t for t, _ in changed if t})
-    ident = f"{number}-{len(corrections) + 1}"
-    path = repository.root / "statements" / "adjustments" / f"{ident}.yaml"
-    date = when.date() if when else _today()
-    write_atomic(path, issued.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
+    root = repo_root(repo)
+    with writer.transaction(root, commit=commit) as tx:  # a correction's number is taken one command at a time
+        repository = load_with_works(repo, no_cache, jobs, allow=("issued-changed",))
+        record = repository.issued.get(number)
+        if record is None:
+            raise click.BadParameter(f"no issued statement {number!r}", param_hint="'--number'")
+        now = issued.current(repository, record.customer, record.month)
+        corrections = issued.corrections_of(repository, number)
+        delta = now.taxable - record.taxable - sum((a.amount for a in corrections), charges.ZERO)
+        changed = issued.differences(record, now)
+        if delta == 0 and (corrections or not changed):
+            click.echo(f"{number}: the data gives the issued figures; nothing to correct")
+            return
+        target = month or issued.next_month(record.month)
+        while month is None and issued.issued_for(repository, record.customer, target) is not None:
+            target = issued.next_month(target)
+        if target <= record.month:
+            raise click.BadParameter(f"a correction of {record.month} goes into a later month", param_hint="'--month'")
+        tickets = sorted({t for t, _ in changed if t})
+        ident = f"{number}-{len(corrections) + 1}"
+        path = repository.root / "statements" / "adjustments" / f"{ident}.yaml"
+        date = when.date() if when else _today()
+        tx.create(path, issued.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
+        sha = tx.commit(f"Correct statement {number}: {reason.strip()}") if commit else None
     click.echo(f"correction {ident}: {delta:+.2f} (taxable) on {record.customer}'s statement for {target}  ->  {path.relative_to(repository.root)}")
-    if commit:
-        click.echo(f"committed {_commit(repository.root, [path], f'Correct statement {number}: {reason.strip()}')}")
+    if sha:
+        click.echo(f"committed {sha}")
 
 
 def render_text(repository, s) -> str:

@@ -9,14 +9,15 @@ from typing import Optional
 
 import click
 
-from .. import editing, scalars
+from .. import editing, scalars, writer
 from ..errors import format_text
 from ..loader import scan
-from ..yamlout import append_to_list, write_atomic
+from ..yamlout import append_to_list
 from . import load_repository, open_cache, repo_option, repo_root
 
 EVENTS = ["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
-commit_option = click.option("--commit", is_flag=True, help="Commit the change (git), with a message that says what it is.")
+commit_option = click.option("--commit", is_flag=True, help="Commit the file (git), with a message that says what it is; "
+                             "when git refuses, the file is left as it was.")
 
 
 def _moment(value: Optional[str], tz, option: str) -> Optional[dt.datetime]:
@@ -42,39 +43,65 @@ def _text(value: str) -> str:
     return sys.stdin.read() if value == "-" else value
 
 
-def _context(repo: Optional[str]):
-    root = repo_root(repo)
+def _load(root: Path):
+    """The repository as it is now (read while the write lock is held)."""
     repository = load_repository(scan(root), open_cache(root, False), None, keep_tickets=True)
     if repository.provider is None:
         raise click.ClickException("the provider file is missing or invalid: run 'gitdesk validate'")
-    return root, repository
+    return repository
 
 
 def _now(tz) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
 
 
-def _save(repository, path: Path, text: str, commit: bool, message: str) -> None:
+def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: bool, message: str, new: bool = False) -> None:
     """Check the new text like 'gitdesk validate' would, then write it whole, then commit."""
+    rel = path.relative_to(repository.root).as_posix()
     _, problems = editing.check_text(repository, path, text)
     if problems:
         click.echo(format_text(problems, lambda p: text), err=True)
-        click.echo(f"gitdesk: {path.relative_to(repository.root)} left as it was", err=True)
+        click.echo(f"gitdesk: {rel} left as it was", err=True)
         sys.exit(1)
-    write_atomic(path, text)
-    rel = path.relative_to(repository.root).as_posix()
+    if new:
+        tx.create(path, text)
+    else:
+        tx.write(path, text)
+    sha = tx.commit(message) if commit else None
     click.echo(rel)
-    if commit:
-        from .statement import _commit
-
-        click.echo(f"committed {_commit(repository.root, [path], message)}", err=True)
+    if sha:
+        click.echo(f"committed {sha}", err=True)
 
 
-def _ticket_file(repository, ident: str) -> Path:
-    path = editing.find(repository.root, ident)
+def _did_you_mean(root: Path, ident: str) -> str:
+    close = editing.similar(root, ident)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+def _ident(root: Path, ident: str) -> str:
+    """A ticket id from the command line: the id itself, never a pattern."""
+    if not editing.valid_id(ident):
+        raise click.BadParameter(f"invalid ticket id {ident!r}: a ticket id is lower-case letters, digits and '-'"
+                                 f"{_did_you_mean(root, ident.strip().lower()[:editing.MAX_ID])}", param_hint="'ID'")
+    return ident
+
+
+def _ticket_file(root: Path, ident: str) -> Path:
+    path = editing.find(root, ident)
     if path is None:
-        raise click.BadParameter(f"no ticket {ident!r} under tickets/", param_hint="'ID'")
+        raise click.BadParameter(f"no ticket {ident!r} under tickets/{_did_you_mean(root, ident)}", param_hint="'ID'")
+    if path.is_symlink() or not path.is_file():
+        raise click.ClickException(f"{path.relative_to(root).as_posix()} is not a regular file: edit it by hand")
     return path
+
+
+def _read(root: Path, path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path.relative_to(root).as_posix()} is not UTF-8 text: run 'gitdesk validate'") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path.relative_to(root).as_posix()}: {exc.strerror}") from None
 
 
 @click.group("ticket")
@@ -83,7 +110,8 @@ def command():
 
     Every change keeps the file's text and comments, is checked with the
     rules of 'gitdesk validate' before it is written (a bad one leaves the
-    file untouched) and, with --commit, becomes a git commit.
+    file untouched) and, with --commit, becomes a git commit. One command
+    writes at a time: another one waits for it, so no change is lost.
     """
 
 
@@ -101,17 +129,20 @@ def command():
 @commit_option
 def new_command(repo, customer, priority, title, via, reported, reported_by, users_blocked, incident, description, commit):
     """Create a ticket; prints the path of its file."""
-    root, repository = _context(repo)
-    tz = repository.tz
-    if customer not in repository.customers:
-        raise click.BadParameter(f"no customer {customer!r}", param_hint="'--customer'")
-    moment = _moment(reported, tz, "--reported") or _now(tz)
-    ident = editing.new_id(root, customer, moment, tz)
-    path = editing.ticket_path(root, ident, moment, tz)
-    text = editing.new_ticket_text(customer=customer, title=title, reported=moment, tz=tz, priority=priority, via=via,
-                                   reported_by=reported_by, users_blocked=users_blocked, incident=incident,
-                                   description=_text(description) if description else None)
-    _save(repository, path, text, commit, f"Ticket {ident}: {title}")
+    root = repo_root(repo)
+    description = _text(description) if description else None
+    with writer.transaction(root, commit=commit) as tx:
+        repository = _load(root)
+        tz = repository.tz
+        if customer not in repository.customers:
+            raise click.BadParameter(f"no customer {customer!r}", param_hint="'--customer'")
+        moment = _moment(reported, tz, "--reported") or _now(tz)
+        ident = editing.new_id(root, customer, moment, tz)
+        path = editing.ticket_path(root, ident, moment, tz)
+        text = editing.new_ticket_text(customer=customer, title=title, reported=moment, tz=tz, priority=priority, via=via,
+                                       reported_by=reported_by, users_blocked=users_blocked, incident=incident,
+                                       description=description)
+        _save(tx, repository, path, text, commit, f"Ticket {ident}: {title}", new=True)
 
 
 @command.command("event")
@@ -128,17 +159,20 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
 @commit_option
 def event_command(repo, ident, event, at, by, planned, mode, expected, side, note, commit):
     """Record an event of ticket ID: acknowledged, confirmed, rescheduled, waiting, resumed, resolved, reopened."""
-    _, repository = _context(repo)
-    tz = repository.tz
-    path = _ticket_file(repository, ident)
-    item = editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, by=by,
-                              planned=_moment(planned, tz, "--planned"), mode=mode,
-                              expected=_duration(expected, "--expected"), side=side, note=note)
-    try:
-        text = append_to_list(path.read_text(encoding="utf-8"), "log", item)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({note})" if note else ""))
+    root = repo_root(repo)
+    _ident(root, ident)
+    with writer.transaction(root, commit=commit) as tx:
+        repository = _load(root)
+        tz = repository.tz
+        path = _ticket_file(root, ident)
+        item = editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, by=by,
+                                  planned=_moment(planned, tz, "--planned"), mode=mode,
+                                  expected=_duration(expected, "--expected"), side=side, note=note)
+        try:
+            text = append_to_list(_read(root, path), "log", item)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        _save(tx, repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({note})" if note else ""))
 
 
 @command.command("work")
@@ -156,18 +190,22 @@ def event_command(repo, ident, event, at, by, planned, mode, expected, side, not
 @commit_option
 def work_command(repo, ident, technician, mode, start, end, outcome, report, warranty, parts, commit):
     """Record an intervention (a work report) on ticket ID."""
-    _, repository = _context(repo)
-    tz = repository.tz
-    path = _ticket_file(repository, ident)
-    try:
-        parsed = [editing.parse_part(p, tz) for p in parts]
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--part'") from None
-    item = editing.work_item(technician=technician, mode=mode, start=_moment(start, tz, "--start"),
-                             end=_moment(end, tz, "--end"), tz=tz, outcome=outcome, report=_text(report),
-                             warranty=warranty, parts=parsed)
-    try:
-        text = append_to_list(path.read_text(encoding="utf-8"), "interventions", item)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(repository, path, text, commit, f"Ticket {ident}: {mode} work by {technician}, {outcome}")
+    root = repo_root(repo)
+    _ident(root, ident)
+    report = _text(report)
+    with writer.transaction(root, commit=commit) as tx:
+        repository = _load(root)
+        tz = repository.tz
+        path = _ticket_file(root, ident)
+        try:
+            parsed = [editing.parse_part(p, tz) for p in parts]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--part'") from None
+        item = editing.work_item(technician=technician, mode=mode, start=_moment(start, tz, "--start"),
+                                 end=_moment(end, tz, "--end"), tz=tz, outcome=outcome, report=report,
+                                 warranty=warranty, parts=parsed)
+        try:
+            text = append_to_list(_read(root, path), "interventions", item)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        _save(tx, repository, path, text, commit, f"Ticket {ident}: {mode} work by {technician}, {outcome}")
