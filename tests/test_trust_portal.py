@@ -21,7 +21,7 @@ from conftest import ACME, ANNUAL, ON_DEMAND, PROVIDER, TICKET, DataRepo
 NOW = "2026-12-15 12:00"
 #: Markup, Jinja, Markdown and attribute breakers in one text.
 PAYLOAD = ("<script>alert(1)</script>\"><img src=x onerror=alert(2)>'><svg onload=alert(3)>"
-           "{{7*7}}{% raw %}[x](javascript:alert(4)) **b** </title><script>alert(5)</script> &amp; Z")
+           "{{7*7}}{% raw %}[x](javascript:alert(4)) **b** </title><script>alert(5)</script> &amp; Zebrafish")
 TAGS = ("script", "img", "svg", "iframe", "object", "embed")
 
 
@@ -275,6 +275,9 @@ markdown_extensions:
     ("site_name: x\ntheme:\n  name: material\n  custom_dir: /etc\n", 4, 3, "custom_dir"),
     ("site_name: x\ntheme: readthedocs\n", 2, 1, "readthedocs"),
     ("INHERIT: /etc/mkdocs.yml\n", 1, 1, "INHERIT"),
+    ("site_name: x\ntheme:\n  name: material\n  palette:\n    primary: '\"><script>alert(1)</script>'\n", 5, 5, "<, >"),
+    ("site_name: x\nmarkdown_extensions:\n  - toc:\n      title: <img src=x onerror=alert(1)>\n", 4, 7, "<, >"),
+    ("site_name: x\ntheme:\n  name: material\n  logo: https://tracker.example/l.png\n", 4, 3, "logo"),
     ("site_name: [unclosed\n", 2, 1, "YAML"),
     ("site_name: x\nmarkdown_extensions:\n  - toc:\n      permalink: [1, 2]\n      nonsense_option: 3\n", 2, 1, "markdown_extensions"),
 ])

@@ -256,6 +256,13 @@ def _check(data: dict, r: _Reader) -> None:
             for index, item in enumerate(css):
                 if ":" in item or item.startswith(("/", "\\")) or ".." in Path(item).parts:
                     r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site (no URL)")
+    for key in ("theme", "extra", "markdown_extensions", "plugins"):
+        if key in data:
+            _plain_texts(data[key], (key,), r)
+    for path_key in ("logo", "favicon"):
+        value = theme.get(path_key) if isinstance(theme, dict) else None
+        if isinstance(value, str) and (":" in value or value.startswith(("/", "\\"))):
+            r.at(("theme", path_key), f"theme.{path_key} {value!r} must be a path inside the site (no URL)")
     for key in ("site_name", "site_description", "site_author", "copyright"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             r.at((key,), f"{key} must be text")
@@ -277,3 +284,20 @@ def _named_items(value: Any, where: tuple, r: _Reader) -> list[tuple[tuple, str]
         else:
             r.at(where + (index,), f"each item of {where[0]} is a name, or a name with its options")
     return out
+
+
+#: Characters that would end an attribute or start an element where a theme writes an option unescaped.
+MARKUP = frozenset('<>"`')
+
+
+def _plain_texts(value: Any, where: tuple, r: _Reader) -> None:
+    """Options that material's templates write as they are: no markup characters in them."""
+    if isinstance(value, str):
+        if MARKUP.intersection(value):
+            r.at(where, "an option's text may not contain <, >, \" or ` (the theme writes it into the page as it is)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain_texts(item, where + (key,), r)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _plain_texts(item, where + (index,), r)
