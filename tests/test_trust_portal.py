@@ -142,10 +142,11 @@ def test_every_text_of_every_file_is_text_on_every_page(hostile_site):
 def test_the_payload_reads_as_itself_where_it_is_shown(hostile_site):
     literal = PAYLOAD  # its "&amp;" too is text, shown as typed
     home = parse((hostile_site / "customers/acme/index.html").read_text())
-    title = next(i for i, (tag, _) in enumerate(home.tags) if tag == "title")
     assert literal in "".join(home.text), "the customer's name is not shown as typed"
     head = (hostile_site / "customers/acme/index.html").read_text().split("</head>")[0]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in head and "<script>alert" not in head and title >= 0
+    title = head.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img") or \
+        title.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img"), title
     ticket = "".join(parse((hostile_site / "customers/acme/tickets/20261103-acme-psu1.html").read_text()).text)
     assert ticket.count(literal) >= 5  # title, reported by, description, note, report, parts
     statement = "".join(parse((hostile_site / "customers/acme/statements/2026-12.html").read_text()).text)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from .errors import Problem
 from .yamlsrc import YamlProblem, decode

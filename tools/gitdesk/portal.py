@@ -18,12 +18,12 @@ customer's records only, and nothing of it is shared with another site.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
-import copy
 import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
