@@ -2,7 +2,7 @@
 
 Create a ticket, confirm it, record a visit that does not solve the problem
 and a late repeat visit, commit each step; the CI gate reports the breach as
-an annotation; the portal shows the ticket with its history.
+an annotation; the portal shows the ticket with its own events (never the commits).
 """
 
 from __future__ import annotations
@@ -60,14 +60,13 @@ def test_a_technicians_day(repo, tmp_path):
     out = tmp_path / "site"
     gitdesk(repo, "build", "--out", str(out), "--now", "2026-11-30 18:00")
     page = (out / f"customers/acme/tickets/{ident}.html").read_text()
-    assert "Scanner not found on the network" in page and "gd-history" in page
-    for subject in subjects[:5]:
-        assert subject.replace("'", "&#39;") in page
-    assert "Giulia Bianchi" in page
+    assert "Scanner not found on the network" in page and "gd-timeline" in page
+    for subject in subjects[:5]:  # commit messages belong to the provider's staff
+        assert subject.replace("'", "&#39;") not in page
     assert ident not in (out / "customers/beta/index.html").read_text()
 
 
-def test_shallow_clone_is_reported(repo, tmp_path):
+def test_shallow_clone_builds(repo, tmp_path):
     repo.git("init", "-q")
     repo.git("add", "-A")
     repo.git("commit", "-qm", "first")
@@ -78,6 +77,6 @@ def test_shallow_clone_is_reported(repo, tmp_path):
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True)
     shallow = type(repo)(clone)
     result = gitdesk(shallow, "build", "--out", str(tmp_path / "site"), "--now", "2026-11-30 18:00")
-    assert "shallow clone" in result.stderr and "git fetch --unshallow" in result.stderr
+    assert result.stderr == ""  # the portal needs no git history
     page = (tmp_path / "site/customers/acme/tickets/20261103-acme-psu1.html").read_text()
-    assert "The history below is incomplete" in page
+    assert "does not start" in page

@@ -136,3 +136,43 @@ def test_a_customer_cannot_find_another_customers_tickets(served, page):
     page.wait_for_timeout(500)
     assert page.locator(".md-search-result__item").count() == 0
     assert page.outside == [] and page.errors == []
+
+
+@pytest.fixture(scope="module")
+def served_hostile(tmp_path_factory):
+    """A portal built from a repository whose every free text is markup, script and template code."""
+    from test_trust_portal import PAYLOAD, hostile
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    repo = hostile(tmp)
+    out = tmp / "site"
+    result = repo.run("build", "--out", str(out), "--now", "2026-11-22 12:00")
+    assert result.exit_code == 0, result.output
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", PAYLOAD
+    server.shutdown()
+
+
+def test_hostile_text_is_shown_as_text_and_never_runs(served_hostile, page):
+    base, payload = served_hostile
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("customers/acme/index.html", "customers/acme/tickets/20261103-acme-psu1.html",
+                 "customers/acme/terms.html", "public/index.html", "public/team.html", "public/contacts.html",
+                 "public/terms/annual.html"):
+        page.goto(f"{base}/{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("img[src='x'], svg[onload], [onerror]").count() == 0, path
+    page.goto(f"{base}/customers/acme/index.html")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.inner_text() == payload
+    assert page.title().startswith(payload)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("Zebrafish", delay=30)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-hostile-names.png"), full_page=True)
+    assert dialogs == [] and page.outside == [] and page.errors == []

@@ -18,11 +18,13 @@ customer's records only, and nothing of it is shared with another site.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
+import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -31,10 +33,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 import jinja2
-import yaml
 from markupsafe import Markup, escape
 
-from . import charges, issued, sla
+from . import charges, issued, mkdocs_config, sla
+from .errors import Problem
 from .scalars import month_of
 from .i18n import Locale
 from .loader import Repository
@@ -76,14 +78,16 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def html_page(title: str, body: str) -> tuple[str, str]:
-    """A page: its Markdown source (title and a marker only) and its HTML body.
+def html_page(body: str) -> tuple[str, str]:
+    """A page: its Markdown source (a marker only) and its HTML body.
 
-    The body replaces the marker after Markdown ran (see :mod:`gitdesk.mkdocs_hooks`).
+    The body replaces the marker after Markdown ran, and the title is set from
+    the site's titles (see :mod:`gitdesk.mkdocs_hooks`): no text of the data
+    goes through Markdown or YAML front matter.
     """
     lines = [line.strip() for line in body.splitlines()]
     html = "\n".join(line for line in lines if line)
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{MARKER}\n", html + "\n"
+    return f"{MARKER}\n", html + "\n"
 
 
 # ---------------------------------------------------------------- one site's sources
@@ -97,6 +101,7 @@ class Site:
     title: str
     files: dict[str, bytes] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)  # page path -> its rendered HTML body
+    titles: dict[str, str] = field(default_factory=dict)  # page path -> its title, as text
     nav: list = field(default_factory=list)
     language: str = "en"
 
@@ -119,7 +124,7 @@ def _calendar_view(cal: Calendar, L: Locale) -> dict:
 class Renderer:
     """Renders the pages of the public site and of each customer's site from one repository."""
 
-    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"], history=None):
+    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"]):
         self.repo = repo
         self.now = now
         self.results = sla_results
@@ -128,9 +133,6 @@ class Renderer:
         self.L = repo.locale
         self.env = environment()
         self.team = {m.id: m.name for m in self.provider.team}
-        from .history import History
-
-        self.history = history if history is not None else History(available=False)
         self.tickets_by_customer: dict[str, list[Ticket]] = {}
         for ticket in repo.tickets.values():
             self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
@@ -148,9 +150,10 @@ class Renderer:
         return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        source, body = html_page(title, self.render(template, base=_base(path), **values))
+        source, body = html_page(self.render(template, base=_base(path), **values))
         site.add(path, source)
         site.bodies[path] = body
+        site.titles[path] = title
 
     # ------------------------------------------------------------ public
 
@@ -295,29 +298,65 @@ class Renderer:
         timeline.sort(key=lambda item: item[0])
         self.page(site, f"tickets/{ticket.id}.md", f"{L('ticket')} {ticket.id}", "customer_ticket.md.j2",
                   ticket=ticket, result=result, timeline=timeline, reports=reports, team=self.team,
-                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan,
-                  history=self.history.get(ticket.id, []), history_note=self.history.note if self.history.shallow else None,
-                  history_available=self.history.available)
+                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan)
 
 
 # ---------------------------------------------------------------- building
 
 
-def base_config(root: Path) -> dict:
-    """The data repository's mkdocs.yml, or the built-in defaults."""
-    path = root / "mkdocs.yml"
-    if path.exists():
-        config = yaml.safe_load(path.read_text()) or {}
-        if isinstance(config, dict):
-            return config
-    return json.loads(json.dumps(DEFAULT_CONFIG))
+def base_config(root: Path) -> tuple[dict, list[Problem]]:
+    """The data repository's mkdocs.yml (read as data, see :mod:`gitdesk.mkdocs_config`), or the built-in defaults.
+
+    With problems, the configuration is the defaults and the problems say what
+    in the file was refused, at its line.
+    """
+    config, problems = mkdocs_config.read(root)
+    if config is None:
+        return json.loads(json.dumps(DEFAULT_CONFIG)), problems
+    if not problems:
+        problems = mkdocs_problems(root, config)
+    return config, problems
+
+
+def _mkdocs_config(config: dict, config_file: Path):
+    """mkdocs' own configuration object from a dict, without going through YAML (and mkdocs' unsafe loader)."""
+    from mkdocs.config.defaults import MkDocsConfig
+
+    cfg = MkDocsConfig(config_file_path=str(config_file))
+    cfg.load_dict(mkdocs_config.resolve_names(config))
+    return cfg, cfg.validate()
+
+
+def mkdocs_problems(root: Path, config: dict) -> list[Problem]:
+    """What mkdocs itself refuses in the configuration (a wrong type, an extension's bad option), located."""
+    from .yamlsrc import locate
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix=".gitdesk-config-") as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        probe = site_config(config, Site("check", "check"), docs, Path(tmp) / "site", None)
+        try:
+            _, (errors, _warnings) = _mkdocs_config(probe, Path(tmp) / "mkdocs.yml")
+        except Exception as exc:  # an extension or plugin refusing its options while loading
+            errors = [("mkdocs.yml", exc)]
+    if not errors:
+        return []
+    text = mkdocs_config.source_text(root) or ""
+    problems = []
+    for name, error in errors:
+        line, column = locate(text, [name], key=True) if name in config else (1, 1)
+        problems.append(Problem(mkdocs_config.NAME, line, column, f"{name}: {error}", "mkdocs-config"))
+    return problems
 
 
 def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, overrides: Optional[Path]) -> dict:
-    config = json.loads(json.dumps(base))
-    for key in ("nav", "docs_dir", "site_dir", "site_url", "repo_url", "edit_uri", "INHERIT"):
+    config = copy.deepcopy(base)
+    for key in ("nav", "docs_dir", "site_dir", "site_url", "repo_url", "repo_name", "edit_uri", "hooks", "INHERIT"):
         config.pop(key, None)
-    theme = config.setdefault("theme", {"name": "material"})
+    theme = config.get("theme")
+    theme = config["theme"] = {"name": theme} if isinstance(theme, str) else dict(theme or {"name": "material"})
     theme["language"] = site.language
     theme["font"] = False  # no web fonts: a page viewed requests nothing from another host
     if overrides is not None:
@@ -332,8 +371,7 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
     config["not_in_nav"] = "tickets/*-*.md\n"
     extra = config.setdefault("extra", {})
     extra["generator"] = False
-    hooks = [h for h in config.get("hooks", []) if Path(h).name != "mkdocs_hooks.py"]
-    config["hooks"] = hooks + [str(Path(__file__).with_name("mkdocs_hooks.py"))]
+    config["hooks"] = [str(Path(__file__).with_name("mkdocs_hooks.py"))]  # the only hooks: a repository's would run its code
     plugins = config.get("plugins") or []
     # the offline plugin would add a script from a CDN to every page: never used here
     config["plugins"] = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), "")) != "offline"]
@@ -345,7 +383,7 @@ def input_digest(job: dict, name: str) -> str:
 
     The code and its libraries, the mkdocs configuration and site_src, the
     provider's, plans' and statements' files, and for a customer its own file,
-    its tickets' files and their history. The moment of the build counts by
+    its tickets' files. The moment of the build counts by
     its month (this month's figures, the chart), and to the minute for a
     customer with open requests, whose running targets change with it.
     """
@@ -367,22 +405,53 @@ def input_digest(job: dict, name: str) -> str:
         tickets = renderer.tickets_by_customer.get(name, [])
         for ticket in tickets:
             h.update(f"{ticket.path}\0{sources.get(ticket.path or '', '')}".encode())
-            h.update(repr(renderer.history.get(ticket.id, ())).encode() + repr(renderer.history.shallow).encode())
         if any(renderer.results[t.id].open for t in tickets if t.id in renderer.results):
             h.update(renderer.now.isoformat(timespec="minutes").encode())
     return h.hexdigest()
 
 
-def _read_tree(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
+MAX_SOURCE_BYTES = 1_000_000
+
+
+def _read_tree(folder: Path, root: Path) -> dict[str, bytes]:
+    """The files of a site_src folder: regular files of the repository only, each at most 1 MB.
+
+    A link may point to another file of the repository; a link out of it, a
+    device, a FIFO or a larger file is a problem (mkdocs reads the overrides
+    itself, so nothing it would read may lead out of the repository).
+    """
+    top = Path(root).resolve()
+    if not folder.exists() and not folder.is_symlink():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    problems, files = [], {}
+    entries = [folder] + sorted(folder.rglob("*")) if folder.is_dir() else [folder]
+    for path in entries:
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        try:
+            real = path.resolve(strict=True)
+            info = real.stat()
+        except (OSError, RuntimeError) as exc:
+            problems.append(Problem(rel, 1, 1, f"cannot read it: {getattr(exc, 'strerror', None) or exc}", "unreadable"))
+            continue
+        if not real.is_relative_to(top):
+            problems.append(Problem(rel, 1, 1, "a link out of the repository: not read", "outside"))
+        elif stat.S_ISDIR(info.st_mode):
+            if path is folder:
+                continue
+        elif not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(rel, 1, 1, "not a regular file: not read", "not-a-file"))
+        elif info.st_size > MAX_SOURCE_BYTES:
+            problems.append(Problem(rel, 1, 1, "larger than 1 MB: not read", "too-large"))
+        elif path is not folder:
+            files[path.relative_to(folder).as_posix()] = real.read_bytes()
+    if problems:
+        raise SiteProblem(problems)
+    return files
 
 
 def build_site(job: dict) -> str:
     """Build one site with mkdocs into a fresh folder, then swap it in (never half a site)."""
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -399,12 +468,14 @@ def build_site(job: dict) -> str:
             path = bodies / f"{name}.html"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body, encoding="utf-8")
+        bodies.mkdir(exist_ok=True)
+        (bodies / "titles.json").write_text(json.dumps(job["titles"], ensure_ascii=False), encoding="utf-8")
         built = Path(tmp) / "site"
         config = dict(job["config"], docs_dir=str(docs), site_dir=str(built))
         config["extra"] = dict(config.get("extra", {}), gitdesk_bodies=str(bodies))
-        config_path = Path(tmp) / "mkdocs.yml"
-        config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-        cfg = load_config(config_file=str(config_path))
+        cfg, (errors, _warnings) = _mkdocs_config(config, Path(tmp) / "mkdocs.yml")
+        if errors:  # checked before building (mkdocs_problems): only a change of mkdocs itself gets here
+            raise RuntimeError(f"mkdocs refused the configuration: {errors}")
         build(cfg)
         old = Path(tmp) / "old"
         if target.exists():
@@ -451,9 +522,38 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     for path, content in job["assets"].items():
         site.add(path, content)
     config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
-    build_site({"name": name, "files": site.files, "bodies": site.bodies, "config": config,
-                "target": str(target), "state": str(state), "digest": digest})
+    try:
+        build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "config": config,
+                    "target": str(target), "state": str(state), "digest": digest})
+    except (jinja2.TemplateError, RecursionError) as exc:
+        raise SiteProblem([_template_problem(exc, job["overrides"], job["root"])]) from None
     return name, True
+
+
+class SiteProblem(Exception):
+    """A site could not be built because of the data repository's files (its template overrides)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _template_problem(exc: BaseException, overrides: Optional[Path], root: Path) -> Problem:
+    """A template's error at the line of the override it happened in (or the override folder)."""
+    import traceback
+
+    where = "site_src/overrides"
+    line = 1
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        frames = [(exc.filename, exc.lineno)]
+    else:
+        frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    for filename, lineno in reversed(frames):
+        if overrides is not None and filename and Path(filename).resolve().is_relative_to(overrides.resolve()):
+            where, line = Path(filename).resolve().relative_to(Path(root).resolve()).as_posix(), lineno or 1
+            break
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(where, line, 1, f"the portal's templates failed: {message}", "template")
 
 
 def build(
@@ -466,7 +566,7 @@ def build(
     shard: Optional[tuple[int, int]] = None,
     jobs: Optional[int] = None,
     public: bool = True,
-    history=None,
+    config: Optional[dict] = None,
     sources: Optional[dict[str, str]] = None,
     progress: Optional[Callable[[str], None]] = None,
 ) -> BuildReport:
@@ -481,25 +581,29 @@ def build(
     root = repo.root
     src = root / "site_src"
     overrides = src / "overrides" if (src / "overrides").is_dir() else None
-    common = _read_tree(src / "stylesheets")
+    common = _read_tree(src / "stylesheets", root)
     assets = {f"stylesheets/{k}": v for k, v in common.items()}
-    base = base_config(root)
+    if config is None:
+        config, problems = base_config(root)
+        if problems:
+            raise ValueError("; ".join(map(str, problems)))
+    base = config
     if assets:
         base = dict(base)
         base["extra_css"] = sorted(set(base.get("extra_css", [])) | set(assets))
-    public_pages = _read_tree(src / "public") if public else {}
+    public_pages = _read_tree(src / "public", root) if public else {}
     extra_pages = []
     for name, content in public_pages.items():
         if name.endswith(".md"):
             title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
             extra_pages.append((title, f"about/{name}"))
     names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
-    renderer = Renderer(repo, now, sla_results, history)
+    renderer = Renderer(repo, now, sla_results)
     renderer.warm()
     _JOB.clear()
     _JOB.update(
-        renderer=renderer, base=base, overrides=overrides, assets=assets,
-        override_files=_read_tree(overrides) if overrides else {}, out=out, public_pages=public_pages,
+        renderer=renderer, root=root, base=base, overrides=overrides, assets=assets,
+        override_files=_read_tree(overrides, root) if overrides else {}, out=out, public_pages=public_pages,
         extra_pages=extra_pages, sources=sources or {},
     )
     report = BuildReport()

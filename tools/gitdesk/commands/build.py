@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import history, portal, sla, webserver
+from .. import portal, sla, webserver
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import _provider_zone, parse_now
@@ -54,24 +54,35 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     moment = parse_now(now, _provider_zone(found))
     task = sla.Evaluation(moment)
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
+    config, problems = portal.base_config(root)
+    if problems:
+        from ..errors import format_text
+        from ..mkdocs_config import source_text
+
+        click.echo(format_text(problems, lambda path: source_text(root)), err=True)
+        click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
+                   "the README says what it may hold", err=True)
     report_problems(repository)
+    if problems:
+        sys.exit(1)
     unknown = [c for c in customers if c not in repository.customers]
     if unknown:
         raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
     public = not no_public and (shard is None or shard[0] == 1) and not customers
-    changes = history.read(root)
-    if changes.note and changes.shallow:
-        click.echo(f"gitdesk: {changes.note}", err=True)
     total = (1 if public else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
     show = sys.stderr.isatty() and total > 3
     bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
     try:
         report = portal.build(
             repository, out, now=moment, sla_results=repository.results,
-            customers=list(customers) or None, shard=shard, jobs=jobs, public=public, sources=found.digests(),
-            history=changes,
+            customers=list(customers) or None, shard=shard, jobs=jobs, public=public, config=config, sources=found.digests(),
             progress=(lambda name: bar.update(1)) if bar else None,
         )
+    except portal.SiteProblem as exc:
+        from ..errors import format_text
+
+        click.echo(format_text(exc.problems), err=True)
+        sys.exit(1)
     finally:
         if bar:
             bar.render_finish()

@@ -1,0 +1,331 @@
+"""The portal trusts nothing from the data repository.
+
+Every free text of every kind of file is text on every page, in every
+attribute and in the search index, whichever template (gitdesk's or
+mkdocs-material's) writes it; customer sites show no commit messages or
+authors; mkdocs.yml is data, never code; odd commits do not stop a build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import ACME, ANNUAL, ON_DEMAND, PROVIDER, TICKET, DataRepo
+
+NOW = "2026-12-15 12:00"
+#: Markup, Jinja, Markdown and attribute breakers in one text.
+PAYLOAD = ("<script>alert(1)</script>\"><img src=x onerror=alert(2)>'><svg onload=alert(3)>"
+           "{{7*7}}{% raw %}[x](javascript:alert(4)) **b** </title><script>alert(5)</script> &amp; Zebrafish")
+TAGS = ("script", "img", "svg", "iframe", "object", "embed")
+
+
+def q(text: str) -> str:
+    return json.dumps(text)
+
+
+def hostile(tmp_path: Path) -> DataRepo:
+    """A valid repository whose every free-text field is :data:`PAYLOAD`."""
+    r = DataRepo(tmp_path / "data")
+    P = q(PAYLOAD)
+    provider = (PROVIDER.replace("name: Assistenza Rapida S.r.l.", f"name: {P}")
+                .replace("address: Via Roma 1, 23900 Lecco LC", f"address: {P}")
+                .replace('phone: "+39 0341 000000"', f"phone: {P}")
+                .replace("email: assistenza@example.it", f"email: {P}")
+                .replace("vat_id: IT01234567890", f"vat_id: {P}")
+                .replace("name: Giulia Bianchi", f"name: {P}")
+                .replace("title: Senior technician", f"title: {P}")
+                .replace('phone: "+39 0341 000001"', f"phone: {P}")
+                .replace("email: giulia.bianchi@example.it", f"email: {P}")
+                .replace("{id: mverdi, name: Marco Verdi, title: Technician}", f"{{id: mverdi, name: {P}, title: {P}}}"))
+    r.write("contracts/provider.yaml", provider)
+    r.write("contracts/plans/annual.yaml", ANNUAL.replace("name: Annual service contract", f"name: {P}")
+            .replace("summary: Top priority and lower rates, billed monthly.", f"summary: {P}"))
+    r.write("contracts/plans/on-demand.yaml", ON_DEMAND.replace("name: On demand", f"name: {P}\nsummary: {P}"))
+    r.write("contracts/customers/acme.yaml", ACME.replace("name: ACME Meccanica S.p.A.", f"name: {P}\naddress: {P}")
+            .replace("vat_id: IT09876543210", f"vat_id: {P}")
+            .replace("{name: Mario Rossi, role: Office manager, phone: \"+39 0341 111111\", email: m.rossi@acme.example}",
+                     f"{{name: {P}, role: {P}, phone: {P}, email: {P}}}"))
+    r.write("contracts/customers/beta.yaml", f"name: {P}\n")
+    ticket = (TICKET.replace("title: Main server does not boot", f"title: {P}")
+              .replace("reported_by: Mario Rossi", f"reported_by: {P}")
+              .replace("priority: urgent", "priority: urgent\nincident: psu-2026-11-03")
+              .replace("  The server restarts in a loop since this morning.", f"  {PAYLOAD}\n  {PAYLOAD}")
+              .replace("{at: 2026-11-03 09:14, event: acknowledged, by: gbianchi}",
+                       f"{{at: 2026-11-03 09:14, event: acknowledged, by: gbianchi, note: {P}}}")
+              .replace("      Replaced the power supply.", f"      {PAYLOAD}")
+              .replace("{code: PSU-750, name: Power supply 750 W,", f"{{code: {P}, name: {P},"))
+    r.ticket("20261103-acme-psu1", ticket)
+    r.write("site_src/public/about.md", "# About us\n\nPlain words.\n")
+    return r
+
+
+def _check(result) -> None:
+    assert result.exit_code == 0, result.output
+
+
+class Elements(HTMLParser):
+    """Every element and attribute of a document, and its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def assert_inert(html: str, where: str) -> Elements:
+    """No element or attribute of the payload exists in the document."""
+    doc = parse(html)
+    for tag, attrs in doc.tags:
+        for name, value in attrs.items():
+            assert not name.startswith("on"), f"{where}: <{tag} {name}=...>"
+            assert not (value or "").strip().lower().startswith("javascript:"), f"{where}: <{tag} {name}={value!r}>"
+        if tag in TAGS:
+            assert attrs.get("src") != "x", f"{where}: <{tag} src=x>"
+    for script in doc.scripts:
+        assert "alert(" not in script, f"{where}: a script runs {script[:80]!r}"
+    text = "".join(doc.text)
+    assert "49" not in text.replace("2049", ""), f"{where}: a template expression was evaluated"
+    return doc
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    r = hostile(tmp)
+    _check(r.run("validate"))
+    _check(r.run("statement", "issue", "--month", "2026-11", "--date", "2026-12-01"))
+    number = next((r.root / "statements/2026").glob("*.yaml")).stem
+    ticket = r.root / "tickets/2026/11/20261103-acme-psu1.yaml"
+    ticket.write_text(ticket.read_text().replace("price: 89.00", "price: 79.00"))
+    _check(r.run("statement", "adjust", "--number", number, "--reason", PAYLOAD, "--month", "2026-12", "--date", "2026-12-02"))
+    out = tmp / "site"
+    _check(r.run("build", "--out", str(out), "--now", NOW))
+    return out
+
+
+def test_every_text_of_every_file_is_text_on_every_page(hostile_site):
+    pages = sorted(p for p in hostile_site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        assert_inert(page.read_text(), str(page.relative_to(hostile_site)))
+    for svg in hostile_site.rglob("*.svg"):
+        assert_inert(svg.read_text(), str(svg.relative_to(hostile_site)))
+
+
+def test_the_payload_reads_as_itself_where_it_is_shown(hostile_site):
+    literal = PAYLOAD  # its "&amp;" too is text, shown as typed
+    home = parse((hostile_site / "customers/acme/index.html").read_text())
+    assert literal in "".join(home.text), "the customer's name is not shown as typed"
+    head = (hostile_site / "customers/acme/index.html").read_text().split("</head>")[0]
+    title = head.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img") or \
+        title.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img"), title
+    ticket = "".join(parse((hostile_site / "customers/acme/tickets/20261103-acme-psu1.html").read_text()).text)
+    assert ticket.count(literal) >= 5  # title, reported by, description, note, report, parts
+    statement = "".join(parse((hostile_site / "customers/acme/statements/2026-12.html").read_text()).text)
+    assert literal in statement  # the adjustment's reason
+    public = "".join(parse((hostile_site / "public/team.html").read_text()).text)
+    assert literal in public
+
+
+def test_search_index_holds_only_text(hostile_site):
+    indexes = list(hostile_site.rglob("search_index.json"))
+    assert len(indexes) == 3
+    for index in indexes:
+        docs = json.loads(index.read_text())["docs"]
+        assert any("alert(1)" in d["title"] for d in docs) or "public" in str(index)
+        for doc in docs:
+            for field in ("title", "text"):  # material's search shows both as HTML
+                assert_inert(doc[field], f"{index}: {doc['location']} {field}")
+
+
+def test_titles_with_characters_yaml_cannot_carry(repo, tmp_path):
+    """A title is never written into YAML front matter: control and odd characters do not stop the build."""
+    odd = r'"Caf\u00e9 \x85 \u2028 \x7f \x1e \ufffe \U0001F600 : # - ---"'
+    repo.write("contracts/customers/beta.yaml", f"name: {odd}\n")
+    plan = repo.root / "contracts/plans/annual.yaml"
+    plan.write_text(plan.read_text().replace("name: Annual service contract", f"name: {odd}"))
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    for page in ("customers/beta/index.html", "public/terms/annual.html"):
+        title = (tmp_path / "site" / page).read_text().split("<title>")[1].split("</title>")[0]
+        assert title.startswith("Caf\u00e9 \x85 \u2028 \x7f \x1e \ufffe \U0001F600 : # - ---"), (page, title)
+
+
+# ---------------------------------------------------------------- git history
+
+
+def _commit(repo: DataRepo, message: str, env: dict | None = None) -> None:
+    base = dict(os.environ, GIT_AUTHOR_NAME="Giulia Bianchi", GIT_AUTHOR_EMAIL="giulia@example.invalid",
+                GIT_COMMITTER_NAME="Giulia Bianchi", GIT_COMMITTER_EMAIL="giulia@example.invalid")
+    subprocess.run(["git", "add", "-A"], cwd=repo.root, check=True, env=base)
+    subprocess.run(["git", "commit", "-qm", message], cwd=repo.root, check=True, env=dict(base, **(env or {})))
+
+
+def test_customer_sites_show_no_commit_messages_or_authors(repo, tmp_path):
+    repo.git("init", "-q")
+    _commit(repo, "Contracts and tickets")
+    path = repo.root / "tickets/2026/11/20261103-acme-psu1.yaml"
+    path.write_text(path.read_text().replace("does not boot", "does not start"))
+    _commit(repo, "Same fault as Beta Studio's NAS (see their ticket), Beta pays the part",
+            {"GIT_AUTHOR_NAME": "Zelda Quartermain"})
+    out = tmp_path / "site"
+    result = repo.run("build", "--out", str(out), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    site = out / "customers/acme"
+    blob = "\n".join(p.read_text(errors="replace") for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xml"))
+    assert "does not start" in blob
+    for secret in ("Beta Studio", "Beta pays", "Zelda Quartermain", "Contracts and tickets", "giulia@example.invalid"):
+        assert secret not in blob, secret
+    assert "gd-history" not in blob
+    page = (site / "tickets/20261103-acme-psu1.html").read_text()
+    assert "gd-timeline" in page  # the ticket's own events are its history
+
+
+def test_odd_commits_do_not_stop_any_command(repo, tmp_path):
+    """A commit message with a record separator or NUL-like bytes, and a commit with an impossible time zone."""
+    repo.git("init", "-q")
+    _commit(repo, "first\x1esecond\x1fthird")
+    path = repo.root / "tickets/2026/11/20261103-acme-psu1.yaml"
+    path.write_text(path.read_text().replace("does not boot", "does not start"))
+    repo.git("add", "-A")
+    tree = repo.git("write-tree").strip()
+    parent = repo.git("rev-parse", "HEAD").strip()
+    raw = (f"tree {tree}\nparent {parent}\nauthor A <a@example.invalid> 1700000000 +9959\n"
+           f"committer A <a@example.invalid> 1700000000 +9959\n\nodd\x1e zone\n")
+    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=repo.root,
+                         input=raw.encode(), capture_output=True, check=True).stdout.decode().strip()
+    repo.git("update-ref", "HEAD", sha)
+    for args in (("validate",), ("sla", "--now", NOW), ("statement", "--month", "2026-11"),
+                 ("check", "--base", parent, "--now", NOW), ("build", "--out", str(tmp_path / "site"), "--now", NOW)):
+        result = repo.run(*args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.exit_code in (0, 1), (args, result.output)
+    assert "does not start" in (tmp_path / "site/customers/acme/tickets/20261103-acme-psu1.html").read_text()
+
+
+# ---------------------------------------------------------------- mkdocs.yml
+
+
+def test_short_theme_form_builds(repo, tmp_path):
+    repo.write("mkdocs.yml", "site_name: Portal\ntheme: material\n")
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "site/customers/acme/index.html").exists()
+
+
+def test_materials_emoji_example_builds(repo, tmp_path):
+    repo.write("mkdocs.yml", """\
+site_name: Portal
+theme:
+  name: material
+markdown_extensions:
+  - attr_list
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+      emoji_generator: !!python/name:material.extensions.emoji.to_svg
+  - pymdownx.superfences:
+      custom_fences:
+        - name: mermaid
+          class: mermaid
+          format: !!python/name:pymdownx.superfences.fence_code_format
+""")
+    repo.write("site_src/public/about.md", "# About\n\nWe :heart: servers.\n")
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "twemoji" in (tmp_path / "site/public/about/about.html").read_text()
+
+
+@pytest.mark.parametrize("text, line, column, words", [
+    ("site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/name:os.system\n", 4, 16, "os.system"),
+    ("site_name: x\nextra:\n  v: !!python/object/apply:os.system [\"touch pwned\"]\n", 3, 6, "python/object/apply"),
+    ("site_name: !ENV HOME\n", 1, 12, "!ENV"),
+    ("site_name: x\nhooks:\n  - evil.py\n", 2, 1, "hooks"),
+    ("site_name: x\nplugins:\n  - search\n  - macros\n", 4, 5, "macros"),
+    ("site_name: x\nmarkdown_extensions:\n  - evil\n", 3, 5, "evil"),
+    ("site_name: x\nmarkdown_extensions:\n  - pymdownx.snippets:\n      base_path: /\n", 3, 5, "pymdownx.snippets"),
+    ("site_name: x\nextra_javascript:\n  - https://evil.example/x.js\n", 2, 1, "extra_javascript"),
+    ("site_name: x\nextra_css:\n  - https://evil.example/x.css\n", 3, 5, "extra_css"),
+    ("site_name: x\ntheme:\n  name: material\n  custom_dir: /etc\n", 4, 3, "custom_dir"),
+    ("site_name: x\ntheme: readthedocs\n", 2, 1, "readthedocs"),
+    ("INHERIT: /etc/mkdocs.yml\n", 1, 1, "INHERIT"),
+    ("site_name: x\ntheme:\n  name: material\n  palette:\n    primary: '\"><script>alert(1)</script>'\n", 5, 5, "<, >"),
+    ("site_name: x\nmarkdown_extensions:\n  - toc:\n      title: <img src=x onerror=alert(1)>\n", 4, 7, "<, >"),
+    ("site_name: x\ntheme:\n  name: material\n  logo: https://tracker.example/l.png\n", 4, 3, "logo"),
+    ("site_name: [unclosed\n", 2, 1, "YAML"),
+    ("site_name: x\nmarkdown_extensions:\n  - toc:\n      permalink: [1, 2]\n      nonsense_option: 3\n", 2, 1, "markdown_extensions"),
+])
+def test_mkdocs_yml_that_would_run_code_or_fail_is_a_located_error(repo, tmp_path, text, line, column, words):
+    repo.write("mkdocs.yml", text)
+    (repo.root / "evil.py").write_text("import pathlib; pathlib.Path('pwned').write_text('ran')\n")
+    cwd = os.getcwd()
+    os.chdir(repo.root)
+    try:
+        result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 1, result.output
+    assert f"mkdocs.yml:{line}:{column}: " in result.output and words in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not (repo.root / "pwned").exists() and not (tmp_path / "pwned").exists()
+    assert not (tmp_path / "site/customers").exists()
+
+
+def test_mkdocs_yml_out_of_the_repository_is_not_read(repo, tmp_path):
+    secret = tmp_path / "secret.yml"
+    secret.write_text("site_name: TOKEN-1234\n")
+    (repo.root / "mkdocs.yml").symlink_to(secret)
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 1 and "mkdocs.yml:1:1: " in result.output and "TOKEN-1234" not in result.output
+
+
+def test_theme_overrides_cannot_reach_python(repo, tmp_path):
+    """Templates of site_src/overrides run in Jinja's sandbox."""
+    repo.write("site_src/overrides/main.html",
+               "{% extends \"base.html\" %}{% block extrahead %}"
+               "{{ cycler.__init__.__globals__.os.system('touch pwned') }}{% endblock %}")
+    cwd = os.getcwd()
+    os.chdir(repo.root)
+    try:
+        result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    finally:
+        os.chdir(cwd)
+    assert not (repo.root / "pwned").exists()
+    assert result.exit_code == 1 and "site_src/overrides/main.html:1:1: " in result.output and "unsafe" in result.output
+
+
+def test_site_src_links_out_of_the_repository_are_not_published(repo, tmp_path):
+    secret = tmp_path / "environ"
+    secret.write_text("TOKEN-1234\n")
+    (repo.root / "site_src/overrides/partials").mkdir(parents=True)
+    (repo.root / "site_src/overrides/partials/footer.html").symlink_to(secret)
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 1 and "site_src/overrides/partials/footer.html:1:1: " in result.output
+    assert "TOKEN-1234" not in result.output and not (tmp_path / "site/customers").exists()

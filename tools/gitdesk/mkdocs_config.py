@@ -1,0 +1,303 @@
+"""The data repository's ``mkdocs.yml``, read as untrusted data.
+
+mkdocs itself reads its configuration with PyYAML's full loader (which
+builds any Python object a ``!!python/...`` tag names), expands ``!ENV``
+from the environment, runs ``hooks:`` files, and imports any plugin or
+Markdown extension named. A pull request can edit ``mkdocs.yml``, so gitdesk
+never hands the file to mkdocs: it reads it here with a safe loader and
+keeps only what a portal's look needs, from short allow-lists:
+
+- top-level keys: :data:`KEYS` (the keys gitdesk sets per site, such as
+  ``site_name``, ``nav`` or ``docs_dir``, are accepted and replaced);
+- ``theme``: ``material`` (``theme: material`` or a mapping whose ``name``
+  is ``material``) with the options in :data:`THEME_KEYS`;
+- ``plugins``: :data:`PLUGINS`;
+- ``markdown_extensions``: :data:`EXTENSIONS`;
+- ``!!python/name:`` only for the functions in :data:`PYTHON_NAMES` (the
+  emoji and superfences examples of material's documentation);
+- ``extra``: only ``generator``; ``extra_css``: paths inside the site.
+
+Anything else (``hooks:``, other plugins or extensions, ``extra_javascript``,
+``!ENV``, ``!relative``, any other ``!!python`` tag) is a problem located at
+its line and column; nothing named in the file is imported before it passed
+these lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import stat
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from .errors import Problem
+from .yamlsrc import YamlProblem, decode
+
+NAME = "mkdocs.yml"
+MAX_BYTES = 1_000_000
+MAX_NODES = 20_000
+MAX_DEPTH = 30
+
+#: Top-level keys a portal's mkdocs.yml may hold.
+KEYS = frozenset({
+    "site_name", "site_description", "site_author", "copyright", "theme", "plugins", "markdown_extensions",
+    "extra", "extra_css", "strict", "validation",
+    # set by gitdesk for each site: accepted, and replaced
+    "nav", "docs_dir", "site_dir", "site_url", "use_directory_urls", "not_in_nav", "repo_url", "repo_name", "edit_uri",
+})
+THEME_KEYS = frozenset({"name", "language", "font", "palette", "features", "icon", "logo", "favicon", "direction"})
+PLUGINS = frozenset({"search", "tags", "offline"})  # offline is dropped: it loads a script from another host
+_MARKDOWN = ("abbr", "admonition", "attr_list", "def_list", "extra", "fenced_code", "footnotes", "legacy_attrs",
+             "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite")
+_PYMDOWNX = ("arithmatex", "betterem", "blocks.admonition", "blocks.caption", "blocks.definition", "blocks.details",
+             "blocks.html", "blocks.tab", "caret", "critic", "details", "emoji", "escapeall", "extra", "fancylists",
+             "highlight", "inlinehilite", "keys", "magiclink", "mark", "progressbar", "saneheaders", "smartsymbols",
+             "striphtml", "superfences", "tabbed", "tasklist", "tilde")
+#: Markdown extensions (not pymdownx.snippets or b64: they read files by a path written in a page).
+EXTENSIONS = frozenset(
+    list(_MARKDOWN) + [f"markdown.extensions.{n}" for n in _MARKDOWN] + [f"pymdownx.{n}" for n in _PYMDOWNX]
+)
+#: The only Python objects a ``!!python/name:`` tag may name.
+PYTHON_NAMES = frozenset({
+    "material.extensions.emoji.twemoji", "material.extensions.emoji.to_svg",
+    "pymdownx.emoji.twemoji", "pymdownx.emoji.gemoji", "pymdownx.emoji.emojione",
+    "pymdownx.emoji.to_svg", "pymdownx.emoji.to_png", "pymdownx.emoji.to_alt",
+    "pymdownx.superfences.fence_code_format", "pymdownx.superfences.fence_div_format",
+})
+_PYTHON_NAME = "tag:yaml.org,2002:python/name:"
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+}
+
+
+class PythonName(str):
+    """An allowed ``!!python/name:`` reference, kept as its dotted name until mkdocs needs the object."""
+
+    def resolve(self) -> Any:
+        module, _, attr = self.rpartition(".")
+        return getattr(importlib.import_module(module), attr)
+
+
+def resolve_names(value: Any) -> Any:
+    """The configuration with each :class:`PythonName` replaced by its (allow-listed) object."""
+    if isinstance(value, PythonName):
+        return value.resolve()
+    if isinstance(value, dict):
+        return {k: resolve_names(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_names(v) for v in value]
+    return value
+
+
+class _Reader:
+    """Node tree to plain data, with every tag checked and every position kept by path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.marks: dict[tuple, tuple[int, int]] = {}  # path in the document -> line, column of its key (or item)
+        self.left = MAX_NODES
+        self.scalars = yaml.SafeLoader("")
+
+    def problem(self, node: Node, message: str, code: str = "mkdocs-config") -> None:
+        self.problems.append(Problem(self.path, node.start_mark.line + 1, node.start_mark.column + 1, message, code))
+
+    def convert(self, node: Node, where: tuple, depth: int = 0) -> Any:
+        self.left -= 1
+        if self.left < 0 or depth > MAX_DEPTH:
+            raise YamlProblem("the document is too large or nested too deeply", node.start_mark.line + 1,
+                              node.start_mark.column + 1)
+        tag = node.tag or ""
+        if tag.startswith(_PYTHON_NAME):
+            name = tag[len(_PYTHON_NAME):]
+            if name in PYTHON_NAMES and isinstance(node, ScalarNode) and not node.value:
+                return PythonName(name)
+            self.problem(node, f"!!python/name:{name} is not allowed in {NAME}; allowed: {', '.join(sorted(PYTHON_NAMES))}")
+            return None
+        if tag not in _PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(node, f"the tag {shown} is not allowed in {NAME} (a configuration is plain data: "
+                               "no !ENV, !relative or !!python tags except the allowed !!python/name functions)")
+            return None
+        if isinstance(node, ScalarNode):
+            return self.scalars.construct_object(node)
+        if isinstance(node, SequenceNode):
+            out = []
+            for index, item in enumerate(node.value):
+                self.marks[where + (index,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                out.append(self.convert(item, where + (index,), depth + 1))
+            return out
+        data: dict = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+                self.problem(key, "a key must be plain text")
+                continue
+            if key.value in data:
+                self.problem(key, f"duplicate key {key.value!r}")
+                continue
+            self.marks[where + (key.value,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            data[key.value] = self.convert(value, where + (key.value,), depth + 1)
+        return data
+
+    def at(self, where: tuple, message: str) -> None:
+        while where and where not in self.marks:  # a value given in a shorter form: the nearest setting
+            where = where[:-1]
+        line, column = self.marks.get(where, (1, 1))
+        self.problems.append(Problem(self.path, line, column, message, "mkdocs-config"))
+
+
+def _read_bytes(root: Path) -> tuple[Optional[bytes], list[Problem]]:
+    path = root / NAME
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None, []
+    except OSError as exc:
+        return None, [Problem(NAME, 1, 1, f"cannot read {NAME}: {exc.strerror}", "unreadable")]
+    try:
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(root.resolve()):
+                return None, [Problem(NAME, 1, 1, f"{NAME} is a link out of the repository: not read", "outside")]
+            info = target.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(NAME, 1, 1, f"{NAME} is not a regular file: not read", "not-a-file")]
+        if info.st_size > MAX_BYTES:
+            return None, [Problem(NAME, 1, 1, f"{NAME} is larger than {MAX_BYTES // 1_000_000} MB: not read", "too-large")]
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)[:MAX_BYTES], []
+    except OSError as exc:
+        return None, [Problem(NAME, 1, 1, f"cannot read {NAME}: {exc.strerror or exc}", "unreadable")]
+
+
+def source_text(root: Path) -> Optional[str]:
+    """The file's text for quoting under a problem (None unless it is a readable regular file of the repository)."""
+    raw, _ = _read_bytes(Path(root))
+    return raw.decode("utf-8-sig", errors="replace") if raw is not None else None
+
+
+def read(root: Path) -> tuple[Optional[dict], list[Problem]]:
+    """The repository's mkdocs.yml as checked plain data (None when there is none), and its problems."""
+    raw, problems = _read_bytes(Path(root))
+    if raw is None:
+        return None, problems
+    reader = _Reader(NAME)
+    try:
+        text = decode(raw)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = reader.convert(node, ()) if node is not None else {}
+    except YamlProblem as exc:
+        return None, [Problem(NAME, exc.line, exc.column, exc.message, "yaml")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Problem(NAME, line, column, f"YAML syntax: {message}", "yaml")]
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        message = str(exc) if isinstance(exc, yaml.YAMLError) else "the document is nested too deeply"
+        return None, [Problem(NAME, 1, 1, f"YAML syntax: {message}", "yaml")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [Problem(NAME, 1, 1, f"{NAME} must be a mapping of settings", "mkdocs-config")]
+    _check(data, reader)
+    problems = reader.problems
+    return (None if problems else data), problems
+
+
+def _check(data: dict, r: _Reader) -> None:
+    for key in list(data):
+        if key not in KEYS:
+            hint = " (it would run code from the repository)" if key == "hooks" else ""
+            r.at((key,), f"{key!r} is not allowed in {NAME}{hint}; allowed: {', '.join(sorted(KEYS))}")
+    theme = data.get("theme")
+    if isinstance(theme, str):
+        theme = data["theme"] = {"name": theme}
+    if theme is not None:
+        if not isinstance(theme, dict):
+            r.at(("theme",), "theme must be material, or a mapping with name: material")
+        else:
+            if theme.get("name", "material") != "material":
+                r.at(("theme", "name"), f"the portal's theme is material, not {theme.get('name')!r}")
+            for key in theme:
+                if key not in THEME_KEYS:
+                    r.at(("theme", key), f"theme option {key!r} is not allowed (site_src/overrides/ holds the portal's "
+                                         f"template overrides); allowed: {', '.join(sorted(THEME_KEYS))}")
+    plugins = data.get("plugins")
+    if plugins is not None:
+        for index, name in _named_items(plugins, ("plugins",), r):
+            if name not in PLUGINS:
+                r.at(("plugins",) + index, f"plugin {name!r} is not allowed; allowed: {', '.join(sorted(PLUGINS))}")
+    extensions = data.get("markdown_extensions")
+    if extensions is not None:
+        for index, name in _named_items(extensions, ("markdown_extensions",), r):
+            if name not in EXTENSIONS:
+                r.at(("markdown_extensions",) + index, f"Markdown extension {name!r} is not allowed; "
+                                                       "see the README for the list")
+    extra = data.get("extra")
+    if extra is not None:
+        if not isinstance(extra, dict):
+            r.at(("extra",), "extra must be a mapping")
+        else:
+            for key in extra:
+                if key != "generator":
+                    r.at(("extra", key), f"extra.{key} is not allowed (only extra.generator)")
+    css = data.get("extra_css")
+    if css is not None:
+        if not isinstance(css, list) or not all(isinstance(c, str) for c in css):
+            r.at(("extra_css",), "extra_css must be a list of paths")
+        else:
+            for index, item in enumerate(css):
+                if ":" in item or item.startswith(("/", "\\")) or ".." in Path(item).parts:
+                    r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site (no URL)")
+    for key in ("theme", "extra", "markdown_extensions", "plugins"):
+        if key in data:
+            _plain_texts(data[key], (key,), r)
+    for path_key in ("logo", "favicon"):
+        value = theme.get(path_key) if isinstance(theme, dict) else None
+        if isinstance(value, str) and (":" in value or value.startswith(("/", "\\"))):
+            r.at(("theme", path_key), f"theme.{path_key} {value!r} must be a path inside the site (no URL)")
+    for key in ("site_name", "site_description", "site_author", "copyright"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            r.at((key,), f"{key} must be text")
+
+
+def _named_items(value: Any, where: tuple, r: _Reader) -> list[tuple[tuple, str]]:
+    """A plugins or markdown_extensions setting's names: a list of names or one-key mappings, or a mapping."""
+    if isinstance(value, dict):
+        return [((name,), name) for name in value]
+    if not isinstance(value, list):
+        r.at(where, f"{where[0]} must be a list")
+        return []
+    out = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            out.append(((index,), item))
+        elif isinstance(item, dict) and len(item) == 1:
+            out.append(((index,), next(iter(item))))
+        else:
+            r.at(where + (index,), f"each item of {where[0]} is a name, or a name with its options")
+    return out
+
+
+#: Characters that would end an attribute or start an element where a theme writes an option unescaped.
+MARKUP = frozenset('<>"`')
+
+
+def _plain_texts(value: Any, where: tuple, r: _Reader) -> None:
+    """Options that material's templates write as they are: no markup characters in them."""
+    if isinstance(value, str):
+        if MARKUP.intersection(value):
+            r.at(where, "an option's text may not contain <, >, \" or ` (the theme writes it into the page as it is)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain_texts(item, where + (key,), r)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _plain_texts(item, where + (index,), r)
