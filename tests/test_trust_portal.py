@@ -296,6 +296,10 @@ def test_mkdocs_yml_that_would_run_code_or_fail_is_a_located_error(repo, tmp_pat
     assert "Traceback" not in result.output
     assert not (repo.root / "pwned").exists() and not (tmp_path / "pwned").exists()
     assert not (tmp_path / "site/customers").exists()
+    if words != "markdown_extensions":  # all but the options only mkdocs itself checks, while it builds
+        checked = repo.run("validate")  # validate reports what build would refuse, at the same place
+        assert checked.exit_code == 1 and f"mkdocs.yml:{line}:{column}: " in checked.output, checked.output
+    assert not (repo.root / "pwned").exists()
 
 
 def test_mkdocs_yml_out_of_the_repository_is_not_read(repo, tmp_path):

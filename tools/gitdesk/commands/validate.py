@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import errors
+from .. import errors, mkdocs_config
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 
@@ -29,8 +29,8 @@ def command(repo, fmt, no_cache, jobs):
     Schema errors (unknown or missing fields, wrong types, bad durations,
     amounts or timestamps) and rules across files (unknown customers, plans,
     technicians or priorities, overlapping contracts or interventions, parts
-    without approval, ids that disagree with file names). Exits 1 when
-    anything is wrong.
+    without approval, ids that disagree with file names), and the portal's
+    mkdocs.yml (only what a portal may hold). Exits 1 when anything is wrong.
     """
     root = repo_root(repo)
     found = scan(root)
@@ -45,6 +45,7 @@ def command(repo, fmt, no_cache, jobs):
         counts = (len(repository.plans), len(repository.customers), repository.ticket_count)
         if cache is not None:
             cache.put_run(key, (problems, counts))
+    problems += mkdocs_config.read(root)[1]  # the portal's configuration: what build would refuse
 
     def read_text(path):
         try:
