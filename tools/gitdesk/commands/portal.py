@@ -18,6 +18,7 @@ import click
 import yaml
 
 from ..errors import format_text
+from ..files import read_data_file
 from ..loader import CUSTOMERS, PROVIDER, read_record
 from ..model import ID_PATTERN, LOGIN_USER_PATTERN
 from ..yamlout import quote, write_atomic
@@ -191,7 +192,7 @@ def _customer_file(root: Path, customer: str) -> Path:
 def _time_zone(root: Path) -> str:
     """The provider's time zone, for reading the customer's file as the loader does ('' if unknown)."""
     try:
-        record, _ = read_record("provider", PROVIDER, (root / PROVIDER).read_bytes(), "")
+        record, _ = read_record("provider", PROVIDER, read_data_file(root, PROVIDER), "")
     except OSError:
         return ""
     return getattr(record, "timezone", "") or ""
@@ -256,9 +257,11 @@ def passwd(customer, user, repo, from_stdin, remove):
     path = _customer_file(root, customer)
     relpath = f"{CUSTOMERS}/{customer}.yaml"
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_data_file(root, relpath).decode("utf-8")
     except UnicodeDecodeError:
         raise CannotEdit(f"{relpath} is not UTF-8 text") from None
+    except OSError as exc:
+        raise CannotEdit(f"{relpath}: {exc}") from None
     tz_name = _time_zone(root)
     _, problems = _problems(relpath, text, tz_name)
     if problems:

@@ -11,6 +11,7 @@ import click
 
 from .. import editing, scalars
 from ..errors import format_text
+from ..files import read_data_file
 from ..loader import scan
 from ..yamlout import append_to_list, write_atomic
 from . import load_repository, open_cache, repo_option, repo_root
@@ -135,8 +136,8 @@ def event_command(repo, ident, event, at, by, planned, mode, expected, side, not
                               planned=_moment(planned, tz, "--planned"), mode=mode,
                               expected=_duration(expected, "--expected"), side=side, note=note)
     try:
-        text = append_to_list(path.read_text(encoding="utf-8"), "log", item)
-    except ValueError as exc:
+        text = append_to_list(read_data_file(repository.root, path.relative_to(repository.root).as_posix()).decode("utf-8"), "log", item)
+    except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     _save(repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({note})" if note else ""))
 
@@ -167,7 +168,7 @@ def work_command(repo, ident, technician, mode, start, end, outcome, report, war
                              end=_moment(end, tz, "--end"), tz=tz, outcome=outcome, report=_text(report),
                              warranty=warranty, parts=parsed)
     try:
-        text = append_to_list(path.read_text(encoding="utf-8"), "interventions", item)
-    except ValueError as exc:
+        text = append_to_list(read_data_file(repository.root, path.relative_to(repository.root).as_posix()).decode("utf-8"), "interventions", item)
+    except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     _save(repository, path, text, commit, f"Ticket {ident}: {mode} work by {technician}, {outcome}")

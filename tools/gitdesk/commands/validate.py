@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import errors
+from ..files import read_data_text
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 
@@ -48,10 +49,7 @@ def command(repo, fmt, no_cache, jobs):
             cache.put_run(key, pickle.dumps((problems, counts)))
 
     def read_text(path):
-        try:
-            return (root / path).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
-            return None
+        return read_data_text(root, path)  # only a data file's lines are ever quoted
 
     if fmt == "json":
         click.echo(errors.format_json(problems))

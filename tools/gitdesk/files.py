@@ -1,0 +1,157 @@
+"""Reading a file of the data repository, and nothing else.
+
+Every byte gitdesk reads from a data repository (records, the lines quoted
+under a problem, a file an editing command changes) comes through
+:func:`read_data_file`. It reads a file only when it is
+
+- a regular file: a FIFO, a device or a socket is never read (it is opened
+  without waiting, so a FIFO cannot hang a command, and checked on the open
+  file, so it cannot be swapped after the check);
+- inside the repository: a symbolic link is followed only when its target is
+  inside the repository too; a link that leads out of it (to ``/etc``,
+  ``/proc/self/environ``, another repository) is refused before it is opened;
+- at most :data:`MAX_BYTES` long.
+
+A refusal is a :class:`DataFileError` with a message for the user; it never
+carries a byte of the refused file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+from typing import Optional
+
+#: The largest data file read (a ticket of a year's work is a few tens of kilobytes).
+MAX_BYTES = 1 << 20
+MAX_SHOWN = "1 MiB"
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+#: What open() says for a symbolic link under O_NOFOLLOW (Linux: ELOOP; the BSDs: EMLINK).
+_LINK_ERRNOS = frozenset((errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP), getattr(errno, "EFTYPE", errno.ELOOP)))
+_PROC_FD = "/proc/self/fd/"
+_HAS_PROC_FD = os.path.isdir(_PROC_FD)
+
+
+class DataFileError(OSError):
+    """A data file that is not read: why, in words, and a problem code."""
+
+    def __init__(self, message: str, code: str = "io"):
+        super().__init__(errno.EPERM, message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def real_root(root: Path | str) -> str:
+    """The repository's own path with every link resolved, as links are checked against it."""
+    return os.path.realpath(root)
+
+
+def inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = None) -> bytes:
+    """The bytes of the file ``rel`` (relative to ``root``), or :class:`DataFileError`."""
+    base = str(root)
+    path = base + os.sep + rel
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        if exc.errno not in _LINK_ERRNOS:
+            raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
+        # A symbolic link: followed only to a target inside the repository.
+        root_real = root_real or real_root(base)
+        target = os.path.realpath(path)
+        if not inside(target, root_real):
+            raise DataFileError("a link to a file outside the repository: it is not read", "file-link") from None
+        try:
+            fd = os.open(target, _FLAGS)
+        except OSError as again:
+            raise DataFileError(f"cannot read the file: {again.strerror}", "io") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DataFileError(f"{kind_of(info.st_mode)}, not a data file: it is not read", "file-kind")
+        if info.st_size > MAX_BYTES:
+            raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
+        if _HAS_PROC_FD:  # where the open file really is (a folder on the way may be a link)
+            try:
+                real = os.readlink(_PROC_FD + str(fd))
+            except OSError:
+                real = None
+            if real is not None and real.startswith("/") and not inside(real, root_real or real_root(base)):
+                raise DataFileError("a file outside the repository (through a linked folder): it is not read", "file-link")
+        elif not inside(os.path.realpath(os.path.dirname(path)), root_real or real_root(base)):
+            raise DataFileError("a file outside the repository (through a linked folder): it is not read", "file-link")
+        want = info.st_size + 1  # one more byte: a file that grew since fstat is seen
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_BYTES:
+                raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
+            if len(chunk) < want:
+                break  # a regular file's short read is its end
+            want = 1 << 16
+    except BlockingIOError:
+        raise DataFileError("cannot read the file without waiting: it is not read", "file-kind") from None
+    except DataFileError:
+        raise
+    except OSError as exc:
+        raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_data_text(root: Path | str, rel: str) -> Optional[str]:
+    """A data file's text for quoting its lines (None when it is not read: its bytes are never shown)."""
+    try:
+        return read_data_file(root, rel).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD, control characters \\xNN."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if any(c < " " or c == "\x7f" for c in name):
+        name = "".join(f"\\x{ord(c):02x}" if c < " " or c == "\x7f" else c for c in name)
+    return name
+
+
+def printable(name: str) -> bool:
+    """Whether a file name is UTF-8 text without control characters."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(c < " " or c == "\x7f" for c in name)
