@@ -9,6 +9,7 @@ are not UTF-8 text.
 from __future__ import annotations
 
 import json
+import re
 import os
 import resource
 import shutil
@@ -211,3 +212,23 @@ def test_editing_a_ticket_that_links_out_of_the_repository_copies_nothing_in(rep
     assert link.is_symlink()
     assert b"hunter4" not in result.stdout + result.stderr
     assert "Traceback" not in output(result)
+
+
+@pytest.mark.parametrize("nesting", ["[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "}" * 50_000, "- " * 100_000 + "x"],
+                         ids=["brackets", "braces", "dashes"])
+def test_deep_nesting_is_a_located_error_not_a_crash(repo, nesting):
+    """libyaml composes on the C stack: a few tens of kilobytes of brackets would kill the process."""
+    repo.ticket("20261104-acme-deep", QUIET + "extra:\n  " + nesting + "\n")
+    result = gitdesk(repo.root, "validate")
+    assert result.returncode == 1, (result.returncode, output(result)[-500:])
+    assert any(re.match(r"tickets/2026/11/20261104-acme-deep.yaml:14:\d+: ", line) and line.endswith("the document is nested too deeply")
+               for line in output(result).splitlines()), output(result)[-500:]
+
+
+def test_the_hostile_sweep_finds_no_traceback_hang_or_leak():
+    """tests/hostile_sweep.py on every case through validate and statement (the whole sweep: run the script)."""
+    cases = [c.name for c in __import__("hostile_sweep").CASES if not c.name.startswith("mkdocs.yml")]
+    result = subprocess.run([sys.executable, str(ROOT / "tests/hostile_sweep.py"), "--commands", "validate,statement",
+                             "--cases", ",".join(cases), "--timeout", "60"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("| 1 ok L |") >= len(cases) - 3
