@@ -232,3 +232,19 @@ def test_the_hostile_sweep_finds_no_traceback_hang_or_leak():
                              "--cases", ",".join(cases), "--timeout", "60"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("| 1 ok L |") >= len(cases) - 3
+
+
+def test_lines_are_quoted_only_from_data_files_of_the_repository(repo, tmp_path):
+    """What quotes lines under a problem (Repository.read_text) reads nothing out of the repository, however it is asked."""
+    from gitdesk.loader import load
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("SECRET=hunter5\n")
+    (repo.root / "linked").symlink_to(outside)
+    (repo.root / "direct.yaml").symlink_to(outside / "secret.yaml")
+    os.mkfifo(repo.root / "pipe.yaml")
+    loaded = load(repo.root)
+    for rel in ("linked/secret.yaml", "direct.yaml", "pipe.yaml", "../elsewhere/secret.yaml"):
+        assert loaded.read_text(rel) is None, rel
+    assert loaded.read_text("contracts/customers/beta.yaml") == "name: Beta Studio\n"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Optional
@@ -71,17 +72,22 @@ def inside(real: str, root_real: str) -> bool:
     return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
-def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = None) -> bytes:
-    """The bytes of the file ``rel`` (relative to ``root``), or :class:`DataFileError`."""
-    base = str(root)
-    path = base + os.sep + rel
+def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = None, folders_checked: bool = False) -> bytes:
+    """The bytes of the file ``rel`` (relative to ``root``), or :class:`DataFileError`.
+
+    ``folders_checked``: the caller found ``rel`` by listing folders without
+    entering a linked one (:func:`gitdesk.loader.discover`), so no folder on
+    the way leads out of the repository; otherwise where the opened file
+    really is is checked too.
+    """
+    path = f"{root}{os.sep}{rel}"
     try:
         fd = os.open(path, _FLAGS)
     except OSError as exc:
         if exc.errno not in _LINK_ERRNOS:
             raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
         # A symbolic link: followed only to a target inside the repository.
-        root_real = root_real or real_root(base)
+        root_real = root_real or real_root(root)
         target = os.path.realpath(path)
         if not inside(target, root_real):
             raise DataFileError("a link to a file outside the repository: it is not read", "file-link") from None
@@ -93,31 +99,22 @@ def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = Non
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise DataFileError(f"{kind_of(info.st_mode)}, not a data file: it is not read", "file-kind")
-        if info.st_size > MAX_BYTES:
+        size = info.st_size
+        if size > MAX_BYTES:
             raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
-        if _HAS_PROC_FD:  # where the open file really is (a folder on the way may be a link)
-            try:
-                real = os.readlink(_PROC_FD + str(fd))
-            except OSError:
-                real = None
-            if real is not None and real.startswith("/") and not inside(real, root_real or real_root(base)):
-                raise DataFileError("a file outside the repository (through a linked folder): it is not read", "file-link")
-        elif not inside(os.path.realpath(os.path.dirname(path)), root_real or real_root(base)):
+        if not folders_checked and not _really_inside(fd, path, root_real or real_root(root)):
             raise DataFileError("a file outside the repository (through a linked folder): it is not read", "file-link")
-        want = info.st_size + 1  # one more byte: a file that grew since fstat is seen
-        chunks = []
-        total = 0
-        while True:
-            chunk = os.read(fd, want)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        data = os.read(fd, size + 1)  # one byte more than fstat said: a file that grew is seen
+        if len(data) <= size:
+            return data  # a regular file's short read is its end
+        chunks = [data]
+        total = len(data)
+        while chunk := os.read(fd, 1 << 16):
             total += len(chunk)
             if total > MAX_BYTES:
                 raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
-            if len(chunk) < want:
-                break  # a regular file's short read is its end
-            want = 1 << 16
+            chunks.append(chunk)
+        return b"".join(chunks)
     except BlockingIOError:
         raise DataFileError("cannot read the file without waiting: it is not read", "file-kind") from None
     except DataFileError:
@@ -126,7 +123,18 @@ def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = Non
         raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
     finally:
         os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _really_inside(fd: int, path: str, root_real: str) -> bool:
+    """Whether the open file is inside the repository, whatever links the folders on its path are."""
+    if _HAS_PROC_FD:
+        try:
+            real = os.readlink(_PROC_FD + str(fd))
+        except OSError:
+            real = ""
+        if real.startswith("/"):
+            return inside(real, root_real)
+    return inside(os.path.realpath(os.path.dirname(path)), root_real)
 
 
 def read_data_text(root: Path | str, rel: str) -> Optional[str]:
@@ -137,21 +145,23 @@ def read_data_text(root: Path | str, rel: str) -> Optional[str]:
         return None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def shown(name: str) -> str:
     """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD, control characters \\xNN."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    if any(c < " " or c == "\x7f" for c in name):
-        name = "".join(f"\\x{ord(c):02x}" if c < " " or c == "\x7f" else c for c in name)
-    return name
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 def printable(name: str) -> bool:
     """Whether a file name is UTF-8 text without control characters."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return not any(c < " " or c == "\x7f" for c in name)
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return _CONTROL.search(name) is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import operator
 import os
 import pickle
 import re
@@ -155,7 +156,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
             (plans if base == PLANS else customers).append(SourceFile("plan" if base == PLANS else "customer", rel))
         else:
             walk.report(rel, "a data file in contracts/ is provider.yaml, plans/<plan>.yaml or customers/<customer>.yaml", "file-place")
-    if not provider and not walk.seen(PROVIDER):
+    if not provider and not walk.seen(PROVIDER):  # not there at all (a FIFO or a link is reported as such)
         walk.report(PROVIDER, "the provider file is missing: every data repository needs contracts/provider.yaml", "missing-file")
     files = provider + plans + customers
     problems = walk.problems
@@ -195,6 +196,9 @@ def _bad_name(path: str, stem: str) -> Problem:
 #: Files under the data folders that are clearly not data: never read, never reported.
 IGNORED = frozenset(("README.md", "README", ".gitkeep", ".gitignore", ".gitattributes", ".DS_Store"))
 CONTRACTS = "contracts"
+#: A name that needs no closer look: lower-case letters, digits, '-' and '.', not hidden.
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\Z")
+_NAME = operator.attrgetter("name")
 
 
 class _Walk:
@@ -250,13 +254,17 @@ class _Walk:
     def _folder(self, base: str, path: str) -> Iterator[tuple[str, str]]:
         try:
             with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as exc:
             self.report(base, f"cannot read the folder: {exc.strerror}: the files in it are not read", "io")
             return
         folders = []
+        plain = _PLAIN_NAME.match
         for e in entries:
             name = e.name
+            if plain(name) and e.is_file(follow_symlinks=False):  # the common case first: a file named like data
+                yield base, name
+                continue
             rel = f"{base}/{name}"
             if name in IGNORED:
                 continue
@@ -265,7 +273,6 @@ class _Walk:
                 continue
             try:
                 if e.is_file(follow_symlinks=False):
-                    self._seen.add(rel)
                     yield base, name
                 elif e.is_dir(follow_symlinks=False):
                     folders.append((rel, e.path))
@@ -447,9 +454,10 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
 
 
 def _read_bytes(root: Path | str, rel: str, real: Optional[str] = None) -> bytes:
-    """A data file's bytes: only a regular file inside the repository, at most
-    :data:`gitdesk.files.MAX_BYTES` (see :func:`gitdesk.files.read_data_file`)."""
-    return files_mod.read_data_file(root, rel, root_real=real)
+    """A discovered data file's bytes: only a regular file inside the repository, at most
+    :data:`gitdesk.files.MAX_BYTES` (see :func:`gitdesk.files.read_data_file`; the walk
+    that found it entered no linked folder)."""
+    return files_mod.read_data_file(root, rel, root_real=real, folders_checked=True)
 
 
 def _unreadable(path: str, exc: OSError) -> Problem:
@@ -611,7 +619,7 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
 def _zone_of_broken_provider(root: Path) -> str:
     """The time zone of a provider file that failed validation, if it names a valid one."""
     try:
-        data = load_yaml(_read_bytes(root, PROVIDER))
+        data = load_yaml(files_mod.read_data_file(root, PROVIDER))
         name = data.get("timezone") if isinstance(data, dict) else None
         if isinstance(name, str):
             scalars.zone(name)
