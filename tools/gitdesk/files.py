@@ -50,6 +50,8 @@ class DataFileError(OSError):
 
 def kind_of(mode: int) -> str:
     """What a file that is not a regular file is, in words."""
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
