@@ -134,11 +134,16 @@ def test_demo_data_validates_clean():
 def test_scan_reads_every_byte_of_small_empty_and_large_files(tmp_path):
     from gitdesk.loader import _read_bytes
 
-    for size in (0, 1, 65535, 65536, 65537, 300_000):
+    from gitdesk.files import MAX_BYTES, DataFileError
+
+    for size in (0, 1, 65535, 65536, 65537, 300_000, MAX_BYTES):
         path = tmp_path / f"f{size}"
         data = bytes(i % 251 for i in range(size))
         path.write_bytes(data)
-        assert _read_bytes(str(path)) == data
+        assert _read_bytes(tmp_path, f"f{size}") == data
+    (tmp_path / "big").write_bytes(b"x" * (MAX_BYTES + 1))
+    with pytest.raises(DataFileError, match="larger than 1 MiB"):
+        _read_bytes(tmp_path, "big")
 
 
 def test_records_pickle_compactly_and_come_back_equal():

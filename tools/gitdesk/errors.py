@@ -159,14 +159,23 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+#: Problems about a file as a whole (its name, place or kind, or that it cannot be read): no line of it is quoted.
+FILE_CODES = frozenset(("io", "file-kind", "file-link", "file-size", "file-name", "file-place", "not-data", "missing-file"))
+
+
 def format_text(problems: Sequence[Problem], read_text=None) -> str:
-    """``path:line:column: message`` with the offending line quoted under it."""
+    """``path:line:column: message`` with the offending line quoted under it.
+
+    ``read_text(path)`` gives a file's text, or None for one that is not read
+    as data (:func:`gitdesk.files.read_data_text`): only lines of data files are
+    ever quoted, never a byte of a file outside the repository or not regular.
+    """
     lines = []
     texts: dict[str, Optional[list[str]]] = {}
     for p in problems:
         label = "" if p.severity == "error" else f"{p.severity}: "
         lines.append(f"{p.path}:{p.line}:{p.column}: {label}{p.message}")
-        if read_text is None:
+        if read_text is None or p.code in FILE_CODES:
             continue
         if p.path not in texts:
             text = read_text(p.path)

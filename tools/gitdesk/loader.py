@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import operator
 import os
 import re
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, 
 
 from pydantic import ValidationError
 
-from . import errors, scalars
+from . import errors, files as files_mod, scalars
 from .errors import Problem
 from .model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
 from .readahead import ReadAhead
@@ -108,10 +110,8 @@ class Repository:
         return tuple(p for p in self.problems if p.severity == "error")
 
     def read_text(self, relpath: str) -> Optional[str]:
-        try:
-            return (self.root / relpath).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
-            return None
+        """A data file's text, to quote its lines (None for a file that is not read as data)."""
+        return files_mod.read_data_text(self.root, relpath)
 
 
 @dataclass
@@ -132,58 +132,56 @@ class SourceFile:
 
 
 def discover(root: Path) -> tuple[list[SourceFile], list[Problem]]:
-    """The data files of a repository, and problems with names and places."""
-    files: list[SourceFile] = []
-    problems: list[Problem] = []
-    provider = root / PROVIDER
-    if provider.is_file():
-        files.append(SourceFile("provider", PROVIDER))
-    else:
-        problems.append(Problem(PROVIDER, 1, 1, "the provider file is missing: every data repository needs contracts/provider.yaml", "missing-file"))
-    for kind, folder in (("plan", PLANS), ("customer", CUSTOMERS)):
-        for name in sorted(_list(root / folder)):
-            rel = f"{folder}/{name}"
-            if name.endswith(".yml"):
-                problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
-            elif name.endswith(".yaml"):
-                files.append(SourceFile(kind, rel))
-    tickets_dir = root / TICKETS
-    if tickets_dir.is_dir():
-        for dirpath, dirnames, filenames in os.walk(tickets_dir):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            base = Path(dirpath).relative_to(root).as_posix()
-            in_month = _MONTH_DIR.fullmatch(base) is not None  # once per folder, not per file
-            for name in sorted(filenames):
-                rel = f"{base}/{name}"
-                if in_month and _TICKET_NAME.match(name):  # the common case first: a well-named ticket
-                    files.append(SourceFile("ticket", rel))
-                elif name.startswith("."):
-                    continue
-                elif name.endswith(".yml"):
-                    problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
-                elif name.endswith(".yaml"):
-                    if not in_month:
-                        problems.append(Problem(rel, 1, 1, "a ticket belongs in tickets/YYYY/MM/ (the month it was reported)", "file-place"))
-                    else:
-                        files.append(SourceFile("ticket", rel))
-                        problems.append(_bad_name(rel, name[: -len(".yaml")]))
-    statements_dir = root / STATEMENTS
-    if statements_dir.is_dir():
-        for dirpath, dirnames, filenames in os.walk(statements_dir):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            base = Path(dirpath).relative_to(root).as_posix()
-            for name in sorted(filenames):
-                rel = f"{base}/{name}"
-                if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                    continue
-                if name.endswith(".yml"):
-                    problems.append(Problem(rel, 1, 1, "data files end in .yaml, not .yml", "file-name"))
-                elif base == ADJUSTMENTS:
-                    files.append(SourceFile("adjustment", rel))
-                elif _ISSUED_DIR.match(rel):
-                    files.append(SourceFile("issued", rel))
-                else:
-                    problems.append(Problem(rel, 1, 1, "an issued statement belongs in statements/YYYY/, a correction in statements/adjustments/", "file-place"))
+    """The data files of a repository, and problems with names and places.
+
+    Everything under ``contracts/``, ``tickets/`` and ``statements/`` is
+    accounted for: a file is read as data, or ignored because it is clearly
+    not data (:data:`IGNORED`), or reported (a file that is not ``.yaml``, a
+    folder that cannot be listed, a FIFO or device, a link that leads out of
+    the repository, a name that is not UTF-8 text). Nothing is skipped in
+    silence.
+    """
+    walk = _Walk(root)
+    plans: list[SourceFile] = []
+    customers: list[SourceFile] = []
+    provider: list[SourceFile] = []
+    for base, name in walk.files(CONTRACTS):
+        rel = f"{base}/{name}"
+        if base == CONTRACTS and name == "provider.yaml":
+            provider.append(SourceFile("provider", PROVIDER))
+        elif not walk.data_name(rel, name):
+            continue
+        elif base in (PLANS, CUSTOMERS):
+            (plans if base == PLANS else customers).append(SourceFile("plan" if base == PLANS else "customer", rel))
+        else:
+            walk.report(rel, "a data file in contracts/ is provider.yaml, plans/<plan>.yaml or customers/<customer>.yaml", "file-place")
+    if not provider and not walk.seen(PROVIDER):  # not there at all (a FIFO or a link is reported as such)
+        walk.report(PROVIDER, "the provider file is missing: every data repository needs contracts/provider.yaml", "missing-file")
+    files = provider + plans + customers
+    problems = walk.problems
+    folder, in_month = "", False
+    for base, name in walk.files(TICKETS):
+        if base is not folder:
+            folder, in_month = base, _MONTH_DIR.fullmatch(base) is not None  # once per folder, not per file
+        rel = f"{base}/{name}"
+        if in_month and _TICKET_NAME.match(name):  # the common case first: a well-named ticket
+            files.append(SourceFile("ticket", rel))
+        elif walk.data_name(rel, name):
+            if not in_month:
+                problems.append(Problem(rel, 1, 1, "a ticket belongs in tickets/YYYY/MM/ (the month it was reported)", "file-place"))
+            else:
+                files.append(SourceFile("ticket", rel))
+                problems.append(_bad_name(rel, name[: -len(".yaml")]))
+    for base, name in walk.files(STATEMENTS):
+        rel = f"{base}/{name}"
+        if not walk.data_name(rel, name):
+            continue
+        if base == ADJUSTMENTS:
+            files.append(SourceFile("adjustment", rel))
+        elif _ISSUED_DIR.match(rel):
+            files.append(SourceFile("issued", rel))
+        else:
+            problems.append(Problem(rel, 1, 1, "an issued statement belongs in statements/YYYY/, a correction in statements/adjustments/", "file-place"))
     for f in files:
         if f.kind not in ("provider", "ticket") and not _ID.match(f.stem):  # tickets: checked above
             problems.append(_bad_name(f.path, f.stem))
@@ -194,11 +192,123 @@ def _bad_name(path: str, stem: str) -> Problem:
     return Problem(path, 1, 1, f"invalid file name {stem!r}: an id uses lower-case letters, digits and '-'", "file-name")
 
 
-def _list(folder: Path) -> list[str]:
-    try:
-        return [e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")]
-    except OSError:
-        return []
+#: Files under the data folders that are clearly not data: never read, never reported.
+IGNORED = frozenset(("README.md", "README", ".gitkeep", ".gitignore", ".gitattributes", ".DS_Store"))
+CONTRACTS = "contracts"
+#: A name that needs no closer look: lower-case letters, digits, '-' and '.', not hidden.
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\Z")
+_NAME = operator.attrgetter("name")
+
+
+class _Walk:
+    """The folders of a repository, listed without following links out of it; what cannot
+    be listed or read as a file, and what is not data, becomes a located problem."""
+
+    def __init__(self, root: Path):
+        self.root = str(root)
+        self.problems: list[Problem] = []
+        self._real: Optional[str] = None
+        self._seen: set[str] = set()
+
+    @property
+    def real(self) -> str:
+        if self._real is None:
+            self._real = files_mod.real_root(self.root)
+        return self._real
+
+    def report(self, rel: str, message: str, code: str) -> None:
+        self.problems.append(Problem(files_mod.shown(rel), 1, 1, message, code))
+
+    def seen(self, rel: str) -> bool:
+        return rel in self._seen
+
+    def data_name(self, rel: str, name: str) -> bool:
+        """Whether a file is named as data (``.yaml``); if not, the problem is reported."""
+        if name.endswith(".yaml"):
+            return True
+        if name.endswith(".yml"):
+            self.report(rel, "data files end in .yaml, not .yml", "file-name")
+        elif name.lower().endswith((".yaml", ".yml")):
+            self.report(rel, "data files end in .yaml (lower case): this file is not read", "file-name")
+        else:
+            top = rel.split("/", 1)[0]
+            self.report(rel, f"not a data file: {top}/ holds .yaml files only (README.md, .gitkeep, .gitignore are ignored)", "not-data")
+        return False
+
+    def files(self, top: str) -> Iterator[tuple[str, str]]:
+        """``(folder, name)`` of each file under ``top``, folders and names sorted."""
+        path = self.root + os.sep + top
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return
+        if stat.S_ISLNK(info.st_mode):
+            self._link(top, path)
+            return
+        if not stat.S_ISDIR(info.st_mode):
+            self.report(top, f"{files_mod.kind_of(info.st_mode)} where the folder {top}/ belongs", "file-kind")
+            return
+        yield from self._folder(top, path)
+
+    def _folder(self, base: str, path: str) -> Iterator[tuple[str, str]]:
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=_NAME)
+        except OSError as exc:
+            self.report(base, f"cannot read the folder: {exc.strerror}: the files in it are not read", "io")
+            return
+        folders = []
+        plain = _PLAIN_NAME.match
+        for e in entries:
+            name = e.name
+            if plain(name) and e.is_file(follow_symlinks=False):  # the common case first: a file named like data
+                yield base, name
+                continue
+            rel = f"{base}/{name}"
+            if name in IGNORED:
+                continue
+            if not files_mod.printable(name):
+                self.report(rel, "the name is not UTF-8 text or holds a control character: rename it to be read", "file-name")
+                continue
+            try:
+                if e.is_file(follow_symlinks=False):
+                    yield base, name
+                elif e.is_dir(follow_symlinks=False):
+                    folders.append((rel, e.path))
+                elif e.is_symlink():
+                    self._seen.add(rel)
+                    if self._link(rel, e.path):
+                        yield base, name
+                else:
+                    self._seen.add(rel)
+                    what = files_mod.kind_of(e.stat(follow_symlinks=False).st_mode)
+                    self.report(rel, f"{what}, not a data file: it is not read", "file-kind")
+            except OSError as exc:
+                self.report(rel, f"cannot read the file: {exc.strerror}", "io")
+        for rel, sub in folders:
+            if rel.rsplit("/", 1)[-1].startswith("."):
+                self.report(rel, "a hidden folder: the files in it are not read", "not-data")
+                continue
+            yield from self._folder(rel, sub)
+
+    def _link(self, rel: str, path: str) -> bool:
+        """Whether a symbolic link is to be read as a file: one to a file inside the repository (or to
+        nothing, which the reader reports); any other is reported here."""
+        target = os.path.realpath(path)
+        if not files_mod.inside(target, self.real):
+            self.report(rel, "a link to a place outside the repository: it is not read", "file-link")
+            return False
+        try:
+            mode = os.stat(target).st_mode
+        except OSError:
+            return True  # a broken link: the reader says why it cannot be read
+        if stat.S_ISREG(mode):
+            return True
+        if stat.S_ISDIR(mode):
+            self.report(rel, "a link to a folder: linked folders are not followed (only linked files inside the repository)", "file-link")
+        else:
+            self.report(rel, f"a link to {files_mod.kind_of(mode)}, not a data file: it is not read", "file-kind")
+        return False
 
 
 # ---------------------------------------------------------------- one file
@@ -323,6 +433,7 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
     whole = hashlib.blake2b(digest_size=20)
     readable = []
     base = str(root) + os.sep
+    real = files_mod.real_root(root)
     with ReadAhead([base + f.path for f in files if not (defer_tickets and f.kind == "ticket")]):
         for f in files:
             if defer_tickets and f.kind == "ticket":
@@ -330,9 +441,9 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
                 readable.append(f)
                 continue
             try:
-                f.raw = _read_bytes(base + f.path)
+                f.raw = _read_bytes(root, f.path, real)
             except OSError as exc:
-                problems.append(Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io"))
+                problems.append(_unreadable(f.path, exc))
                 continue
             whole.update(f.path.encode() + b"\0" + hashlib.blake2b(f.raw, digest_size=20).digest())
             readable.append(f)
@@ -341,16 +452,18 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
     return Scan(root, readable, problems, "" if defer_tickets else whole.hexdigest())
 
 
-def _read_bytes(path: str) -> bytes:
-    """A file's bytes with plain system calls: half the cost of open().read(), which counts at 100,000 files."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+def _read_bytes(root: Path | str, rel: str, real: Optional[str] = None) -> bytes:
+    """A discovered data file's bytes: only a regular file inside the repository, at most
+    :data:`gitdesk.files.MAX_BYTES` (see :func:`gitdesk.files.read_data_file`; the walk
+    that found it entered no linked folder)."""
+    return files_mod.read_data_file(root, rel, root_real=real, folders_checked=True)
+
+
+def _unreadable(path: str, exc: OSError) -> Problem:
+    """The problem of a file that is not read (never quoting a byte of it)."""
+    if isinstance(exc, files_mod.DataFileError):
+        return Problem(path, 1, 1, exc.message, exc.code)
+    return Problem(path, 1, 1, f"cannot read the file: {exc.strerror}", "io")
 
 
 def load(
@@ -505,7 +618,7 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
 def _zone_of_broken_provider(root: Path) -> str:
     """The time zone of a provider file that failed validation, if it names a valid one."""
     try:
-        data = load_yaml((root / PROVIDER).read_bytes())
+        data = load_yaml(files_mod.read_data_file(root, PROVIDER))
         name = data.get("timezone") if isinstance(data, dict) else None
         if isinstance(name, str):
             scalars.zone(name)
@@ -527,15 +640,15 @@ def _live_keys(files: Sequence[SourceFile], tz_name: str, root: Path) -> list[by
 
 def _read_deferred(files: Sequence[SourceFile], root: Path) -> dict[int, Problem]:
     """Read the files a deferred scan left unread; the problems of those that cannot be read, by index."""
-    base = str(root) + os.sep
+    real = files_mod.real_root(root)
     unreadable: dict[int, Problem] = {}
     for n, f in enumerate(files):
         if f.raw is None:
             try:
-                f.raw = _read_bytes(base + f.path)
+                f.raw = _read_bytes(root, f.path, real)
             except OSError as exc:
                 f.raw = b""
-                unreadable[n] = Problem(f.path, 1, 1, f"cannot read the file: {exc.strerror}", "io")
+                unreadable[n] = _unreadable(f.path, exc)
     return unreadable
 
 

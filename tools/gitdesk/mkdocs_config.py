@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import stat
 from pathlib import Path
 from typing import Any, Optional
 
@@ -35,10 +34,10 @@ import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from .errors import Problem
+from .files import DataFileError, read_data_file
 from .yamlsrc import YamlProblem, decode
 
 NAME = "mkdocs.yml"
-MAX_BYTES = 1_000_000
 MAX_NODES = 20_000
 MAX_DEPTH = 30
 
@@ -152,28 +151,13 @@ class _Reader:
 
 
 def _read_bytes(root: Path) -> tuple[Optional[bytes], list[Problem]]:
-    path = root / NAME
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
+    """The file's bytes, read as every data file is (see :mod:`gitdesk.files`); None when there is none."""
+    if not os.path.lexists(root / NAME):
         return None, []
-    except OSError as exc:
-        return None, [Problem(NAME, 1, 1, f"cannot read {NAME}: {exc.strerror}", "unreadable")]
     try:
-        if stat.S_ISLNK(info.st_mode):
-            target = path.resolve(strict=True)
-            if not target.is_relative_to(root.resolve()):
-                return None, [Problem(NAME, 1, 1, f"{NAME} is a link out of the repository: not read", "outside")]
-            info = target.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return None, [Problem(NAME, 1, 1, f"{NAME} is not a regular file: not read", "not-a-file")]
-        if info.st_size > MAX_BYTES:
-            return None, [Problem(NAME, 1, 1, f"{NAME} is larger than {MAX_BYTES // 1_000_000} MB: not read", "too-large")]
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read(MAX_BYTES + 1)[:MAX_BYTES], []
-    except OSError as exc:
-        return None, [Problem(NAME, 1, 1, f"cannot read {NAME}: {exc.strerror or exc}", "unreadable")]
+        return read_data_file(root, NAME), []
+    except DataFileError as exc:
+        return None, [Problem(NAME, 1, 1, f"{NAME}: {exc}", exc.code)]
 
 
 def source_text(root: Path) -> Optional[str]:

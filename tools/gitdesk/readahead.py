@@ -7,7 +7,9 @@ several seconds of a large run. A few threads of the main process, which
 only waits while the workers parse, open the files in the order they will be
 read and tell the kernel they are needed (``posix_fadvise(WILLNEED)``): the
 disk serves many requests at once and the readers find the bytes in memory.
-Nothing is read into Python, and no file is held open. Where the system has
+Nothing is read into Python, and no file is held open; a file is opened
+without waiting (a FIFO never blocks a thread) and a symbolic link is not
+followed. Where the system has
 no ``posix_fadvise`` this does nothing.
 
 When the files are already in memory the advice is wasted work that competes
@@ -25,6 +27,8 @@ from typing import Sequence
 _ADVISE = getattr(os, "posix_fadvise", None)
 _WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", 0)
 _NOWAIT = getattr(os, "RWF_NOWAIT", None)
+#: Never wait on a FIFO, never follow a link (the reader decides what may be read).
+_OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 #: Below this many files the threads cost more than the waits they save.
 MINIMUM = 3000
 
@@ -76,7 +80,7 @@ class ReadAhead:
                 if self._stop.is_set():
                     return
                 try:
-                    fd = os.open(path, os.O_RDONLY)
+                    fd = os.open(path, _OPEN)
                 except OSError:
                     continue  # the reader will report it
                 try:
@@ -92,7 +96,7 @@ def _in_memory(path: str) -> bool:
     if _NOWAIT is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, _OPEN)
     except OSError:
         return False
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 import yaml
+from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
@@ -85,8 +86,42 @@ def decode(raw: bytes) -> str:
     return text
 
 
+#: Deeper than this a document is refused (see :func:`_convert`); checked before composing too.
+MAX_DEPTH = 60
+#: A document with at most this many characters that can open a level is composed without a depth check.
+_SHALLOW = 5000
+_OPENERS = "[{-:?"
+
+
+def _check_depth(text: str) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DEPTH` before it is composed.
+
+    libyaml's composer recurses on the C stack: tens of thousands of nested
+    brackets, a few tens of kilobytes, would crash the process instead of
+    raising. Every level needs a character of :data:`_OPENERS`, so a file with
+    few of them (every real file) needs no more; the others are walked as
+    parser events, which libyaml produces with a stack of its own.
+    """
+    if sum(map(text.count, _OPENERS)) <= _SHALLOW:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = event.__class__
+            if cls is SequenceStartEvent or cls is MappingStartEvent:
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the top level is depth 0 to _convert
+                    mark = event.start_mark
+                    raise YamlProblem("the document is nested too deeply", mark.line + 1, mark.column + 1)
+            elif cls is SequenceEndEvent or cls is MappingEndEvent:
+                depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error: compose reports it where it is
+
+
 def compose(text: str) -> Optional[Node]:
     """The document's node tree (None for an empty document)."""
+    _check_depth(text)
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -119,7 +154,7 @@ def _convert(node: Node, budget: _Budget, depth: int) -> Any:
     budget.left -= len(pairs) + 1  # counts the nodes an alias repeats, to stop alias bombs
     if budget.left < 0:
         raise YamlProblem("the document is too large (too many aliases?)", node.start_mark.line + 1)
-    if depth > 60:
+    if depth > MAX_DEPTH:
         raise YamlProblem("the document is nested too deeply", node.start_mark.line + 1)
     if cls is SequenceNode:
         return [_convert(item, budget, depth + 1) for item in pairs]
@@ -175,8 +210,9 @@ def locate(text: str, path: Sequence[Any], key: bool = False) -> tuple[int, int]
     which is where a missing field belongs.
     """
     try:
+        _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, YamlProblem, RecursionError):
         return 1, 1
     if node is None:
         return 1, 1

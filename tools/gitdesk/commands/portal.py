@@ -17,6 +17,7 @@ import click
 import yaml
 
 from ..errors import format_text
+from ..files import DataFileError, read_data_file
 from ..loader import CUSTOMERS, PROVIDER, read_record
 from ..model import ID_PATTERN, LOGIN_USER_PATTERN
 from .. import writer
@@ -191,7 +192,7 @@ def _customer_file(root: Path, customer: str) -> Path:
 def _time_zone(root: Path) -> str:
     """The provider's time zone, for reading the customer's file as the loader does ('' if unknown)."""
     try:
-        record, _ = read_record("provider", PROVIDER, (root / PROVIDER).read_bytes(), "")
+        record, _ = read_record("provider", PROVIDER, read_data_file(root, PROVIDER), "")
     except OSError:
         return ""
     return getattr(record, "timezone", "") or ""
@@ -290,9 +291,11 @@ def _read_valid(path: Path, relpath: str, tz_name: str) -> str:
     if path.is_symlink() or not path.is_file():
         raise CannotEdit(f"{relpath} is not a regular file: edit it by hand")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_data_file(path.parents[2], relpath).decode("utf-8")
     except UnicodeDecodeError:
         raise CannotEdit(f"{relpath} is not UTF-8 text") from None
+    except DataFileError as exc:
+        raise CannotEdit(f"cannot read {relpath}: {exc}") from None
     except OSError as exc:
         raise CannotEdit(f"cannot read {relpath}: {exc.strerror}") from None
     _, problems = _problems(relpath, text, tz_name)

@@ -11,6 +11,7 @@ import click
 
 from .. import editing, scalars, writer
 from ..errors import format_text
+from ..files import DataFileError, read_data_file
 from ..loader import scan
 from ..yamlout import append_to_list
 from . import load_repository, open_cache, repo_option, repo_root
@@ -96,12 +97,16 @@ def _ticket_file(root: Path, ident: str) -> Path:
 
 
 def _read(root: Path, path: Path) -> str:
+    """A ticket's text, read only as a regular file of the repository (see :mod:`gitdesk.files`)."""
+    rel = path.relative_to(root).as_posix()
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_data_file(root, rel).decode("utf-8")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{path.relative_to(root).as_posix()} is not UTF-8 text: run 'gitdesk validate'") from None
+        raise click.ClickException(f"{rel} is not UTF-8 text: run 'gitdesk validate'") from None
+    except DataFileError as exc:
+        raise click.ClickException(f"cannot read {rel}: {exc}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path.relative_to(root).as_posix()}: {exc.strerror}") from None
+        raise click.ClickException(f"cannot read {rel}: {exc.strerror}") from None
 
 
 @click.group("ticket")

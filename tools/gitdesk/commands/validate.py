@@ -7,6 +7,7 @@ import sys
 import click
 
 from .. import errors, mkdocs_config
+from ..files import read_data_text
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 
@@ -48,10 +49,7 @@ def command(repo, fmt, no_cache, jobs):
     problems += mkdocs_config.read(root)[1]  # the portal's configuration: what build would refuse
 
     def read_text(path):
-        try:
-            return (root / path).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
-            return None
+        return read_data_text(root, path)  # only a data file's lines are ever quoted
 
     if fmt == "json":
         click.echo(errors.format_json(problems))
