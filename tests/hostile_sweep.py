@@ -167,9 +167,9 @@ CASES = [
     Case("name with leading dash", _named(b"-x.yaml"), f"{MONTH}/-x.yaml"),
     Case(".YAML suffix", _named(b"20261104-acme-caps.YAML"), f"{MONTH}/20261104-acme-caps.YAML"),
     Case("mkdocs.yml with tags", lambda r, o: _write(r, "mkdocs.yml", f"site_name: x\nhooks: !!python/name:os.system\nx: !!python/object/apply:os.system ['touch {o / 'ran'}']\n"),
-         "mkdocs.yml", readers=("build",)),
-    Case("mkdocs.yml link outside", lambda r, o: os.symlink("/proc/self/environ", r / "mkdocs.yml"), "mkdocs.yml", readers=("build",)),
-    Case("mkdocs.yml FIFO", lambda r, o: os.mkfifo(r / "mkdocs.yml"), "mkdocs.yml", readers=("build",)),
+         "mkdocs.yml", readers=("validate", "check", "build")),
+    Case("mkdocs.yml link outside", lambda r, o: os.symlink("/proc/self/environ", r / "mkdocs.yml"), "mkdocs.yml", readers=("validate", "check", "build")),
+    Case("mkdocs.yml FIFO", lambda r, o: os.mkfifo(r / "mkdocs.yml"), "mkdocs.yml", readers=("validate", "check", "build")),
 ]
 
 

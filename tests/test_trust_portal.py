@@ -299,6 +299,8 @@ def test_mkdocs_yml_that_would_run_code_or_fail_is_a_located_error(repo, tmp_pat
     if words != "markdown_extensions":  # all but the options only mkdocs itself checks, while it builds
         checked = repo.run("validate")  # validate reports what build would refuse, at the same place
         assert checked.exit_code == 1 and f"mkdocs.yml:{line}:{column}: " in checked.output, checked.output
+        gate = repo.run("check", "--now", NOW)  # and so does the CI gate
+        assert gate.exit_code == 1 and f"mkdocs.yml:{line}:{column}: " in gate.output, gate.output
     assert not (repo.root / "pwned").exists()
 
 
