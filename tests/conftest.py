@@ -182,3 +182,12 @@ def own_user_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
     monkeypatch.delenv("GITDESK_CACHE_DIR", raising=False)
     monkeypatch.delenv("GITDESK_CACHE_KEY", raising=False)
+
+
+@pytest.fixture
+def git_repo(repo):
+    """The small repository, committed as one commit of a new git repository."""
+    repo.git("init", "-q")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "data")
+    return repo

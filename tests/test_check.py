@@ -17,14 +17,6 @@ LATE = TICKET.replace("start: 2026-11-03 12:05", "start: 2026-11-03 15:05").repl
              .replace("approved: 2026-11-03 12:20", "approved: 2026-11-03 15:20")
 
 
-@pytest.fixture
-def git_repo(repo):
-    repo.git("init", "-q")
-    repo.git("add", "-A")
-    repo.git("commit", "-qm", "data")
-    return repo
-
-
 def test_clean_repository_passes(repo):
     result = repo.run("check", "--now", "2026-12-01 12:00")
     assert result.exit_code == 0 and "0 errors, 0 warnings" in result.stderr

@@ -9,14 +9,6 @@ import pytest
 from conftest import TICKET
 
 
-@pytest.fixture
-def git_repo(repo):
-    repo.git("init", "-q")
-    repo.git("add", "-A")
-    repo.git("commit", "-qm", "data")
-    return repo
-
-
 def new_ticket(repo, *extra) -> str:
     result = repo.run("ticket", "new", "--customer", "acme", "--priority", "urgent", "--title", "Printer: offline #3",
                       "--reported", "2026-11-10 09:00", "--via", "phone", *extra)

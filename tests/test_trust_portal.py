@@ -263,7 +263,8 @@ markdown_extensions:
     assert "twemoji" in (tmp_path / "site/public/about/about.html").read_text()
 
 
-@pytest.mark.parametrize("text, line, column, words", [
+#: mkdocs.yml texts that must be refused: (text, line, column, words of the message).
+MKDOCS_CASES = [
     ("site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/name:os.system\n", 4, 16, "os.system"),
     ("site_name: x\nextra:\n  v: !!python/object/apply:os.system [\"touch pwned\"]\n", 3, 6, "python/object/apply"),
     ("site_name: !ENV HOME\n", 1, 12, "!ENV"),
@@ -281,16 +282,24 @@ markdown_extensions:
     ("site_name: x\ntheme:\n  name: material\n  logo: https://tracker.example/l.png\n", 4, 3, "logo"),
     ("site_name: [unclosed\n", 2, 1, "YAML"),
     ("site_name: x\nmarkdown_extensions:\n  - toc:\n      permalink: [1, 2]\n      nonsense_option: 3\n", 2, 1, "markdown_extensions"),
-])
-def test_mkdocs_yml_that_would_run_code_or_fail_is_a_located_error(repo, tmp_path, text, line, column, words):
-    repo.write("mkdocs.yml", text)
-    (repo.root / "evil.py").write_text("import pathlib; pathlib.Path('pwned').write_text('ran')\n")
+]
+
+
+def _build_from_inside(repo, tmp_path):
+    """``gitdesk build`` started in the repository, where a relative path in mkdocs.yml would lead."""
     cwd = os.getcwd()
     os.chdir(repo.root)
     try:
-        result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+        return repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
     finally:
         os.chdir(cwd)
+
+
+@pytest.mark.parametrize("text, line, column, words", MKDOCS_CASES)
+def test_mkdocs_yml_that_would_run_code_or_fail_is_a_located_error(repo, tmp_path, text, line, column, words):
+    repo.write("mkdocs.yml", text)
+    (repo.root / "evil.py").write_text("import pathlib; pathlib.Path('pwned').write_text('ran')\n")
+    result = _build_from_inside(repo, tmp_path)
     assert result.exit_code == 1, result.output
     assert f"mkdocs.yml:{line}:{column}: " in result.output and words in result.output, result.output
     assert "Traceback" not in result.output
@@ -317,12 +326,7 @@ def test_theme_overrides_cannot_reach_python(repo, tmp_path):
     repo.write("site_src/overrides/main.html",
                "{% extends \"base.html\" %}{% block extrahead %}"
                "{{ cycler.__init__.__globals__.os.system('touch pwned') }}{% endblock %}")
-    cwd = os.getcwd()
-    os.chdir(repo.root)
-    try:
-        result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
-    finally:
-        os.chdir(cwd)
+    result = _build_from_inside(repo, tmp_path)
     assert not (repo.root / "pwned").exists()
     assert result.exit_code == 1 and "site_src/overrides/main.html:1:1: " in result.output and "unsafe" in result.output
 

@@ -52,14 +52,6 @@ def _files(root: Path) -> dict[str, bytes]:
             if p.is_file() and ".git" not in p.relative_to(root).parts}
 
 
-@pytest.fixture
-def git_repo(repo):
-    repo.git("init", "-q")
-    repo.git("add", "-A")
-    repo.git("commit", "-qm", "data")
-    return repo
-
-
 def _refusing_hook(repo) -> None:
     hook = repo.root / ".git/hooks/pre-commit"
     hook.write_text("#!/bin/sh\necho 'pre-commit: refused by the team rules' >&2\nexit 1\n")
