@@ -583,6 +583,10 @@ def build(
     overrides = src / "overrides" if (src / "overrides").is_dir() else None
     common = _read_tree(src / "stylesheets", root)
     assets = {f"stylesheets/{k}": v for k, v in common.items()}
+    named = [Problem(f"site_src/{path}", 1, 1, "a stylesheet's name may hold only letters, digits and -_./ (it is "
+                     "written into every page as it is)", "file-name") for path in assets if not mkdocs_config.safe_path(path)]
+    if named:
+        raise SiteProblem(named)
     if config is None:
         config, problems = base_config(root)
         if problems:
