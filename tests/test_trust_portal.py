@@ -339,3 +339,257 @@ def test_site_src_links_out_of_the_repository_are_not_published(repo, tmp_path):
     result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
     assert result.exit_code == 1 and "site_src/overrides/partials/footer.html:1:1: " in result.output
     assert "TOKEN-1234" not in result.output and not (tmp_path / "site/customers").exists()
+
+
+# ---- mkdocs.yml options and the output folder (round 2)
+
+EMOJI = """\
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+      emoji_generator: !!python/name:material.extensions.emoji.to_svg
+"""
+
+
+def _refused_everywhere(repo, tmp_path, line, column, words):
+    """validate, check and build all report the problem at line:column; build writes no site."""
+    for args in (("validate",), ("check", "--now", NOW), ("build", "--out", str(tmp_path / "site"), "--now", NOW)):
+        result = repo.run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"mkdocs.yml:{line}:{column}: " in result.output and words in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_custom_icons_that_read_files_outside_are_refused(repo, tmp_path):
+    secret = tmp_path / "outside"
+    secret.mkdir()
+    (secret / "sec.svg").write_text("<svg>OUTSIDE-SECRET</svg>")
+    (repo.root / "icons").mkdir()
+    (repo.root / "icons/env.svg").symlink_to("/proc/self/environ")
+    repo.write("mkdocs.yml", "site_name: x\ntheme: {name: material}\nmarkdown_extensions:\n" + EMOJI
+               + f"      options:\n        custom_icons: [icons, {secret}]\n")
+    repo.write("site_src/public/about.md", "# About\n\n:env: :sec:\n")
+    _refused_everywhere(repo, tmp_path, 8, 9, "custom_icons")
+
+
+def test_tags_export_file_anywhere_is_refused(repo, tmp_path):
+    target = tmp_path / "WRITTEN.json"
+    repo.write("mkdocs.yml", f"site_name: x\nplugins:\n  - search\n  - tags:\n      export_file: {target}\n")
+    _refused_everywhere(repo, tmp_path, 5, 7, "export_file")
+    assert not target.exists()
+
+
+def test_extra_css_with_markup_is_refused(repo, tmp_path):
+    repo.write("mkdocs.yml", 'site_name: x\nextra_css:\n  - ok.css\n'
+               '  - "x.css\\"><script>alert(document.domain)</script><link href=\\"y.css"\n')
+    _refused_everywhere(repo, tmp_path, 4, 5, "extra_css")
+
+
+#: More options that reach files, hosts, code or markup: (text, line, column, words).
+OPTION_CASES = [
+    ("site_name: x\nmarkdown_extensions:\n" + EMOJI + "      options: {attributes: {onload: alert(1)}}\n", 6, 17, "attributes"),
+    ("site_name: x\nmarkdown_extensions:\n" + EMOJI + "      options: {image_path: 'https://tracker.example/'}\n",
+     6, 17, "image_path"),
+    ("site_name: x\nmarkdown_extensions:\n  - wikilinks: {base_url: 'javascript:alert(1);//'}\n", 3, 17, "base_url"),
+    ("site_name: x\nplugins:\n  - search: {jieba_dict: /etc/passwd}\n", 3, 14, "jieba_dict"),
+    ("site_name: x\nplugins:\n  - tags: {listings_layout: ../../x}\n", 3, 12, "listings_layout"),
+    ("site_name: x\nplugins:\n  - tags:\n      tags_sort_by: !!python/name:pymdownx.superfences.fence_code_format\n",
+     4, 7, "tags_sort_by"),
+    ("site_name: x\ntheme:\n  name: material\n  icon: {logo: ../../../x}\n", 4, 10, "theme.icon.logo"),
+    ("site_name: x\ntheme:\n  name: material\n  palette: {primary: \"x' onmouseover='alert(1)\"}\n", 4, 13, "may not contain"),
+    ("site_name: x\nmarkdown_extensions:\n  - abbr: {glossary: {'<b>': x}}\n", 3, 23, "may not contain"),
+]
+
+
+@pytest.mark.parametrize("text, line, column, words", OPTION_CASES)
+def test_options_that_reach_files_hosts_or_markup_are_refused(repo, tmp_path, text, line, column, words):
+    repo.write("mkdocs.yml", text)
+    _refused_everywhere(repo, tmp_path, line, column, words)
+
+
+def test_escaped_texts_and_safe_options_still_build(repo, tmp_path):
+    repo.write("mkdocs.yml", """\
+site_name: It's "ours" <b>
+copyright: '&copy; <Assistenza> "Rapida"'
+theme:
+  name: material
+  icon: {logo: material/library}
+extra_css: [stylesheets/extra.css]
+plugins:
+  - search: {lang: en, separator: '[\\s\\-]+'}
+  - tags: {export: false, tags_hierarchy: true}
+markdown_extensions:
+  - wikilinks: {base_url: /wiki/}
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+      emoji_generator: !!python/name:material.extensions.emoji.to_svg
+      options: {classes: emoji}
+""")
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "&lt;Assistenza&gt;" in (tmp_path / "site/public/index.html").read_text()
+
+
+def _victims(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "bashrc").write_text("ORIGINAL\n")
+    return victim
+
+
+#: Links under the output folder: (path under it, where it leads: a file or the victim folder).
+LINKS = [
+    (".gitdesk-build/public.digest", "bashrc"),
+    (".gitdesk-build", ""),
+    (".auth", ""),
+    (".auth/acme.htpasswd", "bashrc"),
+    ("webserver", ""),
+    ("webserver/nginx.conf", "bashrc"),
+    ("customers", ""),
+    ("customers/acme", ""),
+    ("public", ""),
+    ("public/index.html", "bashrc"),
+]
+
+
+@pytest.mark.parametrize("link, leads_to", LINKS)
+def test_links_in_the_output_folder_are_refused_and_followed_nowhere(repo, tmp_path, link, leads_to):
+    acme = repo.root / "contracts/customers/acme.yaml"
+    acme.write_text(acme.read_text() + "logins:\n  - {user: mario, hash: '$2b$12$" + "a" * 53 + "'}\n")
+    victim = _victims(tmp_path)
+    out = tmp_path / "out"
+    (out / link).parent.mkdir(parents=True, exist_ok=True)
+    (out / link).symlink_to(victim / leads_to if leads_to else victim)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = repo.run("build", "--out", str(out), "--now", NOW)
+    assert result.exit_code == 1, result.output
+    assert f"{out / link} is a symbolic link" in result.output and "Traceback" not in result.output, result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
+    assert (victim / "bashrc").read_text() == "ORIGINAL\n"
+
+
+def test_links_committed_in_the_output_folder_are_refused(git_repo, tmp_path):
+    """The pipelines build with --out site in the checkout: what a pull request commits there is never written through."""
+    victim = _victims(tmp_path)
+    (git_repo.root / "site/.gitdesk-build").mkdir(parents=True)
+    (git_repo.root / "site/.gitdesk-build/public.digest").symlink_to(victim / "bashrc")
+    (git_repo.root / "site/.auth").symlink_to(victim)
+    git_repo.git("add", "-f", "site")
+    git_repo.git("commit", "-qm", "links")
+    result = git_repo.run("build", "--out", str(git_repo.root / "site"), "--now", NOW)
+    assert result.exit_code == 1 and "holds files git tracks" in result.output, result.output
+    assert "site/.auth" in result.output
+    assert (victim / "bashrc").read_text() == "ORIGINAL\n" and sorted(victim.iterdir()) == [victim / "bashrc"]
+    assert not (git_repo.root / "site/customers").exists()
+
+
+def test_an_output_folder_that_is_a_link_inside_the_repository_is_refused(repo, tmp_path):
+    victim = _victims(tmp_path)
+    (repo.root / "site").symlink_to(victim)
+    result = repo.run("build", "--now", NOW)
+    assert result.exit_code == 1 and f"{repo.root / 'site'} is a symbolic link" in result.output, result.output
+    assert sorted(victim.iterdir()) == [victim / "bashrc"]
+
+
+def test_a_committed_build_is_refused_not_trusted(git_repo, tmp_path):
+    """A forged page committed with its build state is neither served as unchanged nor overwritten in silence."""
+    site = git_repo.root / "site"
+    assert git_repo.run("build", "--out", str(site), "--now", NOW).exit_code == 0
+    page = site / "customers/acme/index.html"
+    page.write_text(page.read_text().replace("<body", "<body><h1>FORGED: pay to IBAN XX00</h1", 1))
+    git_repo.git("add", "-f", "site/customers/acme", "site/.gitdesk-build")
+    git_repo.git("commit", "-qm", "forged")
+    clone = DataRepo(tmp_path / "clone")
+    subprocess.run(["git", "clone", "-q", str(git_repo.root), str(clone.root)], check=True)
+    result = clone.run("build", "--out", str(clone.root / "site"), "--now", NOW)
+    assert result.exit_code == 1, result.output
+    assert f"the output folder {clone.root / 'site'} holds files git tracks" in result.output
+    assert "nothing was written" in result.output and "unchanged" not in result.output
+    assert not (clone.root / "site/public").exists() and not (clone.root / "site/webserver").exists()
+
+
+def test_a_build_state_this_machine_did_not_write_counts_for_nothing(repo, tmp_path, monkeypatch):
+    """A site folder copied from elsewhere (another key signed its state) is built again, not trusted."""
+    out = tmp_path / "site"
+    monkeypatch.setenv("GITDESK_CACHE_KEY", "another machine")
+    assert repo.run("build", "--out", str(out), "--now", NOW).exit_code == 0
+    page = out / "customers/acme/index.html"
+    page.write_text(page.read_text().replace("<body", "<body><h1>FORGED</h1", 1))
+    monkeypatch.setenv("GITDESK_CACHE_KEY", "this machine")
+    result = repo.run("build", "--out", str(out), "--now", NOW)
+    assert result.exit_code == 0 and "0 unchanged" in result.output, result.output
+    assert "FORGED" not in page.read_text()
+    again = repo.run("build", "--out", str(out), "--now", NOW)  # its own state counts: nothing to build
+    assert again.exit_code == 0 and "built 0 sites, 3 unchanged" in again.output, again.output
+
+
+#: Text in the syntax of every Markdown extension mkdocs.yml may enable, written into data fields.
+MD_PAYLOADS = [
+    'x {: onclick="alert(1)" }', "{: .x onmouseover=alert(2) }", "<div markdown>**in html**</div>",
+    "[x](javascript:alert(3))", "![x](http://tracker.example/x.png)", "<http://tracker.example/auto>",
+    ":material-alert: :smile:", "==mark==", "[[wiki]]", "$$ math $$", "$x^2$", "!!! note", "???+ tip", '=== "tab"',
+    '--8<-- "/etc/passwd"', '--8<-- "SECRET"', "/// html | script\nalert(4)\n///", "~~del~~ ^^ins^^ ++ctrl+alt++",
+    "{++add++} {--del--}", "- [x] task", "*[HTML]: Hyper", "[^1]\n\n[^1]: note", "```js\nalert(5)\n```",
+    "`#!js alert(6)`", "www.tracker.example", "Title {#id onclick=alert(7)}",
+]
+
+
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "data", "xlink:href", "background", "cite"}
+
+
+def test_data_in_markdown_extensions_syntax_is_text(repo, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN-SNIPPET-1234\n")
+    payloads = [p.replace("SECRET", str(secret)) for p in MD_PAYLOADS]
+    from gitdesk import mkdocs_config
+
+    lines = ["site_name: x", "theme: {name: material}", "markdown_extensions:"]
+    for name in sorted(n for n in mkdocs_config.EXTENSIONS if not n.startswith("markdown.extensions.")):
+        lines += EMOJI.rstrip("\n").split("\n") if name == "pymdownx.emoji" else [f"  - {name}"]
+    repo.write("mkdocs.yml", "\n".join(lines) + "\n")
+    one_line = " ".join(p.replace("\n", " ") for p in payloads)
+    block = "\n".join(payloads)
+    indented = "\n".join("  " + line if line else "" for line in block.split("\n"))
+    ticket = (TICKET.replace("title: Main server does not boot", f"title: {q(one_line)}")
+              .replace("description: |\n  The server restarts in a loop since this morning.", f"description: |\n{indented}")
+              .replace("      Replaced the power supply.", "\n".join("    " + line if line else "" for line in indented.split("\n")))
+              .replace("name: Power supply 750 W,", f"name: {q(one_line)},"))
+    repo.ticket("20261103-acme-psu1", ticket)
+    acme = repo.root / "contracts/customers/acme.yaml"
+    acme.write_text(acme.read_text().replace("name: ACME Meccanica S.p.A.", f"name: {q(one_line)}"))
+    assert repo.run("validate").exit_code == 0
+    out = tmp_path / "site"
+    result = repo.run("build", "--out", str(out), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    site = out / "customers/acme"
+    texts = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in (".html", ".json", ".xml", ".svg") or "assets" in path.parts:
+            continue
+        text = path.read_text()
+        assert "TOKEN-SNIPPET" not in text and "root:x:0:0" not in text, path
+        docs = json.loads(text)["docs"] if path.name == "search_index.json" else [{"text": text}]
+        for doc in docs:
+            for field in ("title", "text"):
+                doc_html = doc.get(field, "")
+                found = assert_inert(doc_html, f"{path.relative_to(out)} {field}")
+                for tag, attrs in found.tags:
+                    for name, value in attrs.items():  # nothing that loads or links to another host
+                        if name in URL_ATTRIBUTES or "url(" in (value or ""):
+                            assert "tracker.example" not in (value or ""), f"{path}: <{tag} {name}={value!r}>"
+                    assert tag not in ("mark", "del", "ins", "kbd", "details", "math"), f"{path}: <{tag}>"
+                    assert not {"admonition", "tabbed-set", "arithmatex", "twemoji", "task-list-item",
+                                "critic", "footnote"} & set((attrs.get("class") or "").split()), f"{path}: {tag} {attrs}"
+                texts.append("".join(found.text))
+    ticket_text = "".join(parse((site / "tickets/20261103-acme-psu1.html").read_text()).text)
+    for payload in payloads:  # every payload reads as typed where the description is shown
+        assert payload.split("\n")[0] in ticket_text, payload
+
+
+def test_a_stylesheet_name_with_markup_is_refused(repo, tmp_path):
+    """site_src/stylesheets/ files are added to extra_css by name: a name is no way into the pages either."""
+    repo.write('site_src/stylesheets/x"><img src=x onerror=alert(7)>.css', "body {}\n")
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 1, result.output
+    assert 'site_src/stylesheets/x"><img src=x onerror=alert(7)>.css:1:1: ' in result.output
+    assert not (tmp_path / "site/customers").exists()

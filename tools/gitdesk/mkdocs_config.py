@@ -21,12 +21,46 @@ Anything else (``hooks:``, other plugins or extensions, ``extra_javascript``,
 ``!ENV``, ``!relative``, any other ``!!python`` tag) is a problem located at
 its line and column; nothing named in the file is imported before it passed
 these lists.
+
+Options, too, are data that reaches files and pages, so they are checked:
+
+- plugin options, per plugin, from :data:`PLUGIN_OPTIONS`. ``search``: the
+  language, separator, pipeline and field boosts (not ``jieba_dict`` or
+  ``jieba_dict_user``, which read a dictionary file by its path, nor
+  mkdocs' ``prebuild_index``, which runs a program). ``tags`` (material
+  9.x's ``TagsConfig``): the switches, separators, formats and tag lists;
+  not ``export_file`` (written at any path, joined onto the site folder and
+  normalised: ``/abs/path`` or ``../..`` leave it), ``listings_layout`` and
+  ``listings_map`` (name a template file), ``tags_file`` and
+  ``tags_extra_files`` (name pages), nor the Python callables
+  ``tags_slugify``, ``tags_sort_by``, ``listings_sort_by`` and
+  ``listings_tags_sort_by``;
+- Markdown extension options (each allowed
+  extension's options were reviewed in Python-Markdown 3.x, pymdownx 10-13
+  and material 9.x; the others name no path): ``pymdownx.emoji``'s
+  ``options`` may hold only ``classes`` (:data:`EMOJI_OPTIONS`):
+  ``custom_icons`` makes material read every ``*.svg`` under any folder,
+  links followed, into the pages (a link to ``/proc/self/environ`` publishes
+  the environment, a link loop hangs the build, ``/dev/zero`` exhausts
+  memory); ``attributes`` adds any attribute (an ``onload`` handler) to
+  every emoji; ``image_path`` and ``non_standard_image_path`` load images
+  from another host. ``wikilinks``' ``base_url`` and ``end_url`` may not
+  hold ``:`` (a ``javascript:`` link). ``pymdownx.snippets`` and
+  ``pymdownx.b64`` are not allowed at all (they read files named in a page);
+- ``extra_css``, ``theme.logo``, ``theme.favicon`` and ``theme.icon``: a
+  relative path of letters, digits and ``-_./`` (:data:`SAFE_PATH`), no
+  ``..``, no scheme;
+- every other text of the file may not hold ``<``, ``>``, ``"``, ``'`` or a
+  backquote (:data:`MARKUP`): mkdocs and material write many options into a
+  page as they are. Only ``site_name``, ``site_description``,
+  ``site_author`` and ``copyright``, which are escaped, may hold them.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -50,6 +84,17 @@ KEYS = frozenset({
 })
 THEME_KEYS = frozenset({"name", "language", "font", "palette", "features", "icon", "logo", "favicon", "direction"})
 PLUGINS = frozenset({"search", "tags", "offline"})  # offline is dropped: it loads a script from another host
+#: The options each plugin may have (none of them reads or writes a file, or names Python code).
+PLUGIN_OPTIONS = {
+    "search": frozenset({"enabled", "lang", "separator", "pipeline", "fields", "min_search_length"}),
+    "tags": frozenset({
+        "enabled", "filters", "tags", "tags_slugify_separator", "tags_slugify_format", "tags_hierarchy",
+        "tags_hierarchy_separator", "tags_sort_reverse", "tags_name_property", "tags_name_variable", "tags_allowed",
+        "listings", "listings_sort_reverse", "listings_tags_sort_reverse", "listings_directive", "listings_toc",
+        "shadow", "shadow_on_serve", "shadow_tags", "shadow_tags_prefix", "shadow_tags_suffix", "export", "export_only",
+    }),
+    "offline": frozenset({"enabled"}),
+}
 _MARKDOWN = ("abbr", "admonition", "attr_list", "def_list", "extra", "fenced_code", "footnotes", "legacy_attrs",
              "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite")
 _PYMDOWNX = ("arithmatex", "betterem", "blocks.admonition", "blocks.caption", "blocks.definition", "blocks.details",
@@ -60,6 +105,23 @@ _PYMDOWNX = ("arithmatex", "betterem", "blocks.admonition", "blocks.caption", "b
 EXTENSIONS = frozenset(
     list(_MARKDOWN) + [f"markdown.extensions.{n}" for n in _MARKDOWN] + [f"pymdownx.{n}" for n in _PYMDOWNX]
 )
+#: Why the emoji extension's generator options other than :data:`EMOJI_OPTIONS` are refused.
+EMOJI_REFUSED = {
+    "custom_icons": "it makes the build read every .svg file under the folders it names (links followed) into the pages",
+    "attributes": "it adds attributes, such as an event handler, to every emoji",
+    "image_path": "it loads the emoji images from another host",
+    "non_standard_image_path": "it loads the emoji images from another host",
+}
+EMOJI_OPTIONS = frozenset({"classes"})
+#: Link options of the wikilinks extension: paths inside the site, never a URL with a scheme.
+WIKILINK_URLS = ("base_url", "end_url")
+#: A path inside the site: letters, digits and ``-_./`` (checked for ``..`` and a leading ``/`` too).
+SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]+")
+#: Top-level texts mkdocs and material write escaped: the only ones that may hold markup characters.
+ESCAPED_TEXTS = frozenset({"site_name", "site_description", "site_author", "copyright"})
+#: Top-level keys gitdesk replaces for each site: their values are never used.
+REPLACED = frozenset({"nav", "docs_dir", "site_dir", "site_url", "use_directory_urls", "not_in_nav", "repo_url",
+                      "repo_name", "edit_uri"})
 #: The only Python objects a ``!!python/name:`` tag may name.
 PYTHON_NAMES = frozenset({
     "material.extensions.emoji.twemoji", "material.extensions.emoji.to_svg",
@@ -218,12 +280,16 @@ def _check(data: dict, r: _Reader) -> None:
         for index, name in _named_items(plugins, ("plugins",), r):
             if name not in PLUGINS:
                 r.at(("plugins",) + index, f"plugin {name!r} is not allowed; allowed: {', '.join(sorted(PLUGINS))}")
+            else:
+                _plugin_options(name, *_options(plugins, ("plugins",), index, name), r)
     extensions = data.get("markdown_extensions")
     if extensions is not None:
         for index, name in _named_items(extensions, ("markdown_extensions",), r):
             if name not in EXTENSIONS:
                 r.at(("markdown_extensions",) + index, f"Markdown extension {name!r} is not allowed; "
                                                        "see the README for the list")
+            else:
+                _extension_options(name, *_options(extensions, ("markdown_extensions",), index, name), r)
     extra = data.get("extra")
     if extra is not None:
         if not isinstance(extra, dict):
@@ -238,15 +304,22 @@ def _check(data: dict, r: _Reader) -> None:
             r.at(("extra_css",), "extra_css must be a list of paths")
         else:
             for index, item in enumerate(css):
-                if ":" in item or item.startswith(("/", "\\")) or ".." in Path(item).parts:
-                    r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site (no URL)")
-    for key in ("theme", "extra", "markdown_extensions", "plugins"):
-        if key in data:
-            _plain_texts(data[key], (key,), r)
-    for path_key in ("logo", "favicon"):
-        value = theme.get(path_key) if isinstance(theme, dict) else None
-        if isinstance(value, str) and (":" in value or value.startswith(("/", "\\"))):
-            r.at(("theme", path_key), f"theme.{path_key} {value!r} must be a path inside the site (no URL)")
+                if not safe_path(item):
+                    r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site: letters, digits "
+                                               "and -_./, no '..', no URL")
+    paths = {}  # theme options that name a file of the site: checked as paths, not as texts
+    if isinstance(theme, dict):
+        for path_key in ("logo", "favicon"):
+            if isinstance(theme.get(path_key), str):
+                paths[("theme", path_key)] = theme[path_key]
+        _strings(theme.get("icon"), ("theme", "icon"), paths)
+    for where, value in paths.items():
+        if not safe_path(value):
+            r.at(where, f"{'.'.join(map(str, where))} {value!r} must be a name or path inside the site: letters, "
+                        "digits and -_./, no '..', no URL")
+    for key in data:
+        if key not in ESCAPED_TEXTS and key not in REPLACED and key != "extra_css":
+            _plain_texts(data[key], (key,), r, skip=paths)
     for key in ("site_name", "site_description", "site_author", "copyright"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             r.at((key,), f"{key} must be text")
@@ -270,18 +343,73 @@ def _named_items(value: Any, where: tuple, r: _Reader) -> list[tuple[tuple, str]
     return out
 
 
-#: Characters that would end an attribute or start an element where a theme writes an option unescaped.
-MARKUP = frozenset('<>"`')
+def _options(setting: Any, where: tuple, index: tuple, name: str) -> tuple[Any, tuple]:
+    """The options given to a plugin or extension (None when it is named alone), and their place."""
+    if isinstance(setting, dict):  # {name: options}
+        return setting[name], where + (name,)
+    item = setting[index[0]]
+    return (item.get(name), where + index + (name,)) if isinstance(item, dict) else (None, where + index)
 
 
-def _plain_texts(value: Any, where: tuple, r: _Reader) -> None:
-    """Options that material's templates write as they are: no markup characters in them."""
+def _plugin_options(name: str, options: Any, where: tuple, r: _Reader) -> None:
+    if not isinstance(options, dict):
+        return  # named alone, or options of the wrong type (mkdocs reports those)
+    allowed = PLUGIN_OPTIONS[name]
+    for key in options:
+        if key not in allowed:
+            r.at(where + (key,), f"option {key!r} of the {name} plugin is not allowed (it reads or writes a file, or "
+                                 f"names Python code); allowed: {', '.join(sorted(allowed))}")
+
+
+def _extension_options(name: str, options: Any, where: tuple, r: _Reader) -> None:
+    if not isinstance(options, dict):
+        return
+    name = name.removeprefix("markdown.extensions.")
+    if name == "pymdownx.emoji" and "options" in options:
+        given = options["options"]
+        if not isinstance(given, dict):
+            r.at(where + ("options",), "the emoji extension's options must be a mapping")
+            return
+        for key in given:
+            if key not in EMOJI_OPTIONS:
+                why = EMOJI_REFUSED.get(key, "it is not one of the emoji options the portal allows")
+                r.at(where + ("options", key), f"emoji option {key!r} is not allowed: {why}; allowed: "
+                                               f"{', '.join(sorted(EMOJI_OPTIONS))}")
+    if name == "wikilinks":
+        for key in WIKILINK_URLS:
+            value = options.get(key)
+            if isinstance(value, str) and (":" in value or "\\" in value):
+                r.at(where + (key,), f"wikilinks {key} {value!r} must be a path of the site, not a URL")
+
+
+def safe_path(value: str) -> bool:
+    """A relative path inside the site, of letters, digits and ``-_./``, without ``..``."""
+    return bool(SAFE_PATH.fullmatch(value)) and not value.startswith("/") and ".." not in value.split("/")
+
+
+def _strings(value: Any, where: tuple, into: dict, keys: bool = False) -> None:
+    """Every text in a setting by its place (with ``keys``, the keys of its mappings too, at a place of their own)."""
     if isinstance(value, str):
-        if MARKUP.intersection(value):
-            r.at(where, "an option's text may not contain <, >, \" or ` (the theme writes it into the page as it is)")
+        into[where] = value
     elif isinstance(value, dict):
         for key, item in value.items():
-            _plain_texts(item, where + (key,), r)
+            if keys:
+                into[where + (key, None)] = key
+            _strings(item, where + (key,), into, keys)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _plain_texts(item, where + (index,), r)
+            _strings(item, where + (index,), into, keys)
+
+
+#: Characters that would end an attribute or start an element where a theme writes an option unescaped.
+MARKUP = frozenset("<>\"'`")
+
+
+def _plain_texts(value: Any, where: tuple, r: _Reader, skip: dict = {}) -> None:
+    """Options that mkdocs' and material's templates may write as they are: no markup characters in them."""
+    texts: dict = {}
+    _strings(value, where, texts, keys=True)
+    for place, text in texts.items():
+        if place not in skip and MARKUP.intersection(text):
+            r.at(place[:-1] if place[-1] is None else place, "this text may not contain <, >, \", ' or ` (mkdocs and material write options into the "
+                        "page as they are; only site_name, site_description, site_author and copyright are escaped)")

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Optional, Sequence
 import jinja2
 from markupsafe import Markup, escape
 
-from . import charges, issued, mkdocs_config, sla
+from . import charges, issued, mkdocs_config, output, sla
 from .errors import Problem
 from .scalars import month_of
 from .i18n import Locale
@@ -43,6 +43,7 @@ from .loader import Repository
 from .mkdocs_hooks import MARKER
 from .model import Calendar, Customer, Ticket
 from .terms import terms_on
+from .yamlout import write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATE = ".gitdesk-build"  # in the output folder: what each site was built from
@@ -481,10 +482,19 @@ def build_site(job: dict) -> str:
         if target.exists():
             target.rename(old)
         built.rename(target)
-    state = Path(job["state"])
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(job["digest"] + "\n")
+    if job["signed"] is not None:  # by rename: a link in its place is replaced, never followed
+        write_atomic(Path(job["state"]), job["signed"] + "\n")
     return job["name"]
+
+
+def output_paths(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The folders and files under the output folder that building the sites ``names`` writes or trusts."""
+    folders, files = [STATE, "public", "customers"], []
+    for name in names:
+        target = "public" if name == "public" else f"customers/{name}"
+        folders.append(target)
+        files += [f"{target}/index.html", f"{STATE}/{name}.digest"]
+    return folders, files
 
 
 @dataclass
@@ -513,8 +523,9 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     target = out / ("public" if name == "public" else f"customers/{name}")
     state = out / STATE / f"{name}.digest"
     digest = input_digest(job, name)
-    if target.joinpath("index.html").exists() and state.exists() and state.read_text().strip() == digest:
-        return name, False  # nothing it is made of changed: not even rendered
+    signed = output.state_text(job["key"], name, digest)
+    if signed is not None and output.is_file(target / "index.html") and output.read_state(state) == signed:
+        return name, False  # nothing it is made of changed (as this machine's last build recorded): not even rendered
     site = renderer.public(job["extra_pages"]) if name == "public" else renderer.customer(name)
     if name == "public":
         for page, content in job["public_pages"].items():
@@ -524,7 +535,7 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
     try:
         build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "config": config,
-                    "target": str(target), "state": str(state), "digest": digest})
+                    "target": str(target), "state": str(state), "signed": signed})
     except (jinja2.TemplateError, RecursionError) as exc:
         raise SiteProblem([_template_problem(exc, job["overrides"], job["root"])]) from None
     return name, True
@@ -583,6 +594,10 @@ def build(
     overrides = src / "overrides" if (src / "overrides").is_dir() else None
     common = _read_tree(src / "stylesheets", root)
     assets = {f"stylesheets/{k}": v for k, v in common.items()}
+    named = [Problem(f"site_src/{path}", 1, 1, "a stylesheet's name may hold only letters, digits and -_./ (it is "
+                     "written into every page as it is)", "file-name") for path in assets if not mkdocs_config.safe_path(path)]
+    if named:
+        raise SiteProblem(named)
     if config is None:
         config, problems = base_config(root)
         if problems:
@@ -604,7 +619,7 @@ def build(
     _JOB.update(
         renderer=renderer, root=root, base=base, overrides=overrides, assets=assets,
         override_files=_read_tree(overrides, root) if overrides else {}, out=out, public_pages=public_pages,
-        extra_pages=extra_pages, sources=sources or {},
+        extra_pages=extra_pages, sources=sources or {}, key=output.build_key(),
     )
     report = BuildReport()
 

@@ -30,6 +30,7 @@ from typing import Mapping, Optional, Union
 
 import click
 
+from . import output
 from .loader import Repository
 from .yamlout import write_atomic
 from .model import Customer
@@ -302,6 +303,15 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> tuple[Union[in
             env.get(ENV_ROOT) or None)
 
 
+CONFIG_FILES = ("nginx.conf", "apache.conf", "Caddyfile")
+
+
+def output_paths(repo: Repository) -> tuple[list[str], list[str]]:
+    """The folders and files under DIR that :func:`write_files` writes (see :func:`gitdesk.output.check`)."""
+    files = [f"{AUTH_DIR}/{NOBODY}"] + [f"{AUTH_DIR}/{cid}.htpasswd" for cid in sorted(repo.customers)]
+    return [AUTH_DIR, CONFIG_DIR], files + [f"{CONFIG_DIR}/{name}" for name in CONFIG_FILES]
+
+
 def write_files(repo: Repository, out: Path, listen: Union[int, str, None] = None,
                 server_name: Optional[str] = None, served_root: Optional[str] = None) -> list[Path]:
     """Write the password files and the three configurations into DIR; returns the paths written.
@@ -326,6 +336,8 @@ def write_files(repo: Repository, out: Path, listen: Union[int, str, None] = Non
         raise WebServerError(f"invalid served folder {served_root!r}: give the absolute path where the web server finds the portal")
     root = Path(_root(out))
     served = Path(_root(served_root)) if served_root is not None else root
+    folders, files = output_paths(repo)
+    output.check_links(root, folders, files)  # files are written by rename, and never into a linked folder
     configs = {
         "nginx.conf": (nginx_server(repo, served, listen, server_name), 0o644),
         "apache.conf": (apache_config(repo, served, listen, server_name), 0o644),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import portal, sla, webserver
+from .. import output, portal, sla, webserver
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from .sla import _provider_zone, parse_now
@@ -45,11 +45,14 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     monthly statements (with CSV and JSON downloads) and its terms.
 
     A site whose sources did not change since the last build into OUT is
-    not built again.
+    not built again. OUT is the build's own: a folder that holds files git
+    tracks, or a symbolic link where the build writes, is refused before
+    anything is written.
     """
     started = time.perf_counter()
     root = repo_root(repo)
-    out = (out or root / "site").resolve()
+    given = out or root / "site"
+    out = given.resolve()
     found = scan(root)
     moment = parse_now(now, _provider_zone(found))
     task = sla.Evaluation(moment)
@@ -68,6 +71,13 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     unknown = [c for c in customers if c not in repository.customers]
     if unknown:
         raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
+    try:  # the output folder is the build's own: nothing committed, no links (see gitdesk.output)
+        folders, files = portal.output_paths(["public", *sorted(repository.customers)])
+        web_folders, web_files = webserver.output_paths(repository)
+        output.check(root, given, out, folders + web_folders, files + web_files)
+    except output.Refused as exc:
+        click.echo(f"gitdesk: {exc}; nothing was written", err=True)
+        sys.exit(1)
     public = not no_public and (shard is None or shard[0] == 1) and not customers
     total = (1 if public else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
     show = sys.stderr.isatty() and total > 3
@@ -86,7 +96,11 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     finally:
         if bar:
             bar.render_finish()
-    webserver.write_files(repository, out)
+    try:
+        webserver.write_files(repository, out)
+    except output.Refused as exc:
+        click.echo(f"gitdesk: {exc}", err=True)
+        sys.exit(1)
     elapsed = time.perf_counter() - started
     click.echo(f"built {len(report.built)} site{'s' if len(report.built) != 1 else ''}, "
                f"{len(report.unchanged)} unchanged, into {out} in {elapsed:.1f} s")
