@@ -416,7 +416,9 @@ theme:
   icon: {logo: material/library}
 extra_css: [stylesheets/extra.css]
 plugins:
-  - search: {lang: en, separator: '[\\s\\-]+'}
+  - search:  # material's documented separator, with " and `: only ever written as JSON
+      lang: en
+      separator: '[\\s\\u200b\\-_,:!=\\[\\]()"`/]+|\\.(?!\\d)|&[lg]t;|(?!\\b)(?=[A-Z][a-z])'
   - tags: {export: false, tags_hierarchy: true}
 markdown_extensions:
   - wikilinks: {base_url: /wiki/}

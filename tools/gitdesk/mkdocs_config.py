@@ -317,6 +317,12 @@ def _check(data: dict, r: _Reader) -> None:
         if not safe_path(value):
             r.at(where, f"{'.'.join(map(str, where))} {value!r} must be a name or path inside the site: letters, "
                         "digits and -_./, no '..', no URL")
+    plugins = data.get("plugins")
+    for index, item in enumerate(plugins if isinstance(plugins, list) else []):
+        options = item.get("search") if isinstance(item, dict) else None
+        if isinstance(options, dict) and isinstance(options.get("separator"), str):
+            # search's word separator (material's documented one has " and `) is only ever written as JSON
+            paths[("plugins", index, "search", "separator")] = options["separator"]
     for key in data:
         if key not in ESCAPED_TEXTS and key not in REPLACED and key != "extra_css":
             _plain_texts(data[key], (key,), r, skip=paths)
