@@ -24,7 +24,9 @@ import hmac
 import io
 import os
 import pickle
+import re
 import secrets
+import shlex
 import sqlite3
 import stat
 import subprocess
@@ -86,6 +88,17 @@ def _work_tree(root: Path) -> Path:
         if (folder / ".git").exists():
             return folder
     return root
+
+
+_MORE_CONTROLS = re.compile("[\x80-\x9f\u2028\u2029]")
+
+
+def _printed(name: str) -> str:
+    """A file name as a message shows it: :func:`gitdesk.files.shown`, and the C1 controls and
+    Unicode line breaks written \\uNNNN too (terminals and CI logs may read them)."""
+    from .files import shown
+
+    return _MORE_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", shown(name))
 
 
 def tracked_files(root: Path, directory: Path) -> list[str]:
@@ -261,9 +274,12 @@ class Cache:
         directory = directory_for(root)
         tracked = tracked_files(root, directory)
         if tracked:
-            shown = ", ".join(tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
-            warn(f"{shown}: a cache committed to the repository is never read; running without the cache "
-                 f"(remove it from git with 'git rm -r --cached {os.path.dirname(tracked[0]) or tracked[0]}')")
+            # file names come with the data: shown on one line, escaped (a name could hold a line that
+            # starts a CI workflow command), and quoted for the shell in the command to copy
+            named = ", ".join(_printed(name) for name in tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
+            folder = _printed(os.path.dirname(tracked[0]) or tracked[0])
+            warn(f"{named}: a cache committed to the repository is never read; running without the cache "
+                 f"(remove it from git with 'git rm -r --cached -- {shlex.quote(folder)}')")
             return None
         try:
             return cls(directory)

@@ -23,7 +23,7 @@ from .errors import Problem
 from .loader import Repository, read_record
 from .model import ID_PATTERN, Ticket
 from .scalars import format_duration
-from .yamlout import block_text, quote, scalar, timestamp
+from .yamlout import quote, scalar, text_field, timestamp
 
 ALPHABET = string.ascii_lowercase + string.digits
 MAX_ID = 200  # as the data format's ids
@@ -40,8 +40,15 @@ def new_id(root: Path, customer: str, reported: dt.datetime, tz, random=secrets.
 
 
 def valid_id(ident: str) -> bool:
-    """A ticket id as the data format writes one: lower-case letters, digits and '-'."""
-    return len(ident) <= MAX_ID and re.fullmatch(ID_PATTERN, ident) is not None
+    """An id as the data format writes one (a ticket's, a customer's, a priority's...): lower-case letters, digits and '-'."""
+    return isinstance(ident, str) and len(ident) <= MAX_ID and re.fullmatch(ID_PATTERN, ident) is not None
+
+
+def _id(value: str, what: str) -> str:
+    """An id written into YAML as it is: refused (ValueError) unless it is one, so it can never add YAML of its own."""
+    if not valid_id(value):
+        raise ValueError(f"invalid {what} {value!r}: an id is lower-case letters, digits and '-'")
+    return value
 
 
 def _month_folders(root: Path) -> list[Path]:
@@ -94,36 +101,37 @@ def ticket_path(root: Path, ident: str, reported: dt.datetime, tz) -> Path:
 def new_ticket_text(*, customer: str, title: str, reported: dt.datetime, tz, priority: str, via: Optional[str] = None,
                     reported_by: Optional[str] = None, users_blocked: Optional[int] = None, incident: Optional[str] = None,
                     description: Optional[str] = None) -> str:
-    lines = [f"customer: {customer}", f"title: {scalar(title)}", f"reported: {timestamp(reported, tz)}"]
+    """A new ticket's file. Ids are checked to be ids; texts go through :mod:`gitdesk.yamlout`
+    (the description as :func:`~gitdesk.yamlout.text_field` writes it)."""
+    lines = [f"customer: {_id(customer, 'customer')}", f"title: {scalar(title)}", f"reported: {timestamp(reported, tz)}"]
     if via:
-        lines.append(f"via: {via}")
+        lines.append(f"via: {_id(via, 'via')}")
     if reported_by:
         lines.append(f"reported_by: {scalar(reported_by)}")
-    lines.append(f"priority: {priority}")
+    lines.append(f"priority: {_id(priority, 'priority')}")
     if users_blocked is not None:
-        lines.append(f"users_blocked: {users_blocked}")
+        lines.append(f"users_blocked: {int(users_blocked)}")
     if incident:
-        lines.append(f"incident: {incident}")
+        lines.append(f"incident: {_id(incident, 'incident')}")
     if description:
-        lines.append("description: |")
-        lines += block_text(description, 2)
+        lines += text_field("description", description)
     return "\n".join(lines) + "\n"
 
 
 def event_item(*, at: dt.datetime, tz, event: str, by: Optional[str] = None, planned: Optional[dt.datetime] = None,
                mode: Optional[str] = None, expected: Optional[dt.timedelta] = None, side: Optional[str] = None,
                note: Optional[str] = None) -> list[str]:
-    parts = [f"at: {timestamp(at, tz)}", f"event: {event}"]
+    parts = [f"at: {timestamp(at, tz)}", f"event: {_id(event, 'event')}"]
     if by:
-        parts.append(f"by: {by}")
+        parts.append(f"by: {_id(by, 'technician')}")
     if planned is not None:
         parts.append(f"planned: {timestamp(planned, tz)}")
     if mode:
-        parts.append(f"mode: {mode}")
+        parts.append(f"mode: {_id(mode, 'mode')}")
     if expected is not None:
         parts.append(f"expected: {format_duration(expected)}")
     if side:
-        parts.append(f"side: {side}")
+        parts.append(f"side: {_id(side, 'side')}")
     if note:
         parts.append(f"note: {quote(note)}")
     return ["- {" + ", ".join(parts) + "}"]
@@ -131,12 +139,11 @@ def event_item(*, at: dt.datetime, tz, event: str, by: Optional[str] = None, pla
 
 def work_item(*, technician: str, mode: str, start: dt.datetime, end: dt.datetime, tz, outcome: str, report: str,
               warranty: bool = False, parts: Sequence[dict] = ()) -> list[str]:
-    lines = [f"- technician: {technician}", f"  mode: {mode}", f"  start: {timestamp(start, tz)}",
-             f"  end: {timestamp(end, tz)}", f"  outcome: {outcome}"]
+    lines = [f"- technician: {_id(technician, 'technician')}", f"  mode: {_id(mode, 'mode')}", f"  start: {timestamp(start, tz)}",
+             f"  end: {timestamp(end, tz)}", f"  outcome: {_id(outcome, 'outcome')}"]
     if warranty:
         lines.append("  warranty: true")
-    lines.append("  report: |")
-    lines += block_text(report, 4)
+    lines += text_field("report", report, 2)
     if parts:
         lines.append("  parts:")
         for part in parts:

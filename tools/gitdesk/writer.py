@@ -12,6 +12,9 @@ Every command that writes files of the repository (``ticket new``, ``event``,
   run at once never lose each other's change;
 - a file is written whole (aside, then renamed into place); a new file is only
   ever created, never put in place of one of the same name;
+- a file is only written inside the repository: not through a linked folder,
+  not in place of a symbolic link (:meth:`Transaction.check_place`), and the
+  folders made for a new file are made one by one, never through a link;
 - with ``--commit`` only the files written are committed; when git refuses
   (a hook, a stale ``index.lock``, no user name, an ignored path), and when
   anything else fails, every file is put back as it was, and so is the index.
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from typing import Iterator, Optional
 import click
 
 from . import gitcli
+from .model import ID_PATTERN
 from .yamlout import write_atomic, write_new
 
 #: Seconds a writer waits for another one to finish.
@@ -54,7 +60,6 @@ class NotWritten(click.ClickException):
 class _Before:
     data: Optional[bytes]  # None: the file did not exist
     mode: Optional[int]
-    folders: list[Path]  # folders made for a new file, deepest first
 
 
 class Transaction:
@@ -64,25 +69,66 @@ class Transaction:
         self.root = root
         self.git_dir = git_dir
         self._before: dict[Path, _Before] = {}
+        self._made: list[Path] = []  # folders made by check_place, put back by restore
+
+    def check_place(self, path: Path) -> None:
+        """Refuse (NotWritten) to write ``path`` unless it is a file of the repository reached without a link.
+
+        No folder between the repository and the file may be a symbolic link
+        (the loader does not follow linked folders either), the file may not be
+        one, and the folder it goes into must be inside the repository's real
+        folder. Missing folders are then made one at a time, each refused when
+        a link took its place.
+        """
+        rel = os.path.relpath(path, self.root)
+        parts = Path(rel).parts
+        if not parts or Path(rel).is_absolute() or ".." in parts or "." in parts:
+            raise NotWritten(f"{path} is not a file of the repository {self.root}: nothing was written")
+        folder = Path(self.root)
+        for name in parts[:-1]:
+            folder = folder / name
+            try:
+                mode = os.lstat(folder).st_mode
+            except FileNotFoundError:
+                try:
+                    os.mkdir(folder)  # never through a link: mkdir does not follow one in its place
+                    self._made.append(folder)
+                except FileExistsError:
+                    pass
+                except OSError as exc:
+                    raise NotWritten(f"cannot make the folder {self._rel(folder)}: {exc.strerror}; nothing was written") from None
+                mode = os.lstat(folder).st_mode
+            if stat.S_ISLNK(mode):
+                raise NotWritten(f"{self._rel(folder)} is a symbolic link: gitdesk does not write through linked folders; "
+                                 f"nothing was written (make it a folder of the repository)")
+            if not stat.S_ISDIR(mode):
+                raise NotWritten(f"{self._rel(folder)} is not a folder: nothing was written")
+        if os.path.islink(path):
+            raise NotWritten(f"{self._rel(path)} is a symbolic link: gitdesk does not write in place of a link; nothing was written")
+        real_root = os.path.realpath(self.root)
+        real_folder = os.path.realpath(path.parent)
+        if os.path.commonpath([real_root, real_folder]) != real_root:
+            raise NotWritten(f"{self._rel(path.parent)} leads outside the repository: nothing was written")
 
     def _remember(self, path: Path) -> _Before:
         if path not in self._before:
             try:
                 mode = path.lstat().st_mode & 0o7777
                 data = path.read_bytes()
-                self._before[path] = _Before(data, mode, [])
+                self._before[path] = _Before(data, mode)
             except FileNotFoundError:
-                folders = [p for p in path.parents if not p.exists() and self.root in p.parents]
-                self._before[path] = _Before(None, None, folders)
+                self._before[path] = _Before(None, None)
         return self._before[path]
 
     def write(self, path: Path, text, mode: Optional[int] = None) -> None:
         """Replace (or create) ``path`` with ``text``; the file keeps its mode unless ``mode`` is given."""
+        self.check_place(path)  # first: a link is never read, nor written back
         before = self._remember(path)
         write_atomic(path, text, mode=mode if mode is not None else before.mode)
 
     def create(self, path: Path, text, mode: Optional[int] = None) -> None:
         """Create ``path``; refuses (NotWritten) when a file of that name exists."""
+        self.check_place(path)
         self._remember(path)
         try:
             write_new(path, text, mode=mode)
@@ -119,21 +165,22 @@ class Transaction:
         return f"git did not commit:\n{said}\n" + "; ".join(outcome)
 
     def restore(self) -> None:
-        """Put every file written back as it was (a new one removed, with the folders made for it)."""
+        """Put every file written back as it was (a new one removed, and the folders made for it)."""
         for path, before in reversed(list(self._before.items())):
             try:
                 if before.data is None:
                     path.unlink(missing_ok=True)
-                    for folder in before.folders:
-                        try:
-                            folder.rmdir()
-                        except OSError:
-                            break
                 else:
                     write_atomic(path, before.data, mode=before.mode)
             except OSError as exc:
                 click.echo(f"gitdesk: could not put {self._rel(path)} back as it was: {exc.strerror}", err=True)
         self._before.clear()
+        for folder in reversed(self._made):  # made for a file that was refused or put back; kept when not empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        self._made.clear()
 
     def _rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
@@ -194,3 +241,73 @@ def transaction(root: Path, commit: bool = False) -> Iterator[Transaction]:
             done.restore()
             raise
 
+
+
+# ---------------------------------------------------------------- what the writing commands accept
+
+#: A free text from the command line (or standard input) is at most this long, in UTF-8 bytes: a data file is
+#: read up to 1 MiB (see :mod:`gitdesk.files`), and a ticket holds several texts.
+MAX_TEXT = 256 * 1024
+_MAX_ID = 200  # as the data format's ids
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value from the command line as an error message may quote it: on one line, and short."""
+    text = repr(value[:limit])
+    return text + "..." if len(value) > limit else text
+
+
+class Ident(click.ParamType):
+    """An id of the data format (a customer, a priority, a team member, an incident...): lower-case
+    letters, digits and '-', at most 200. Checked before anything is read or written, so that a
+    value never writes YAML of its own: a usage error (exit code 2) that names the option."""
+
+    name = "id"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and len(value) <= _MAX_ID and re.fullmatch(ID_PATTERN, value):
+            return value
+        self.fail(f"{_shown(str(value))} is not an id: an id is lower-case letters, digits and '-' "
+                  f"(starting with a letter or digit, at most {_MAX_ID})", param, ctx)
+
+
+class FreeText(click.ParamType):
+    """A free text (a title, a description, a note...): any text, written into YAML so that it reads
+    back as that text (see :func:`gitdesk.yamlout.text_field`). With ``stdin``, '-' reads it from
+    standard input. Refused when it is not UTF-8 or longer than :data:`MAX_TEXT` bytes."""
+
+    name = "text"
+
+    def __init__(self, stdin: bool = False):
+        self.stdin = stdin
+
+    def convert(self, value, param, ctx):
+        if self.stdin and value == "-":
+            data = click.get_binary_stream("stdin").read(MAX_TEXT + 1)
+            if len(data) > MAX_TEXT:
+                self.fail(f"standard input is longer than {MAX_TEXT // 1024} KiB", param, ctx)
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                self.fail("standard input is not UTF-8 text", param, ctx)
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError:  # bytes of the command line that are not UTF-8
+            self.fail(f"{_shown(value)} is not UTF-8 text", param, ctx)
+        if size > MAX_TEXT:
+            self.fail(f"the text is longer than {MAX_TEXT // 1024} KiB", param, ctx)
+        return value
+
+
+ID = Ident()
+TEXT = FreeText()
+TEXT_OR_STDIN = FreeText(stdin=True)
+
+
+def one_line(text: str, limit: Optional[int] = 100) -> str:
+    """A text from the data for a commit message's subject or a line of a report: on one line (white
+    space and line breaks made one space, other control characters written \\xNN), at most ``limit``
+    characters (None: as long as it is)."""
+    text = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", " ".join(str(text).split()))
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."

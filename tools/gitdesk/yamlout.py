@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -15,9 +15,33 @@ def _umask() -> int:
     return mask
 
 
+#: What YAML reads as a line break besides ``\n``: ``\r`` (alone or before ``\n``), NEL, LINE and PARAGRAPH SEPARATOR.
+_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
+#: What a double-quoted scalar writes as an escape: the quote and the backslash, every control character
+#: (C0, DEL, C1), the line and paragraph separators, the byte order mark, the non-characters U+FFFE and
+#: U+FFFF and surrogates (which YAML may not hold as they are).
+_ESCAPED = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+#: What a block scalar cannot carry as it is (the line breaks besides \n are made \n first): a text holding one is quoted.
+_NOT_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _escape(match: "re.Match[str]") -> str:
+    char = match.group()
+    known = _ESCAPES.get(char)
+    if known is not None:
+        return known
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def quote(text: str) -> str:
-    """A string as a double-quoted YAML scalar (JSON's escapes are YAML's)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A string as a double-quoted YAML scalar on one line, read back as exactly that string.
+
+    Every character YAML could read as a line break or may not hold as it is
+    (control characters, U+2028, U+2029, ...) is written as an escape.
+    """
+    return '"' + _ESCAPED.sub(_escape, text) + '"'
 
 
 def _written_aside(path: Path, data: bytes, mode: Optional[int], folder_mode: int) -> str:
@@ -103,20 +127,49 @@ def timestamp(moment, tz) -> str:
 
 
 def scalar(value) -> str:
-    """A plain value as YAML text: quoted when YAML could read it as something else."""
-    import re
-
+    """A one-line value as YAML text: plain when every reader takes it as that text, else :func:`quote`."""
     text = str(value)
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._+/@()-]*", text) and not re.fullmatch(
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9 ._+/@()-]*[A-Za-z0-9._+/@()-])?", text) and not re.fullmatch(
         r"(?i)(true|false|yes|no|on|off|null|~|[-+]?\d[\d_.:e+-]*)", text) and ": " not in text and " #" not in text:
         return text
     return quote(text)
 
 
-def block_text(text: str, indent: int) -> list[str]:
-    """A ``|`` block scalar's lines for ``text`` at ``indent`` spaces."""
+def block_form(text: str) -> tuple[str, bool]:
+    """What :func:`text_field` writes for ``text``, and whether it is a block scalar.
+
+    Every line break (``\r\n``, ``\r``, U+0085, U+2028, U+2029) becomes
+    ``\n``. A text that still holds another control character is kept as it
+    is then (it is quoted). Otherwise it becomes a block scalar: lines of only
+    spaces and tabs become empty, empty lines at its end are dropped, and it
+    ends with one line break (an empty text stays empty, quoted).
+    """
+    text = _BREAKS.sub("\n", text)
+    if _NOT_IN_BLOCK.search(text):
+        return text, False
+    lines = [line if line.strip(" \t") else "" for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return ("\n".join(lines) + "\n" if lines else ""), bool(lines)
+
+
+def text_field(key: str, text: str, indent: int = 0) -> list[str]:
+    """``key: text`` at ``indent`` spaces, for a free text that may run over several lines.
+
+    A ``|`` block scalar (its lines two spaces deeper than ``key``) when the
+    text can be one, else a double-quoted scalar on one line; either way YAML
+    reads back exactly ``block_form(text)[0]``, and no line of the text can
+    end the scalar early (see :func:`block_form`).
+    """
     pad = " " * indent
-    return [pad + line if line.strip() else "" for line in text.rstrip("\n").split("\n")]
+    value, block = block_form(text)
+    if not block:
+        return [f"{pad}{key}: {quote(value)}"]
+    lines = value[:-1].split("\n")
+    first = next(line for line in lines if line)
+    # a first line that starts with white space would set the indentation: say it instead
+    head = "|2" if first[0] in " \t" else "|"
+    return [f"{pad}{key}: {head}"] + [f"{pad}  {line}" if line else "" for line in lines]
 
 
 def append_to_list(text: str, key: str, item: list[str]) -> str:
@@ -126,8 +179,6 @@ def append_to_list(text: str, key: str, item: list[str]) -> str:
     The list may be in block style (any indentation) or an empty ``[]``; when the key is
     missing, it is added at the end of the file.
     """
-    import re
-
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Optional
 
@@ -101,7 +102,8 @@ def _date_option(help_text: str):
 @command.command("issue")
 @repo_option
 @month_option(required=True)
-@customer_option("Only this customer's statement (default: every customer with something to bill).")
+@click.option("--customer", metavar="ID", type=writer.ID, default=None,
+              help="Only this customer's statement (default: every customer with something to bill).")
 @_date_option("The issue date, YYYY-MM-DD (default: today). The month must be over by then.")
 @click.option("--commit", is_flag=True, help="Commit the issued statements (git); when git refuses, nothing is issued.")
 @cache_option
@@ -145,8 +147,10 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
 
 @command.command("adjust")
 @repo_option
-@click.option("--number", required=True, metavar="NUMBER", help="The issued statement whose figures changed, e.g. 2026-0001.")
-@click.option("--reason", required=True, help="Why: shown to the customer on the statement that carries the correction.")
+@click.option("--number", required=True, metavar="NUMBER", type=writer.ID,
+              help="The issued statement whose figures changed, e.g. 2026-0001.")
+@click.option("--reason", required=True, type=writer.TEXT,
+              help="Why: shown to the customer on the statement that carries the correction.")
 @month_option()
 @_date_option("The date of the correction, YYYY-MM-DD (default: today).")
 @click.option("--commit", is_flag=True, help="Commit the correction (git); when git refuses, nothing is recorded.")
@@ -186,28 +190,32 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
         path = repository.root / "statements" / "adjustments" / f"{ident}.yaml"
         date = when.date() if when else _today()
         tx.create(path, issued.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
-        sha = tx.commit(f"Correct statement {number}: {reason.strip()}") if commit else None
+        sha = tx.commit(f"Correct statement {number}: {writer.one_line(reason)}") if commit else None
     click.echo(f"correction {ident}: {delta:+.2f} (taxable) on {record.customer}'s statement for {target}  ->  {path.relative_to(repository.root)}")
     if sha:
         click.echo(f"committed {sha}")
 
 
 def render_text(repository, s) -> str:
-    """A statement as its customer reads it: the provider's language, the locale's numbers and dates."""
+    """A statement as its customer reads it: the provider's language, the locale's numbers and dates.
+
+    Texts from the data are shown each on one line, their control characters escaped.
+    """
     provider = repository.provider
     L = repository.locale
+    shown = functools.partial(writer.one_line, limit=None)
     customer = repository.customers.get(s.customer)
-    name = customer.name if customer else s.customer
+    name = shown(customer.name if customer else s.customer)
     head = [L("statement_head", month=L.month(s.month), name=name, id=s.customer)]
     if provider is not None:
-        head.append(L("statement_from", name=provider.name) + (", " + L("vat_of", id=provider.vat_id) if provider.vat_id else ""))
+        head.append(L("statement_from", name=shown(provider.name)) + (", " + L("vat_of", id=shown(provider.vat_id)) if provider.vat_id else ""))
     if s.plan:
         plan = repository.plans.get(s.plan)
-        head.append(f"{L('plan')}: {plan.name if plan is not None and plan.name else s.plan}")
+        head.append(f"{L('plan')}: {shown(plan.name if plan is not None and plan.name else s.plan)}")
     head.append(L("issued_on", n=s.issued[0], d=L.date(s.issued[1])) if s.issued else L("draft"))
     rows = [(L("date"), L("ticket"), L("description"), L("qty"), L("unit"), L("amount"))]
     for line in s.lines:
-        rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", line.description,
+        rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", shown(line.description),
                      L.number(line.quantity, charges.quantity_places(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
     out = head + [""]
     if len(rows) == 1:
@@ -233,5 +241,5 @@ def render_text(repository, s) -> str:
             out.append("  " + L("package_line", d=L.date(p.package.bought), h=L.quantity(p.package.hours), until=until,
                                 used=L.number(p.hours_drawn), state=state))
     for warning in s.warnings:
-        out.append(f"! {warning}")
+        out.append(f"! {shown(warning)}")
     return "\n".join(out)

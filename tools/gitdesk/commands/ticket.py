@@ -11,7 +11,7 @@ import click
 
 from .. import editing, scalars, writer
 from ..errors import format_text
-from ..files import DataFileError, read_data_file
+from ..files import MAX_BYTES, MAX_SHOWN, DataFileError, read_data_file
 from ..loader import scan
 from ..yamlout import append_to_list
 from . import load_repository, open_cache, repo_option, repo_root
@@ -39,11 +39,6 @@ def _duration(value: Optional[str], option: str) -> Optional[dt.timedelta]:
         raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
-def _text(value: str) -> str:
-    """A text option, or standard input when it is '-'."""
-    return sys.stdin.read() if value == "-" else value
-
-
 def _load(root: Path):
     """The repository as it is now (read while the write lock is held)."""
     repository = load_repository(scan(root), open_cache(root, False), None, keep_tickets=True)
@@ -59,6 +54,8 @@ def _now(tz) -> dt.datetime:
 def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: bool, message: str, new: bool = False) -> None:
     """Check the new text like 'gitdesk validate' would, then write it whole, then commit."""
     rel = path.relative_to(repository.root).as_posix()
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise writer.NotWritten(f"{rel} would be larger than {MAX_SHOWN}, which gitdesk does not read: left as it was")
     _, problems = editing.check_text(repository, path, text)
     if problems:
         click.echo(format_text(problems, lambda p: text), err=True)
@@ -122,20 +119,20 @@ def command():
 
 @command.command("new")
 @repo_option
-@click.option("--customer", required=True, metavar="ID", help="The customer's id.")
-@click.option("--priority", required=True, help="A priority of the customer's plan (e.g. urgent, normal).")
-@click.option("--title", required=True, help="What is wrong, in a line.")
+@click.option("--customer", required=True, type=writer.ID, metavar="ID", help="The customer's id.")
+@click.option("--priority", required=True, type=writer.ID, metavar="ID", help="A priority of the customer's plan (e.g. urgent, normal).")
+@click.option("--title", required=True, type=writer.TEXT, help="What is wrong, in a line.")
 @click.option("--via", type=click.Choice(["phone", "email", "portal", "monitoring", "visit"]), default=None, help="How the request came in.")
 @click.option("--reported", metavar="TIMESTAMP", default=None, help="When it was reported (default: now).")
-@click.option("--reported-by", metavar="NAME", default=None, help="Who reported it.")
+@click.option("--reported-by", metavar="NAME", type=writer.TEXT, default=None, help="Who reported it.")
 @click.option("--users-blocked", type=click.IntRange(min=0), default=None, help="How many people cannot work.")
-@click.option("--incident", metavar="ID", default=None, help="An id shared by the tickets of one fault.")
-@click.option("--description", default=None, help="The request in full ('-' reads it from standard input).")
+@click.option("--incident", metavar="ID", type=writer.ID, default=None, help="An id shared by the tickets of one fault.")
+@click.option("--description", type=writer.TEXT_OR_STDIN, default=None,
+              help="The request in full ('-' reads it from standard input).")
 @commit_option
 def new_command(repo, customer, priority, title, via, reported, reported_by, users_blocked, incident, description, commit):
     """Create a ticket; prints the path of its file."""
     root = repo_root(repo)
-    description = _text(description) if description else None
     with writer.transaction(root, commit=commit) as tx:
         repository = _load(root)
         tz = repository.tz
@@ -147,7 +144,7 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
         text = editing.new_ticket_text(customer=customer, title=title, reported=moment, tz=tz, priority=priority, via=via,
                                        reported_by=reported_by, users_blocked=users_blocked, incident=incident,
                                        description=description)
-        _save(tx, repository, path, text, commit, f"Ticket {ident}: {title}", new=True)
+        _save(tx, repository, path, text, commit, f"Ticket {ident}: {writer.one_line(title)}", new=True)
 
 
 @command.command("event")
@@ -155,12 +152,12 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
 @click.argument("ident", metavar="ID")
 @click.argument("event", type=click.Choice(EVENTS))
 @click.option("--at", metavar="TIMESTAMP", default=None, help="When (default: now).")
-@click.option("--by", metavar="TECHNICIAN", default=None, help="Who (a team member's id).")
+@click.option("--by", metavar="ID", type=writer.ID, default=None, help="Who (a team member's id).")
 @click.option("--planned", metavar="TIMESTAMP", default=None, help="confirmed, rescheduled: when the intervention will be.")
 @click.option("--mode", type=click.Choice(["onsite", "remote", "phone"]), default=None, help="confirmed, rescheduled: how.")
 @click.option("--expected", metavar="DURATION", default=None, help="confirmed, rescheduled: how long it should take (e.g. 1h30m).")
 @click.option("--side", type=click.Choice(["customer", "provider"]), default=None, help="rescheduled: who moved the appointment.")
-@click.option("--note", default=None, help="A note (e.g. what the ticket is waiting for).")
+@click.option("--note", type=writer.TEXT, default=None, help="A note (e.g. what the ticket is waiting for).")
 @commit_option
 def event_command(repo, ident, event, at, by, planned, mode, expected, side, note, commit):
     """Record an event of ticket ID: acknowledged, confirmed, rescheduled, waiting, resumed, resolved, reopened."""
@@ -177,27 +174,26 @@ def event_command(repo, ident, event, at, by, planned, mode, expected, side, not
             text = append_to_list(_read(root, path), "log", item)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        _save(tx, repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({note})" if note else ""))
+        _save(tx, repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({writer.one_line(note)})" if note else ""))
 
 
 @command.command("work")
 @repo_option
 @click.argument("ident", metavar="ID")
-@click.option("--technician", required=True, metavar="ID", help="Who did the work (a team member's id).")
+@click.option("--technician", required=True, metavar="ID", type=writer.ID, help="Who did the work (a team member's id).")
 @click.option("--mode", required=True, type=click.Choice(["onsite", "remote", "phone"]), help="On site, remote session or phone call.")
 @click.option("--start", required=True, metavar="TIMESTAMP", help="Arrival on site, session or call start.")
 @click.option("--end", required=True, metavar="TIMESTAMP", help="When the work ended.")
 @click.option("--outcome", required=True, type=click.Choice(["resolved", "unresolved", "continues"]), help="What came of it.")
-@click.option("--report", required=True, help="The work report ('-' reads it from standard input).")
+@click.option("--report", required=True, type=writer.TEXT_OR_STDIN, help="The work report ('-' reads it from standard input).")
 @click.option("--warranty", is_flag=True, help="The work is covered by warranty (nothing is charged).")
-@click.option("--part", "parts", multiple=True, metavar="NAME;QTY;PRICE[;CODE[;APPROVED]]",
+@click.option("--part", "parts", multiple=True, type=writer.TEXT, metavar="NAME;QTY;PRICE[;CODE[;APPROVED]]",
               help="A part used (repeatable); APPROVED is when the customer approved it.")
 @commit_option
 def work_command(repo, ident, technician, mode, start, end, outcome, report, warranty, parts, commit):
     """Record an intervention (a work report) on ticket ID."""
     root = repo_root(repo)
     _ident(root, ident)
-    report = _text(report)
     with writer.transaction(root, commit=commit) as tx:
         repository = _load(root)
         tz = repository.tz
