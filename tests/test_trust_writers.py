@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TICKET
+from conftest import ACME, TICKET
 
 BETA_TICKET = TICKET.replace("customer: acme", "customer: beta").replace("parts:\n", "").replace(
     "      - {code: PSU-750, name: Power supply 750 W, qty: 1, price: 89.00, approved: 2026-11-03 12:20}\n", "")
@@ -447,6 +447,14 @@ def test_a_statement_shows_each_text_of_the_data_on_one_line(repo):
     assert result.exit_code == 0, result.output
     assert _workflow_commands(result.stdout) == [] and "\x1b" not in result.stdout
     assert "Power supply ::error::INJECTED\\x1b[31m" in result.stdout
+
+
+def test_sla_shows_a_customer_name_on_one_line(repo):
+    repo.write("contracts/customers/acme.yaml", ACME.replace(
+        "name: ACME Meccanica S.p.A.", 'name: "ACME\\n::error::INJECTED\\e[31m"', 1))
+    result = repo.run("sla", "--now", "2026-11-30 18:00")
+    assert "ACME ::error::INJECTED\\x1b[31m (acme)" in result.stdout, result.output
+    assert _workflow_commands(result.stdout) == [] and "\x1b" not in result.stdout
 
 
 # -- every writer, any text: exactly one new value, exactly that text

@@ -14,6 +14,7 @@ import click
 
 from .. import scalars, sla
 from ..i18n import Locale
+from ..writer import one_line
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from ..loader import scan
 
@@ -217,7 +218,7 @@ def render_text(repository, tickets: list[tuple], now, month) -> str:
     for cid in sorted(by_customer):
         rows = by_customer[cid]
         customer = repository.customers.get(cid)
-        lines += ["", f"{customer.name if customer else cid} ({cid})", ""]
+        lines += ["", f"{one_line(customer.name, limit=None) if customer else cid} ({cid})", ""]  # a name on one line
         table = [(L("ticket"), L("priority"), L("target"), L("due"), L("met"), L("status"), L("late"))]
         for text, _ in rows:
             table += text[1]
