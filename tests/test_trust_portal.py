@@ -328,7 +328,7 @@ def test_theme_overrides_cannot_reach_python(repo, tmp_path):
                "{{ cycler.__init__.__globals__.os.system('touch pwned') }}{% endblock %}")
     result = _build_from_inside(repo, tmp_path)
     assert not (repo.root / "pwned").exists()
-    assert result.exit_code == 1 and "site_src/overrides/main.html:1:1: " in result.output and "unsafe" in result.output
+    assert result.exit_code == 1 and "site_src/overrides/main.html:1:47: " in result.output and "not allowed" in result.output
 
 
 def test_site_src_links_out_of_the_repository_are_not_published(repo, tmp_path):
