@@ -474,10 +474,13 @@ REFUSED = [
     (("sitemap.xml", '<urlset>{{ config }}</urlset>'), 1, 1, "not a file theme overrides may hold"),
     ((".icons/custom/x.svg", '<svg>{{ config.theme.get_env() }}</svg>'), 1, 6, "{{ config.theme.get_env() }}"),
     (("hooks.py", 'import os\n'), 1, 1, "not a file theme overrides may hold"),
+    ('{% extends "base.html" %}{% block a %}{% endblock %}\n{% block a %}{% endblock %}', 2, 1, "a second block named 'a'"),
+    ('{{ ' + '(' * 20000 + ' }}', 1, 1, "nested too deeply"),
 ]
 
 
-@pytest.mark.parametrize("template, line, column, quoted", REFUSED, ids=lambda v: None)
+@pytest.mark.parametrize("template, line, column, quoted", REFUSED,
+                         ids=lambda v: (v[0] if isinstance(v, tuple) else str(v))[:48])
 def test_refused_override_constructs_are_located(repo, template, line, column, quoted):
     name, text = template if isinstance(template, tuple) else ("main.html", template)
     repo.write(f"site_src/overrides/{name}", text)
@@ -485,6 +488,14 @@ def test_refused_override_constructs_are_located(repo, template, line, column, q
     assert result.exit_code == 1, result.output
     assert f"site_src/overrides/{name}:{line}:{column}: " in result.output and quoted in result.output, result.output
     assert result.output.count(f"site_src/overrides/{name}:") == 1, result.output  # one problem, at its place
+
+
+def test_a_template_full_of_refused_constructs_is_reported_in_short(repo):
+    repo.write("site_src/overrides/main.html", "{{ x }}\n" * 5000)
+    result = repo.run("validate")
+    assert result.exit_code == 1 and result.output.count("site_src/overrides/main.html:") == 51, result.output[-500:]
+    assert "site_src/overrides/main.html:51:1: theme overrides may hold HTML inside blocks and {{ super() }} only: " \
+           "4950 more constructs from here on are not allowed" in result.output
 
 
 def test_overrides_that_present_html_only_pass_and_build(repo, tmp_path):

@@ -27,6 +27,7 @@ import bisect
 import os
 import re
 import stat
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -43,6 +44,8 @@ ASSETS = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".wof
 IGNORED = frozenset({".gitkeep", ".gitignore", "README.md"})
 
 ONLY = "theme overrides may hold HTML inside blocks and {{ super() }} only: "
+#: Problems reported of one template at most (the last one counts the rest).
+MAX_SHOWN = 50
 
 
 # ---------------------------------------------------------------- reading site_src/
@@ -173,7 +176,10 @@ def check_template(path: str, data: bytes, is_override: Callable[[str], bool]) -
         return [Problem(path, line, 1, "a template must be UTF-8 text", "encoding")]
     if "{" not in text:
         return []  # HTML only: nothing to parse
-    return _Check(path, text, is_override).run()
+    try:
+        return _Check(path, text, is_override).run()
+    except RecursionError:
+        return [Problem(path, 1, 1, "the template is nested too deeply to be checked", "theme-override")]
 
 
 # ---------------------------------------------------------------- where each tag is
@@ -242,8 +248,10 @@ class _Check:
     def __init__(self, path: str, text: str, is_override: Callable[[str], bool]) -> None:
         self.path, self.text, self.is_override = path, text, is_override
         self.tags = tags(text)
+        self.free: dict[tuple, deque] = {}  # (line, first word or None for any): its tags not yet accounted for
         self.problems: list[Problem] = []
         self.extended = False
+        self.blocks: set[str] = set()
 
     def run(self) -> list[Problem]:
         import jinja2
@@ -256,14 +264,32 @@ class _Check:
             column = tag.column if tag else 1
             return [Problem(self.path, line, column, f"not a template Jinja can read: {exc.message}", "theme-override")]
         self.body(tree.body, in_block=False, top=True)
+        if len(self.problems) > MAX_SHOWN:  # the first ones say what is wrong; a page of them would hide the rest
+            more = self.problems[MAX_SHOWN]
+            rest = len(self.problems) - MAX_SHOWN
+            return self.problems[:MAX_SHOWN] + [Problem(self.path, more.line, more.column, f"{ONLY}{rest} more "
+                                                        "constructs from here on are not allowed", "theme-override")]
         return self.problems
 
     def claim(self, line: int, word: str) -> Optional[Tag]:
-        """The first tag of the line not yet accounted for, with that first word if there is one."""
-        free = [t for t in self.tags.get(line, ()) if not t.claimed]
-        tag = next((t for t in free if t.word == word), free[0] if free else None)
-        if tag is not None:
-            tag.claimed = True
+        """The first tag of the line not yet accounted for, with that first word if there is one, else any."""
+        tags = self.tags.get(line)
+        if not tags:
+            return None
+        key = (line, word)
+        queue = self.free.get(key)
+        if queue is None:
+            queue = self.free[key] = deque(t for t in tags if t.word == word)
+        while queue and queue[0].claimed:
+            queue.popleft()
+        if not queue:
+            queue = self.free.setdefault((line, None), deque(tags))
+            while queue and queue[0].claimed:
+                queue.popleft()
+        if not queue:
+            return None
+        tag = queue.popleft()
+        tag.claimed = True
         return tag
 
     def refuse(self, node, word: str, what: str, where: str = "") -> None:
@@ -287,7 +313,11 @@ class _Check:
                     else:
                         self.refuse(item, "{{", "an expression", " outside a block" if _is_super(item) else "")
             elif isinstance(node, nodes.Block):
-                self.claim(node.lineno, "block")
+                if node.name in self.blocks:
+                    self.refuse(node, "block", "{% block %}", f" (a second block named {node.name!r})")
+                else:
+                    self.claim(node.lineno, "block")
+                    self.blocks.add(node.name)
                 self.body(node.body, in_block=True)
             elif isinstance(node, nodes.Extends):
                 self.extends(node, top)
