@@ -328,7 +328,7 @@ def test_theme_overrides_cannot_reach_python(repo, tmp_path):
                "{{ cycler.__init__.__globals__.os.system('touch pwned') }}{% endblock %}")
     result = _build_from_inside(repo, tmp_path)
     assert not (repo.root / "pwned").exists()
-    assert result.exit_code == 1 and "site_src/overrides/main.html:1:1: " in result.output and "unsafe" in result.output
+    assert result.exit_code == 1 and "site_src/overrides/main.html:1:47: " in result.output and "not allowed" in result.output
 
 
 def test_site_src_links_out_of_the_repository_are_not_published(repo, tmp_path):
@@ -595,3 +595,179 @@ def test_a_stylesheet_name_with_markup_is_refused(repo, tmp_path):
     assert result.exit_code == 1, result.output
     assert 'site_src/stylesheets/x"><img src=x onerror=alert(7)>.css:1:1: ' in result.output
     assert not (tmp_path / "site/customers").exists()
+
+
+# ---- theme overrides (round 2)
+
+DEMO_OVERRIDE = (Path(__file__).resolve().parent.parent / "site_src/overrides/main.html").read_text()
+#: The two ways out of Jinja's sandbox that mkdocs put within a template's reach, each writing MARKER.
+ESCAPES = {
+    "theme-get-env": ('{%% extends "base.html" %%}\n{%% block footer %%}RCE[{{ config.theme.get_env().from_string('
+                      '"{{ cycler.__init__.__globals__.os.popen(\'touch %s\').read() }}").render() }}]'
+                      '{{ super() }}{%% endblock %%}\n', 2, 23, "config.theme.get_env()"),
+    "hooks-module": ('{%% extends "base.html" %%}\n{%% block footer %%}{%% for k, hk in config.plugins.items() %%}'
+                     '{%% if "hooks" in k %%}RCE2[{{ hk.jinja2.Environment().from_string("{{ cycler.__init__.__globals__'
+                     '.os.popen(\'touch %s\').read() }}").render() }}]{%% endif %%}{%% endfor %%}{{ super() }}{%% endblock %%}\n',
+                     2, 19, "{% for k, hk in config.plugins.items() %}"),
+}
+
+
+@pytest.mark.parametrize("escape", sorted(ESCAPES))
+def test_overrides_that_escape_the_sandbox_do_not_run(repo, tmp_path, escape):
+    template, line, column, quoted = ESCAPES[escape]
+    marker = tmp_path / "ran"
+    repo.write("site_src/overrides/main.html", template % marker)
+    where = f"site_src/overrides/main.html:{line}:{column}: theme overrides may hold HTML inside blocks and {{{{ super() }}}} only: "
+    result = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert result.exit_code == 1 and where in result.output and quoted in result.output, result.output
+    assert "Traceback" not in result.output and not marker.exists()
+    assert not (tmp_path / "site/customers").exists() and not (tmp_path / "site/public").exists()
+    for command in (("validate",), ("check", "--now", NOW)):
+        checked = repo.run(*command)
+        assert checked.exit_code == 1 and where in checked.output, checked.output
+    assert not marker.exists()
+
+
+def test_the_sandbox_refuses_mkdocs_ways_out_whatever_the_template(tmp_path):
+    """Defence in depth: the theme's environment refuses both escapes even for a template no check has seen."""
+    import jinja2
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.theme import Theme
+
+    from gitdesk import mkdocs_hooks
+
+    marker = tmp_path / "ran"
+    (tmp_path / "docs").mkdir()
+    cfg = MkDocsConfig(config_file_path=str(tmp_path / "mkdocs.yml"))
+    cfg.load_dict({"site_name": "x", "docs_dir": str(tmp_path / "docs"), "site_dir": str(tmp_path / "site"),
+                   "theme": {"name": "material"}, "plugins": ["search"], "hooks": [mkdocs_hooks.__file__]})
+    assert cfg.validate() == ([], [])
+    env = mkdocs_hooks.sandboxed(Theme(name="material").get_env())
+    for template in [ESCAPES[name][0] % marker for name in sorted(ESCAPES)] + [
+        '{{ (config.get("plugins").values() | list | last | attr("on_env"))(none, config=config, files=none) }}',
+        '{% for k, v in config.items() %}{% if k == "plugins" %}{{ v.items() }}{% endif %}{% endfor %}',
+        '{{ (config.theme | attr("get_env"))() }}',
+        '{% for k, hk in config.plugins.items() %}{{ hk.jinja2.Environment }}{% endfor %}',
+        '{% for k, hk in config["plugins"] | dictsort %}{{ hk.jinja2.Environment }}{{ hk.on_env }}{% endfor %}',
+    ]:
+        with pytest.raises(jinja2.TemplateError):  # SecurityError, or an undefined attribute used
+            env.from_string(template.replace('{% extends "base.html" %}', "")).render(config=cfg)
+        assert not marker.exists(), template
+    # material reads plugins' names and options: that still works
+    assert env.from_string('{{ "material/search" in config.plugins }} '
+                           '{{ (config.plugins["material/search"] | attr("config")).lang }}').render(config=cfg) == "True None"
+
+
+def test_an_include_through_a_folder_link_leaks_nothing(repo, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("OUTSIDE-SECRET-2718\n")
+    (repo.root / "site_src/overrides").mkdir(parents=True)
+    (repo.root / "site_src/overrides/up").symlink_to("../..")  # the repository itself, through a link
+    (repo.root / "notes.txt").symlink_to("/proc/self/environ")
+    (repo.root / "secret.txt").symlink_to(secret)
+    repo.write("site_src/overrides/main.html", '{% extends "base.html" %}\n{% block footer %}'
+               'INC[{% include "up/notes.txt" %}|{% include "up/secret.txt" %}]{{ super() }}{% endblock %}\n')
+    out = tmp_path / "site"
+    from conftest import gitdesk_exe
+
+    result = subprocess.run([*gitdesk_exe(), "--repo", str(repo.root), "build", "--out", str(out), "--now", NOW],
+                            env=dict(os.environ, CANARY_SECRET="zx81canary"), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "site_src/overrides/up:1:1: a link to a folder" in result.stderr
+    assert 'site_src/overrides/main.html:2:23: theme overrides may hold HTML inside blocks and {{ super() }} only: ' \
+           '{% include "up/notes.txt" %} is not allowed' in result.stderr
+    shown = result.stdout + result.stderr
+    for path in out.rglob("*") if out.exists() else ():
+        if path.is_file():
+            shown += path.read_bytes().decode("utf-8", "replace")
+    assert "zx81canary" not in shown and "OUTSIDE-SECRET-2718" not in shown and "INC[" not in shown
+
+
+def test_overrides_are_read_from_checked_bytes_and_a_link_change_rebuilds(repo, tmp_path):
+    out = tmp_path / "site"
+    repo.write("site_src/theme-a/main.html", '{% extends "base.html" %}{% block extrahead %}<meta name="v" content="AAA">{% endblock %}')
+    repo.write("site_src/theme-b/main.html", '{% extends "base.html" %}{% block extrahead %}<meta name="v" content="BBB">{% endblock %}')
+    (repo.root / "site_src/overrides").symlink_to("theme-a")  # a folder link: refused, even inside the repository
+    refused = repo.run("build", "--out", str(out), "--now", NOW)
+    assert refused.exit_code == 1 and "site_src/overrides:1:1: a link to a folder" in refused.output, refused.output
+    assert repo.run("validate").exit_code == 1
+    (repo.root / "site_src/overrides").unlink()
+    (repo.root / "site_src/overrides").mkdir()
+    (repo.root / "site_src/overrides/main.html").symlink_to("../theme-a/main.html")  # a file link inside: followed
+    first = repo.run("build", "--out", str(out), "--now", NOW)
+    assert first.exit_code == 0 and 'content="AAA"' in (out / "customers/acme/index.html").read_text()
+    again = repo.run("build", "--out", str(out), "--now", NOW)
+    assert "built 0 sites, 3 unchanged" in again.output, again.output  # nothing changed: nothing built
+    (repo.root / "site_src/overrides/main.html").unlink()
+    (repo.root / "site_src/overrides/main.html").symlink_to("../theme-b/main.html")  # retargeted: the sites are rebuilt
+    rebuilt = repo.run("build", "--out", str(out), "--now", NOW)
+    assert "built 3 sites, 0 unchanged" in rebuilt.output, rebuilt.output
+    page = (out / "customers/acme/index.html").read_text()
+    assert 'content="BBB"' in page and 'content="AAA"' not in page
+
+
+#: Refused constructs: the template (as site_src/overrides/main.html unless a path is given), where, and what is quoted.
+REFUSED = [
+    ('{% extends "base.html" %}\n{% block extrahead %}{{ config.site_name }}{% endblock %}', 2, 22, "{{ config.site_name }}"),
+    ('{% extends "base.html" %}\n{% block content %}\n  <p>{{ page.title | upper }}</p>\n{% endblock %}', 3, 6, "{{ page.title | upper }}"),
+    ('{% extends "base.html" %}{% block footer %}{{ lipsum() }}{% endblock %}', 1, 44, "{{ lipsum() }}"),
+    ('{% extends "base.html" %}\n{% set x = 1 %}', 2, 1, "{% set x = 1 %}"),
+    ('{% extends "base.html" %}\n{% block footer %}{% if true %}x{% endif %}{{ super() }}{% endblock %}', 2, 19, "{% if true %}"),
+    ('{% extends "base.html" %}\n{% import "partials/language.html" as lang %}', 2, 1, "{% import"),
+    ('{% from "partials/nav-item.html" import render %}', 1, 1, "{% from"),
+    ('{% extends "base.html" %}\n{% block footer %}{% include "partials/footer.html" %}{% endblock %}', 2, 19, "{% include"),
+    ('{% macro m() %}x{% endmacro %}', 1, 1, "{% macro m() %}"),
+    ('{% extends "base.html" %}{% block a %}{% call m() %}x{% endcall %}{% endblock %}', 1, 39, "{% call m() %}"),
+    ('{% extends "base.html" %}{% block a %}{% filter upper %}x{% endfilter %}{% endblock %}', 1, 39, "{% filter upper %}"),
+    ('{% extends "base.html" %}{% block a %}{% with x = 1 %}x{% endwith %}{% endblock %}', 1, 39, "{% with x = 1 %}"),
+    ('{% extends "base.html" %}{% block a %}{% trans %}hi{% endtrans %}{% endblock %}', 1, 39, "{% trans %}"),
+    ('<p>{# {{ not this }} #}{% raw %}{{ nor this }}{% endraw %}{{ "}}" ~ x }}</p>', 1, 59, '{{ "}}" ~ x }}'),
+    ('{{ super() }}', 1, 1, "outside a block"),
+    ('{% extends layout %}', 1, 1, "in quotes"),
+    ('{% extends "../../../etc/passwd" %}', 1, 1, "the theme has no such template"),
+    ('{% extends "base.html" %}\n{% block a %}{% endblock %}{% extends "main.html" %}', 2, 28, "once"),
+    ('{% extends "base.html" %}\n{% block a %}\n{% for x in y %}', 3, 1, "not a template Jinja can read"),
+    (("sitemap.xml", '<urlset>{{ config }}</urlset>'), 1, 1, "not a file theme overrides may hold"),
+    ((".icons/custom/x.svg", '<svg>{{ config.theme.get_env() }}</svg>'), 1, 6, "{{ config.theme.get_env() }}"),
+    (("hooks.py", 'import os\n'), 1, 1, "not a file theme overrides may hold"),
+    ('{% extends "base.html" %}{% block a %}{% endblock %}\n{% block a %}{% endblock %}', 2, 1, "a second block named 'a'"),
+    ('{{ ' + '(' * 20000 + ' }}', 1, 1, "nested too deeply"),
+]
+
+
+@pytest.mark.parametrize("template, line, column, quoted", REFUSED,
+                         ids=lambda v: (v[0] if isinstance(v, tuple) else str(v))[:48])
+def test_refused_override_constructs_are_located(repo, template, line, column, quoted):
+    name, text = template if isinstance(template, tuple) else ("main.html", template)
+    repo.write(f"site_src/overrides/{name}", text)
+    result = repo.run("validate")
+    assert result.exit_code == 1, result.output
+    assert f"site_src/overrides/{name}:{line}:{column}: " in result.output and quoted in result.output, result.output
+    assert result.output.count(f"site_src/overrides/{name}:") == 1, result.output  # one problem, at its place
+
+
+def test_a_template_full_of_refused_constructs_is_reported_in_short(repo):
+    repo.write("site_src/overrides/main.html", "{{ x }}\n" * 5000)
+    result = repo.run("validate")
+    assert result.exit_code == 1 and result.output.count("site_src/overrides/main.html:") == 51, result.output[-500:]
+    assert "site_src/overrides/main.html:51:1: theme overrides may hold HTML inside blocks and {{ super() }} only: " \
+           "4950 more constructs from here on are not allowed" in result.output
+
+
+def test_overrides_that_present_html_only_pass_and_build(repo, tmp_path):
+    """The demo's override, blocks with HTML and {{ super() }}, comments, raw, whitespace control and assets pass."""
+    repo.write("site_src/overrides/main.html", DEMO_OVERRIDE)
+    repo.write("site_src/overrides/partials/copyright.html", '<div class="md-copyright">{# ours #}© Us</div>\n')
+    repo.write("site_src/overrides/404.html", '{%- extends "main.html" -%}\n{% block content %}{% raw %}{{ lost }}{% endraw %}'
+               '<h1>Not here</h1>{% endblock %}\n{% block extrahead scoped %}{{- super() -}}<meta name="x" content="y">{% endblock %}')
+    repo.write("site_src/overrides/.icons/custom/mark.svg", '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h24v24H0z"/></svg>\n')
+    repo.write("site_src/overrides/assets/extra.css", ".md-header { color: red }\n")
+    (repo.root / "site_src/overrides/assets/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    result = repo.run("validate")
+    assert result.exit_code == 0 and "site_src" not in result.output, result.output
+    built = repo.run("build", "--out", str(tmp_path / "site"), "--now", NOW)
+    assert built.exit_code == 0, built.output
+    page = (tmp_path / "site/customers/acme/index.html").read_text()
+    assert '<meta name="robots" content="noindex, nofollow">' in page and "© Us" in page
+    assert "{{ lost }}" in (tmp_path / "site/customers/acme/404.html").read_text()
+    assert (tmp_path / "site/customers/acme/assets/logo.png").read_bytes() == b"\x89PNG\r\n\x1a\n\0\0"

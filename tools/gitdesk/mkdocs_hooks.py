@@ -14,8 +14,14 @@ some uses but not others, so every such text is escaped here, once, before
 any template runs: each becomes a :class:`markupsafe.Markup` holding the
 escaped text, which ``|e`` leaves as it is and plain ``{{ }}`` writes as it
 is. ``striptags`` (which unescapes) is replaced by one that keeps text
-escaped. The templates run in Jinja's sandbox, so a template override in the
-data repository cannot reach Python.
+escaped.
+
+The theme's templates run in Jinja's sandbox, hardened for mkdocs
+(:class:`ThemeSandbox`): no template reaches a module, a Jinja environment,
+template or loader, mkdocs' plugins or ``Theme.get_env``, whatever it asks.
+The data repository's overrides are checked before this (see
+:mod:`gitdesk.overrides`: HTML inside blocks only); the sandbox holds even
+for a template that check let through.
 
 It also lends every site's Jinja environment one cache of compiled templates:
 mkdocs makes a new environment for each site, and compiling the theme's
@@ -25,11 +31,17 @@ templates again each time took about a sixth of a site's build.
 from __future__ import annotations
 
 import json
+import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
+import jinja2.runtime
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
+from mkdocs.plugins import BasePlugin, PluginCollection
 
 MARKER = "GITDESK-PAGE-BODY"
 
@@ -72,10 +84,103 @@ def striptags(value) -> Markup:
     return escape(Markup(str(value)).striptags())
 
 
+#: What no template may touch: each is a way back to Python outside the sandbox (an unsandboxed
+#: environment, a module's functions, a plugin's event methods).
+FORBIDDEN = (types.ModuleType, jinja2.Environment, jinja2.Template, jinja2.BaseLoader, jinja2.runtime.Context,
+             jinja2.bccache.BytecodeCache, BasePlugin, PluginCollection)
+#: Attributes refused by name, on any object (``Theme.get_env`` makes an unsandboxed environment).
+FORBIDDEN_NAMES = frozenset({"get_env"})
+
+
+def forbidden(value) -> bool:
+    """Whether a value is one a template may not hold: an object or class of :data:`FORBIDDEN`, or a method of one."""
+    if isinstance(value, FORBIDDEN):
+        return True
+    if isinstance(value, type):
+        return issubclass(value, FORBIDDEN)
+    if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
+        return isinstance(getattr(value, "__self__", None), FORBIDDEN) or value.__name__ in FORBIDDEN_NAMES
+    return False
+
+
+class Plugin:
+    """A plugin as templates see it: its options (``config``), nothing it can do."""
+
+    __slots__ = ("config",)
+
+    def __init__(self, plugin) -> None:
+        self.config = plugin.config if isinstance(plugin, BasePlugin) else None
+
+
+class Plugins(Mapping):
+    """``config.plugins`` as templates see it: the names of the plugins and each one's options.
+
+    material asks whether a plugin is there (``"material/search" in config.plugins``)
+    and reads its options (``config.plugins["material/search"] | attr("config")``).
+    """
+
+    __slots__ = ("_plugins",)
+
+    def __init__(self, plugins: PluginCollection) -> None:
+        self._plugins = {name: Plugin(plugin) for name, plugin in plugins.items()}
+
+    def __getitem__(self, name):
+        return self._plugins[name]
+
+    def __iter__(self):
+        return iter(self._plugins)
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+
+class ThemeSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, which also refuses what mkdocs puts within a template's reach (:data:`FORBIDDEN`).
+
+    Jinja's own sandbox refuses private and internal attributes only; through
+    ``config`` a template reaches mkdocs' theme (``get_env()``: an environment
+    without sandbox) and its plugins (gitdesk's hooks are a module that
+    imports jinja2). Every attribute and item a template reads, every call it
+    makes and what the call returns pass through here.
+    """
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if attr in FORBIDDEN_NAMES or isinstance(obj, FORBIDDEN):
+            return False
+        if forbidden(value) and not isinstance(value, PluginCollection):  # the plugins: shown as :class:`Plugins`
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def _guard(self, obj, name, value):
+        if isinstance(value, jinja2.Undefined):
+            return value
+        if isinstance(value, PluginCollection) and not isinstance(obj, FORBIDDEN):
+            return Plugins(value)
+        if isinstance(obj, FORBIDDEN) or forbidden(value):
+            return self.unsafe_undefined(obj, str(name))
+        return value
+
+    def getattr(self, obj, attribute):
+        return self._guard(obj, attribute, super().getattr(obj, attribute))
+
+    def getitem(self, obj, argument):
+        return self._guard(obj, argument, super().getitem(obj, argument))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        if forbidden(__obj):
+            raise SecurityError(f"{type(__obj).__name__} may not be called from a template")
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, PluginCollection):
+            return Plugins(result)
+        if forbidden(result):
+            raise SecurityError(f"a call returned a {type(result).__name__}, which templates may not hold")
+        return result
+
+
 def sandboxed(env: jinja2.Environment) -> SandboxedEnvironment:
-    """The same environment in Jinja's sandbox: templates read attributes of data, never Python's internals."""
-    box = SandboxedEnvironment(loader=env.loader, auto_reload=False, extensions=list(env.extensions),
-                               bytecode_cache=TEMPLATES)
+    """The same environment in the sandbox: templates read attributes of data, never Python's internals."""
+    box = ThemeSandbox(loader=env.loader, auto_reload=False, extensions=list(env.extensions),
+                       bytecode_cache=TEMPLATES)
     box.filters.update(env.filters)
     box.tests.update(env.tests)
     box.globals.update(env.globals)

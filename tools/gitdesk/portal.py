@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import charges, issued, mkdocs_config, output, sla
+from . import overrides as overrides_mod
 from .errors import Problem
 from .scalars import month_of
 from .i18n import Locale
@@ -411,43 +411,10 @@ def input_digest(job: dict, name: str) -> str:
     return h.hexdigest()
 
 
-MAX_SOURCE_BYTES = 1_000_000
-
-
-def _read_tree(folder: Path, root: Path) -> dict[str, bytes]:
-    """The files of a site_src folder: regular files of the repository only, each at most 1 MB.
-
-    A link may point to another file of the repository; a link out of it, a
-    device, a FIFO or a larger file is a problem (mkdocs reads the overrides
-    itself, so nothing it would read may lead out of the repository).
-    """
-    top = Path(root).resolve()
-    if not folder.exists() and not folder.is_symlink():
-        return {}
-    problems, files = [], {}
-    entries = [folder] + sorted(folder.rglob("*")) if folder.is_dir() else [folder]
-    for path in entries:
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        try:
-            real = path.resolve(strict=True)
-            info = real.stat()
-        except (OSError, RuntimeError) as exc:
-            problems.append(Problem(rel, 1, 1, f"cannot read it: {getattr(exc, 'strerror', None) or exc}", "unreadable"))
-            continue
-        if not real.is_relative_to(top):
-            problems.append(Problem(rel, 1, 1, "a link out of the repository: not read", "outside"))
-        elif stat.S_ISDIR(info.st_mode):
-            if path is folder:
-                continue
-        elif not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(rel, 1, 1, "not a regular file: not read", "not-a-file"))
-        elif info.st_size > MAX_SOURCE_BYTES:
-            problems.append(Problem(rel, 1, 1, "larger than 1 MB: not read", "too-large"))
-        elif path is not folder:
-            files[path.relative_to(folder).as_posix()] = real.read_bytes()
-    if problems:
-        raise SiteProblem(problems)
-    return files
+def _read_tree(top: str, root: Path) -> tuple[dict[str, bytes], list[Problem]]:
+    """The files of a site_src folder (``site_src/public``): regular files of the repository only, each
+    at most 1 MiB, no folder through a link (see :func:`gitdesk.overrides.read_tree`)."""
+    return overrides_mod.read_tree(root, top)
 
 
 def build_site(job: dict) -> str:
@@ -537,7 +504,7 @@ def _render_and_build(name: str) -> tuple[str, bool]:
         build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "config": config,
                     "target": str(target), "state": str(state), "signed": signed})
     except (jinja2.TemplateError, RecursionError) as exc:
-        raise SiteProblem([_template_problem(exc, job["overrides"], job["root"])]) from None
+        raise SiteProblem([_template_problem(exc, job["overrides"])]) from None
     return name, True
 
 
@@ -549,11 +516,15 @@ class SiteProblem(Exception):
         self.problems = problems
 
 
-def _template_problem(exc: BaseException, overrides: Optional[Path], root: Path) -> Problem:
-    """A template's error at the line of the override it happened in (or the override folder)."""
+def _template_problem(exc: BaseException, overrides: Optional[Path]) -> Problem:
+    """A template's error at the line of the override it happened in (or the override folder).
+
+    ``overrides`` is the build's copy of the checked overrides (the theme's
+    ``custom_dir``): a file there is named by its place in site_src/overrides.
+    """
     import traceback
 
-    where = "site_src/overrides"
+    where = overrides_mod.FOLDER
     line = 1
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         frames = [(exc.filename, exc.lineno)]
@@ -561,7 +532,8 @@ def _template_problem(exc: BaseException, overrides: Optional[Path], root: Path)
         frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
     for filename, lineno in reversed(frames):
         if overrides is not None and filename and Path(filename).resolve().is_relative_to(overrides.resolve()):
-            where, line = Path(filename).resolve().relative_to(Path(root).resolve()).as_posix(), lineno or 1
+            inside = Path(filename).resolve().relative_to(overrides.resolve()).as_posix()
+            where, line = f"{overrides_mod.FOLDER}/{inside}", lineno or 1
             break
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return Problem(where, line, 1, f"the portal's templates failed: {message}", "template")
@@ -590,14 +562,15 @@ def build(
     chart and mkdocs run there), so the work spreads over every core.
     """
     root = repo.root
-    src = root / "site_src"
-    overrides = src / "overrides" if (src / "overrides").is_dir() else None
-    common = _read_tree(src / "stylesheets", root)
+    common, problems = _read_tree("site_src/stylesheets", root)
     assets = {f"stylesheets/{k}": v for k, v in common.items()}
-    named = [Problem(f"site_src/{path}", 1, 1, "a stylesheet's name may hold only letters, digits and -_./ (it is "
-                     "written into every page as it is)", "file-name") for path in assets if not mkdocs_config.safe_path(path)]
-    if named:
-        raise SiteProblem(named)
+    problems += [Problem(f"site_src/{path}", 1, 1, "a stylesheet's name may hold only letters, digits and -_./ (it is "
+                         "written into every page as it is)", "file-name") for path in assets if not mkdocs_config.safe_path(path)]
+    public_pages, more = _read_tree("site_src/public", root) if public else ({}, [])
+    override_files, theme = overrides_mod.read(root)
+    problems += more + theme
+    if problems:  # nothing is built from site_src/ that is not all read and checked
+        raise SiteProblem(problems)
     if config is None:
         config, problems = base_config(root)
         if problems:
@@ -606,7 +579,6 @@ def build(
     if assets:
         base = dict(base)
         base["extra_css"] = sorted(set(base.get("extra_css", [])) | set(assets))
-    public_pages = _read_tree(src / "public", root) if public else {}
     extra_pages = []
     for name, content in public_pages.items():
         if name.endswith(".md"):
@@ -615,10 +587,15 @@ def build(
     names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
     renderer = Renderer(repo, now, sla_results)
     renderer.warm()
+    # The theme reads the checked bytes of the overrides from a folder of this build, never the repository's.
+    private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-") if override_files else None
+    overrides = Path(private.name) if private else None
+    if overrides is not None:
+        overrides_mod.write(override_files, overrides)
     _JOB.clear()
     _JOB.update(
         renderer=renderer, root=root, base=base, overrides=overrides, assets=assets,
-        override_files=_read_tree(overrides, root) if overrides else {}, out=out, public_pages=public_pages,
+        override_files=override_files, out=out, public_pages=public_pages,
         extra_pages=extra_pages, sources=sources or {}, key=output.build_key(),
     )
     report = BuildReport()
@@ -641,4 +618,6 @@ def build(
                 record(*_render_and_build(name))
     finally:
         _JOB.clear()
+        if private is not None:
+            private.cleanup()
     return report

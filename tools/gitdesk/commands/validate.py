@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import errors, mkdocs_config
+from .. import errors, mkdocs_config, overrides
 from ..files import read_data_text
 from ..loader import scan
 from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
@@ -47,6 +47,7 @@ def command(repo, fmt, no_cache, jobs):
         if cache is not None:
             cache.put_run(key, (problems, counts))
     problems += mkdocs_config.read(root)[1]  # the portal's configuration: what build would refuse
+    problems += overrides.read(root)[1]  # and its theme overrides
 
     def read_text(path):
         return read_data_text(root, path)  # only a data file's lines are ever quoted
