@@ -595,6 +595,9 @@ def test_a_stylesheet_name_with_markup_is_refused(repo, tmp_path):
     assert result.exit_code == 1, result.output
     assert 'site_src/stylesheets/x"><img src=x onerror=alert(7)>.css:1:1: ' in result.output
     assert not (tmp_path / "site/customers").exists()
+    for command in ("validate", "check"):  # reported before any build, as build would refuse it
+        checked = repo.run(command)
+        assert checked.exit_code == 1 and 'site_src/stylesheets/x"><img src=x onerror=alert(7)>.css:1:1: ' in checked.output
 
 
 # ---- theme overrides (round 2)

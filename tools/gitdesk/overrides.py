@@ -30,7 +30,7 @@ import stat
 from collections import deque
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from . import files as files_mod
 from .errors import Problem
@@ -132,6 +132,28 @@ def read(root: Path | str) -> tuple[dict[str, bytes], list[Problem]]:
                                     f"assets ({', '.join(ASSETS)})", "theme-override"))
         kept[name] = data
     return kept, problems
+
+
+class SiteSources(NamedTuple):
+    """Everything a build takes from site_src/, read and checked, and the problems found."""
+
+    stylesheets: dict[str, bytes]  # by path inside site_src/stylesheets
+    public_pages: dict[str, bytes]  # by path inside site_src/public
+    overrides: dict[str, bytes]  # by path inside site_src/overrides
+    problems: list[Problem]
+
+
+def site_sources(root: Path | str, public: bool = True) -> SiteSources:
+    """site_src/ as a build uses it; ``gitdesk validate`` and ``check`` report its problems, ``build`` stops on them."""
+    from .mkdocs_config import safe_path  # a stylesheet's name is written into every page, as extra_css
+
+    stylesheets, problems = read_tree(root, "site_src/stylesheets")
+    problems += [Problem(f"site_src/stylesheets/{name}", 1, 1, "a stylesheet's name may hold only letters, digits "
+                         "and -_./ (it is written into every page as it is)", "file-name")
+                 for name in stylesheets if not safe_path(f"stylesheets/{name}")]
+    public_pages, more = read_tree(root, "site_src/public") if public else ({}, [])
+    override_files, theme = read(root)
+    return SiteSources(stylesheets, public_pages, override_files, problems + more + theme)
 
 
 def write(files: dict[str, bytes], folder: Path) -> None:

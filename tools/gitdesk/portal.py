@@ -411,12 +411,6 @@ def input_digest(job: dict, name: str) -> str:
     return h.hexdigest()
 
 
-def _read_tree(top: str, root: Path) -> tuple[dict[str, bytes], list[Problem]]:
-    """The files of a site_src folder (``site_src/public``): regular files of the repository only, each
-    at most 1 MiB, no folder through a link (see :func:`gitdesk.overrides.read_tree`)."""
-    return overrides_mod.read_tree(root, top)
-
-
 def build_site(job: dict) -> str:
     """Build one site with mkdocs into a fresh folder, then swap it in (never half a site)."""
     from mkdocs.commands.build import build
@@ -562,15 +556,11 @@ def build(
     chart and mkdocs run there), so the work spreads over every core.
     """
     root = repo.root
-    common, problems = _read_tree("site_src/stylesheets", root)
-    assets = {f"stylesheets/{k}": v for k, v in common.items()}
-    problems += [Problem(f"site_src/{path}", 1, 1, "a stylesheet's name may hold only letters, digits and -_./ (it is "
-                         "written into every page as it is)", "file-name") for path in assets if not mkdocs_config.safe_path(path)]
-    public_pages, more = _read_tree("site_src/public", root) if public else ({}, [])
-    override_files, theme = overrides_mod.read(root)
-    problems += more + theme
-    if problems:  # nothing is built from site_src/ that is not all read and checked
-        raise SiteProblem(problems)
+    sources_of_site = overrides_mod.site_sources(root, public)
+    if sources_of_site.problems:  # nothing is built from site_src/ that is not all read and checked
+        raise SiteProblem(sources_of_site.problems)
+    assets = {f"stylesheets/{k}": v for k, v in sources_of_site.stylesheets.items()}
+    public_pages, override_files = sources_of_site.public_pages, sources_of_site.overrides
     if config is None:
         config, problems = base_config(root)
         if problems:

@@ -122,7 +122,7 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     moment = parse_now(now, _provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
                                  task=sla.Evaluation(moment))
-    problems = list(repository.problems) + mkdocs_config.read(root)[1] + overrides.read(root)[1]  # what build would refuse
+    problems = list(repository.problems) + mkdocs_config.read(root)[1] + overrides.site_sources(root).problems  # what build would refuse
     if not repository.errors:
         findings = sla_findings(repository, repository.results, changed, moment, window, fail_on == "breach")
         problems += errors.locate_all(findings, repository.read_text)

@@ -47,7 +47,7 @@ def command(repo, fmt, no_cache, jobs):
         if cache is not None:
             cache.put_run(key, (problems, counts))
     problems += mkdocs_config.read(root)[1]  # the portal's configuration: what build would refuse
-    problems += overrides.read(root)[1]  # and its theme overrides
+    problems += overrides.site_sources(root).problems  # and what it takes from site_src/
 
     def read_text(path):
         return read_data_text(root, path)  # only a data file's lines are ever quoted
