@@ -7,13 +7,14 @@ For each case a small valid repository (the one of tests/conftest.py) is
 built and made hostile in one way: binary, BOM, UTF-16, NUL, deep nesting, an
 alias bomb, YAML tags, links inside and out of the repository (to a secret,
 to /proc/self/environ, to /dev/zero, to a folder), a FIFO, an unreadable file
-and folder, a huge file, odd file names, a hostile mkdocs.yml. Then
+and folder, a huge file, odd file names, a hostile mkdocs.yml, theme overrides that escape the template sandbox or
+include a file through a folder link. Then
 ``gitdesk validate``, ``sla``, ``statement``, ``check`` and ``build`` run on
 it, each in a process of its own with a time limit and a memory limit, and a
 table shows for each case and command the exit code, and
 
 - ``ok``, ``traceback``, ``hang`` (past the time limit), ``leak`` (a secret
-  from outside the repository in the output) or ``ran code`` (a YAML tag
+  from outside the repository in the output or in a built file) or ``ran code`` (a YAML tag
   executed something);
 - ``L`` when the problem is located (``path:line:column:`` naming the
   hostile file), ``-`` when the command rightly found nothing to report, ``?``
@@ -81,6 +82,14 @@ def _write(root: Path, rel: str, data: bytes | str) -> None:
 
 def _ticket(root: Path, name: str, data: bytes | str) -> None:
     _write(root, f"{MONTH}/{name}.yaml", data)
+
+
+def _include_through_link(root: Path, outside: Path) -> None:
+    """A folder link in the overrides, and a template that includes a secret through it."""
+    (outside / "secret.txt").write_text(f"TOKEN={SECRET}\n")
+    _write(root, "site_src/overrides/main.html", '{% extends "base.html" %}\n{% block footer %}'
+                                                 '{% include "up/secret.txt" %}{% endblock %}\n')
+    os.symlink(outside, root / "site_src/overrides/up")
 
 
 def _named(name: bytes) -> Callable[[Path, Path], None]:
@@ -170,6 +179,12 @@ CASES = [
          "mkdocs.yml", readers=("validate", "check", "build")),
     Case("mkdocs.yml link outside", lambda r, o: os.symlink("/proc/self/environ", r / "mkdocs.yml"), "mkdocs.yml", readers=("validate", "check", "build")),
     Case("mkdocs.yml FIFO", lambda r, o: os.mkfifo(r / "mkdocs.yml"), "mkdocs.yml", readers=("validate", "check", "build")),
+    Case("theme override escaping the sandbox", lambda r, o: _write(
+        r, "site_src/overrides/main.html", '{% extends "base.html" %}\n{% block footer %}{{ config.theme.get_env()'
+        f'.from_string("{{{{ cycler.__init__.__globals__.os.popen(\'touch {o / "ran"}\').read() }}}}").render() }}}}'
+        '{{ super() }}{% endblock %}\n'), "site_src/overrides/main.html", readers=("validate", "check", "build")),
+    Case("theme override including through a folder link", _include_through_link, "site_src/overrides/main.html",
+         readers=("validate", "check", "build")),
 ]
 
 
@@ -206,6 +221,12 @@ class Cell:
         return f"{'-' if self.code is None else self.code} {self.status} {self.located}"
 
 
+def _in_files(folder: Path, text: str) -> bool:
+    """Whether any file under ``folder`` (a built site) holds ``text``."""
+    needle = text.encode()
+    return folder.is_dir() and any(p.is_file() and not p.is_symlink() and needle in p.read_bytes() for p in folder.rglob("*"))
+
+
 def run_one(case: Case, command: str, root: Path, outside: Path, timeout: float) -> Cell:
     args = [a.replace("{out}", str(outside / f"site-{command}")) for a in COMMANDS[command]]
     prefix = _unprivileged() if case.unprivileged else ()
@@ -219,7 +240,7 @@ def run_one(case: Case, command: str, root: Path, outside: Path, timeout: float)
     out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
     if (outside / "ran").exists():
         status = "ran code"
-    elif SECRET in out:
+    elif SECRET in out or _in_files(outside / f"site-{command}", SECRET):
         status = "leak"
     elif "Traceback" in out:
         status = "traceback"

@@ -90,8 +90,9 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
         )
     except portal.SiteProblem as exc:
         from ..errors import format_text
+        from ..files import read_data_text
 
-        click.echo(format_text(exc.problems), err=True)
+        click.echo(format_text(exc.problems, lambda path: read_data_text(root, path)), err=True)  # lines of site_src/ quoted
         sys.exit(1)
     finally:
         if bar:
