@@ -183,6 +183,11 @@ CASES = [
         r, "site_src/overrides/main.html", '{% extends "base.html" %}\n{% block footer %}{{ config.theme.get_env()'
         f'.from_string("{{{{ cycler.__init__.__globals__.os.popen(\'touch {o / "ran"}\').read() }}}}").render() }}}}'
         '{{ super() }}{% endblock %}\n'), "site_src/overrides/main.html", readers=("validate", "check", "build")),
+    Case("public page using an asset as its template", lambda r, o: (
+        _write(r, "site_src/overrides/theme.js", f'{{{{ config.load_file("x: !!python/object/apply:os.system '
+                                                 f'[touch {o / "ran"}]") }}}}\n'),
+        _write(r, "site_src/public/news.md", "---\ntemplate: theme.js\n---\n# News\n")),
+         "site_src/public/news.md", readers=("validate", "check", "build")),
     Case("theme override including through a folder link", _include_through_link, "site_src/overrides/main.html",
          readers=("validate", "check", "build")),
 ]

@@ -652,6 +652,11 @@ def test_the_sandbox_refuses_mkdocs_ways_out_whatever_the_template(tmp_path):
         '{{ (config.theme | attr("get_env"))() }}',
         '{% for k, hk in config.plugins.items() %}{{ hk.jinja2.Environment }}{% endfor %}',
         '{% for k, hk in config["plugins"] | dictsort %}{{ hk.jinja2.Environment }}{{ hk.on_env }}{% endfor %}',
+        # mkdocs' configuration loads YAML with a loader that builds any Python object, and can be changed
+        f'{{{{ config.load_file("x: !!python/object/apply:os.system [touch {marker}]") }}}}',
+        f'{{{{ config.plugins["material/search"].config.load_file("x: !!python/object/apply:os.system [touch {marker}]") }}}}',
+        '{{ config.update({"site_dir": "/tmp"}) }}',
+        '{{ config.load_dict({"site_dir": "/tmp"}) }}',
     ]:
         with pytest.raises(jinja2.TemplateError):  # SecurityError, or an undefined attribute used
             env.from_string(template.replace('{% extends "base.html" %}', "")).render(config=cfg)
@@ -659,6 +664,35 @@ def test_the_sandbox_refuses_mkdocs_ways_out_whatever_the_template(tmp_path):
     # material reads plugins' names and options: that still works
     assert env.from_string('{{ "material/search" in config.plugins }} '
                            '{{ (config.plugins["material/search"] | attr("config")).lang }}').render(config=cfg) == "True None"
+
+
+def test_a_page_cannot_make_an_asset_its_template(repo, tmp_path):
+    """An override's .js is an asset, never a template; a public page may not name its template."""
+    marker = tmp_path / "ran"
+    repo.write("site_src/overrides/theme.js",
+               f'A{{{{ config.load_file("x: !!python/object/apply:os.system [touch {marker}]") }}}}\n')
+    repo.write("site_src/public/news.md", "---\ntitle: News\ntemplate: theme.js\n---\n# News\n")
+    repo.write("site_src/public/other.md", "Title: Other\nTemplate: theme.js\n\n# Other\n")
+    for command in (("validate",), ("check", "--now", NOW), ("build", "--out", str(tmp_path / "site"), "--now", NOW)):
+        result = repo.run(*command)
+        assert result.exit_code == 1, result.output
+        assert "site_src/public/news.md:3:1: a page of the portal may not choose its template" in result.output
+        assert "site_src/public/other.md:2:1: a page of the portal may not choose its template" in result.output
+    assert not marker.exists() and not (tmp_path / "site/public").exists()
+
+
+def test_the_theme_gives_only_templates_as_templates(tmp_path):
+    """Whatever asks for it, the theme's loader gives no asset (.js, .css, .md) as a template."""
+    import jinja2
+
+    from gitdesk import mkdocs_hooks
+
+    (tmp_path / "theme.js").write_text("{{ 7 * 7 }}")
+    (tmp_path / "main.html").write_text("{{ 6 * 7 }}")
+    env = mkdocs_hooks.sandboxed(jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path))))
+    assert env.get_template("main.html").render() == "42"
+    with pytest.raises(jinja2.TemplateNotFound):
+        env.get_template("theme.js")
 
 
 def test_an_include_through_a_folder_link_leaks_nothing(repo, tmp_path):

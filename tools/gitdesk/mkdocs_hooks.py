@@ -92,14 +92,30 @@ FORBIDDEN = (types.ModuleType, jinja2.Environment, jinja2.Template, jinja2.BaseL
 FORBIDDEN_NAMES = frozenset({"get_env"})
 
 
+#: The only methods a template may call on mkdocs' and material's own objects (their configuration,
+#: theme, pages, navigation): reading. ``Config.load_file`` alone would read YAML with mkdocs' loader,
+#: which builds any Python object, and ``update`` would change the build's settings.
+READING_METHODS = frozenset({"get", "keys", "items", "values"})
+
+
+def _theirs(owner) -> bool:
+    """Whether an object is one of mkdocs' or material's (or a class of theirs)."""
+    module = (owner if isinstance(owner, type) else type(owner)).__module__ or ""
+    return module.split(".", 1)[0] in ("mkdocs", "material")
+
+
 def forbidden(value) -> bool:
-    """Whether a value is one a template may not hold: an object or class of :data:`FORBIDDEN`, or a method of one."""
+    """Whether a value is one a template may not hold: an object or class of :data:`FORBIDDEN`, a method
+    of one, or a method of mkdocs' or material's objects that does more than read (:data:`READING_METHODS`)."""
     if isinstance(value, FORBIDDEN):
         return True
     if isinstance(value, type):
         return issubclass(value, FORBIDDEN)
     if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
-        return isinstance(getattr(value, "__self__", None), FORBIDDEN) or value.__name__ in FORBIDDEN_NAMES
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, FORBIDDEN) or value.__name__ in FORBIDDEN_NAMES:
+            return True
+        return owner is not None and _theirs(owner) and value.__name__ not in READING_METHODS
     return False
 
 
@@ -177,9 +193,29 @@ class ThemeSandbox(SandboxedEnvironment):
         return result
 
 
+#: What the theme's loader gives as a template: pages, icons and the sitemap. An asset of the overrides
+#: (``.js``, ``.css``) is never a template, whatever a page's ``template:`` asks for.
+TEMPLATE_SUFFIXES = (".html", ".svg", ".xml")
+
+
+class TemplatesOnly(jinja2.BaseLoader):
+    """A loader that gives only files named as templates (:data:`TEMPLATE_SUFFIXES`)."""
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        self.loader = loader
+
+    def get_source(self, environment, template):
+        if not template.lower().endswith(TEMPLATE_SUFFIXES):
+            raise jinja2.TemplateNotFound(template)
+        return self.loader.get_source(environment, template)
+
+    def list_templates(self):
+        return [name for name in self.loader.list_templates() if name.lower().endswith(TEMPLATE_SUFFIXES)]
+
+
 def sandboxed(env: jinja2.Environment) -> SandboxedEnvironment:
     """The same environment in the sandbox: templates read attributes of data, never Python's internals."""
-    box = ThemeSandbox(loader=env.loader, auto_reload=False, extensions=list(env.extensions),
+    box = ThemeSandbox(loader=TemplatesOnly(env.loader), auto_reload=False, extensions=list(env.extensions),
                        bytecode_cache=TEMPLATES)
     box.filters.update(env.filters)
     box.tests.update(env.tests)

@@ -152,8 +152,47 @@ def site_sources(root: Path | str, public: bool = True) -> SiteSources:
                          "and -_./ (it is written into every page as it is)", "file-name")
                  for name in stylesheets if not safe_path(f"stylesheets/{name}")]
     public_pages, more = read_tree(root, "site_src/public") if public else ({}, [])
+    for name, data in public_pages.items():
+        if name.lower().endswith(".md"):
+            more += _page_template(f"site_src/public/{name}", data)
     override_files, theme = read(root)
     return SiteSources(stylesheets, public_pages, override_files, problems + more + theme)
+
+
+#: A page's meta-data as mkdocs reads it: a YAML block between '---' lines, or 'Key: value' lines at the top.
+_YAML_META = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+_META_LINE = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):")
+_TEMPLATE_KEY = re.compile(r"^[ ]{0,3}template[ \t]*:", re.I | re.M)
+
+
+def _page_template(path: str, data: bytes) -> list[Problem]:
+    """A public page may not choose its template (``template:``): mkdocs would render any file of the theme with it."""
+    import yaml
+
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    match = _YAML_META.match(text)
+    if match:
+        try:
+            meta = yaml.safe_load(match.group(1))
+        except yaml.YAMLError:
+            return []  # mkdocs reads no meta-data from it either
+        names = [str(k).lower() for k in meta] if isinstance(meta, dict) else []
+        head = match.group(1)
+        offset = 1
+    else:
+        head = ""
+        for line in text.split("\n"):
+            if not _META_LINE.match(line):
+                break
+            head += line + "\n"
+        names = [m.group(1).lower() for m in map(_META_LINE.match, head.splitlines()) if m]
+        offset = 0
+    if "template" not in names:
+        return []
+    at = _TEMPLATE_KEY.search(head)
+    line = head.count("\n", 0, at.start()) + 1 + offset if at else 1
+    return [Problem(path, line, 1, "a page of the portal may not choose its template ('template:'): the theme "
+                    "renders every page", "page-template")]
 
 
 def write(files: dict[str, bytes], folder: Path) -> None:
