@@ -673,12 +673,36 @@ def test_a_page_cannot_make_an_asset_its_template(repo, tmp_path):
                f'A{{{{ config.load_file("x: !!python/object/apply:os.system [touch {marker}]") }}}}\n')
     repo.write("site_src/public/news.md", "---\ntitle: News\ntemplate: theme.js\n---\n# News\n")
     repo.write("site_src/public/other.md", "Title: Other\nTemplate: theme.js\n\n# Other\n")
+    (repo.root / "site_src/public/bom.md").write_bytes(b"\xef\xbb\xbf---\ntemplate: sitemap.xml\n---\n# BOM\n")
+    repo.write("site_src/public/more.md", "title: x\n    continued\ntemplate: sitemap.xml\n\n# More\n")
     for command in (("validate",), ("check", "--now", NOW), ("build", "--out", str(tmp_path / "site"), "--now", NOW)):
         result = repo.run(*command)
         assert result.exit_code == 1, result.output
-        assert "site_src/public/news.md:3:1: a page of the portal may not choose its template" in result.output
-        assert "site_src/public/other.md:2:1: a page of the portal may not choose its template" in result.output
+        for where in ("news.md:3:1", "other.md:2:1", "bom.md:2:1", "more.md:3:1"):
+            assert f"site_src/public/{where}: a page of the portal may not choose its template" in result.output
     assert not marker.exists() and not (tmp_path / "site/public").exists()
+
+
+def test_every_plugin_renders_in_the_sandbox_and_no_page_picks_its_template():
+    """gitdesk's hook gives the sandbox before any plugin renders (material's tags renders listings in
+    its on_env), and drops a page's template: whatever the checks before the build missed."""
+    from material.plugins.tags.plugin import TagsPlugin
+
+    from gitdesk import mkdocs_hooks
+
+    assert mkdocs_hooks.on_env.mkdocs_priority > TagsPlugin.on_env.mkdocs_priority
+
+    class Page:
+        meta = {"template": "sitemap.xml", "title": "x"}
+
+        class file:
+            src_uri = "x.md"
+
+    class Config:
+        extra: dict = {}
+
+    mkdocs_hooks.on_page_markdown("# x", Page, Config, None)
+    assert "template" not in Page.meta
 
 
 def test_the_theme_gives_only_templates_as_templates(tmp_path):

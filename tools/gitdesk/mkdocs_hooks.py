@@ -41,7 +41,7 @@ import jinja2.runtime
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from mkdocs.plugins import BasePlugin, PluginCollection
+from mkdocs.plugins import BasePlugin, PluginCollection, event_priority
 
 MARKER = "GITDESK-PAGE-BODY"
 
@@ -240,12 +240,15 @@ _TITLES: dict[str, dict] = {}
 
 
 def on_page_markdown(markdown, page, config, files):
+    # A page never chooses its template (validate reports one that tries): the theme renders every page.
+    page.meta.pop("template", None)
     title = _titles(config).get(page.file.src_uri)
     if title is not None:
         page.meta["title"] = text(title)
     return markdown
 
 
+@event_priority(200)  # before every plugin (material's tags renders its listings in its own on_env): all get the sandbox
 def on_env(env, config, files):
     for key in CONFIG_TEXTS:
         if config.get(key):

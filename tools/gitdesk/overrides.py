@@ -162,6 +162,7 @@ def site_sources(root: Path | str, public: bool = True) -> SiteSources:
 #: A page's meta-data as mkdocs reads it: a YAML block between '---' lines, or 'Key: value' lines at the top.
 _YAML_META = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
 _META_LINE = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):")
+_META_MORE = re.compile(r"^(?:[ ]{4}|\t)")  # a value's next line
 _TEMPLATE_KEY = re.compile(r"^[ ]{0,3}template[ \t]*:", re.I | re.M)
 
 
@@ -169,7 +170,7 @@ def _page_template(path: str, data: bytes) -> list[Problem]:
     """A public page may not choose its template (``template:``): mkdocs would render any file of the theme with it."""
     import yaml
 
-    text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = data.decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")  # as mkdocs reads it
     match = _YAML_META.match(text)
     if match:
         try:
@@ -182,7 +183,7 @@ def _page_template(path: str, data: bytes) -> list[Problem]:
     else:
         head = ""
         for line in text.split("\n"):
-            if not _META_LINE.match(line):
+            if not (_META_LINE.match(line) or (head and _META_MORE.match(line))):
                 break
             head += line + "\n"
         names = [m.group(1).lower() for m in map(_META_LINE.match, head.splitlines()) if m]
