@@ -161,20 +161,28 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
 @commit_option
 def event_command(repo, ident, event, at, by, planned, mode, expected, side, note, commit):
     """Record an event of ticket ID: acknowledged, confirmed, rescheduled, waiting, resumed, resolved, reopened."""
+    def item(tz):
+        return editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, by=by,
+                                  planned=_moment(planned, tz, "--planned"), mode=mode,
+                                  expected=_duration(expected, "--expected"), side=side, note=note)
+
+    _append(repo, ident, commit, "log", item, f"Ticket {ident}: {event}" + (f" ({writer.one_line(note)})" if note else ""))
+
+
+def _append(repo, ident: str, commit: bool, key: str, make_item, message: str) -> None:
+    """Add ``make_item(tz)`` to the list ``key`` of ticket ID: under the writers' lock, the file read
+    again there, checked, written whole and, with ``commit``, committed."""
     root = repo_root(repo)
     _ident(root, ident)
     with writer.transaction(root, commit=commit) as tx:
         repository = _load(root)
-        tz = repository.tz
         path = _ticket_file(root, ident)
-        item = editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, by=by,
-                                  planned=_moment(planned, tz, "--planned"), mode=mode,
-                                  expected=_duration(expected, "--expected"), side=side, note=note)
+        entry = make_item(repository.tz)
         try:
-            text = append_to_list(_read(root, path), "log", item)
+            text = append_to_list(_read(root, path), key, entry)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        _save(tx, repository, path, text, commit, f"Ticket {ident}: {event}" + (f" ({writer.one_line(note)})" if note else ""))
+        _save(tx, repository, path, text, commit, message)
 
 
 @command.command("work")
@@ -192,21 +200,13 @@ def event_command(repo, ident, event, at, by, planned, mode, expected, side, not
 @commit_option
 def work_command(repo, ident, technician, mode, start, end, outcome, report, warranty, parts, commit):
     """Record an intervention (a work report) on ticket ID."""
-    root = repo_root(repo)
-    _ident(root, ident)
-    with writer.transaction(root, commit=commit) as tx:
-        repository = _load(root)
-        tz = repository.tz
-        path = _ticket_file(root, ident)
+    def item(tz):
         try:
             parsed = [editing.parse_part(p, tz) for p in parts]
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--part'") from None
-        item = editing.work_item(technician=technician, mode=mode, start=_moment(start, tz, "--start"),
+        return editing.work_item(technician=technician, mode=mode, start=_moment(start, tz, "--start"),
                                  end=_moment(end, tz, "--end"), tz=tz, outcome=outcome, report=report,
                                  warranty=warranty, parts=parsed)
-        try:
-            text = append_to_list(_read(root, path), "interventions", item)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
-        _save(tx, repository, path, text, commit, f"Ticket {ident}: {mode} work by {technician}, {outcome}")
+
+    _append(repo, ident, commit, "interventions", item, f"Ticket {ident}: {mode} work by {technician}, {outcome}")
