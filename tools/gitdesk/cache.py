@@ -29,7 +29,6 @@ import secrets
 import shlex
 import sqlite3
 import stat
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
@@ -82,14 +81,6 @@ def directory_for(root: Path) -> Path:
     return Path(given).expanduser().absolute() if given else default_directory(root)
 
 
-def _work_tree(root: Path) -> Path:
-    """The top of the git work tree that holds ``root`` (``root`` itself outside git)."""
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
-
-
 _MORE_CONTROLS = re.compile("[\x80-\x9f\u2028\u2029]")
 
 
@@ -107,8 +98,10 @@ def tracked_files(root: Path, directory: Path) -> list[str]:
     Paths relative to ``root``. Git is asked only when one of those folders
     exists inside the repository's work tree, which the default never is.
     """
+    from . import gitcli
+
     root = Path(root).resolve()
-    top = _work_tree(root)
+    top = gitcli.work_tree(root) or root
     given = Path(directory).absolute()
     folders = []
     # the folder as named (a link that git tracks is refused too), where it leads, and the old folder
@@ -118,19 +111,10 @@ def tracked_files(root: Path, directory: Path) -> list[str]:
     if not folders:
         return []
     try:
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--full-name", "--", *(str(f) for f in folders)],
-            cwd=top, capture_output=True, timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    if listed.returncode != 0:
-        return []
-    found = []
-    for name in filter(None, listed.stdout.split(b"\0")):
-        path = top / os.fsdecode(name)
-        found.append(os.path.relpath(path, root).replace(os.sep, "/"))
-    return sorted(found)
+        found = gitcli.tracked(top, folders)
+    except gitcli.GitError:
+        return []  # not a git work tree (or no git): nothing there came with a clone
+    return sorted(os.path.relpath(top / name, root).replace(os.sep, "/") for name in found)
 
 
 # ---------------------------------------------------------------- the machine's key

@@ -46,6 +46,20 @@ def literal(paths: Iterable[str]) -> list[str]:
     return [f":(literal){p}" for p in paths]
 
 
+def work_tree(folder: Path) -> Optional[Path]:
+    """The top of the git work tree that holds ``folder`` (None outside git), found without running git."""
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
+
+
+def tracked(top: Path, paths: Iterable[Path]) -> list[str]:
+    """The files git tracks under ``paths`` (folders or files of the work tree at ``top``), relative to ``top``."""
+    done = run(top, "ls-files", "-z", "--full-name", "--", *literal(str(p) for p in paths))
+    return [os.fsdecode(name) for name in done.stdout.split(b"\0") if name]
+
+
 def git_dir(root: Path) -> Optional[Path]:
     """The git folder of the work tree that holds ``root``; None when it is not in one (or git is missing)."""
     try:

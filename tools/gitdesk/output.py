@@ -29,10 +29,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import shutil
 import stat
-import subprocess
 from pathlib import Path
 from typing import Iterable, Optional
+
+from . import gitcli
+from .files import shown as shown_name
 
 MAX_STATE_BYTES = 256
 
@@ -48,31 +51,18 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _work_tree(folder: Path) -> Optional[Path]:
-    """The top of the git work tree holding ``folder`` (None outside git)."""
-    for candidate in (folder, *folder.parents):
-        if os.path.lexists(candidate / ".git"):
-            return candidate
-    return None
-
-
 def tracked(root: Path, out: Path) -> list[str]:
     """Files git tracks under ``out``, when it lies in the work tree of the repository at ``root``."""
-    top = _work_tree(Path(root).resolve())
+    top = gitcli.work_tree(Path(root).resolve())
     if top is None or not out.is_relative_to(top) or not os.path.lexists(out):
         return []
-    try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--full-name", "--", str(out)], cwd=top,
-                                capture_output=True, timeout=120)
-    except FileNotFoundError:
+    if shutil.which("git") is None:
         return []  # no git on this machine: nothing there came from a clone
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise Refused(f"cannot ask git which files of the output folder {out} it tracks: {exc}") from None
-    if listed.returncode != 0:
-        reason = listed.stderr.decode("utf-8", "replace").strip().splitlines()
+    try:
+        return gitcli.tracked(top, [out])
+    except gitcli.GitError as exc:
         raise Refused(f"cannot ask git which files of the output folder {out} it tracks: "
-                      f"{reason[0] if reason else 'git failed'}")
-    return [os.fsdecode(name) for name in listed.stdout.split(b"\0") if name]
+                      f"{exc.message.splitlines()[0] if exc.message else 'git failed'}") from None
 
 
 def check(root: Path, given: Path, out: Path, folders: Iterable[str], files: Iterable[str]) -> None:
@@ -99,7 +89,7 @@ def check(root: Path, given: Path, out: Path, folders: Iterable[str], files: Ite
         raise Refused(f"the output folder {out} holds the data repository: build into a folder of its own")
     found = tracked(real_root, out)
     if found:
-        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        shown = ", ".join(map(shown_name, found[:3])) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         raise Refused(f"the output folder {out} holds files git tracks ({shown}): the build's output is its own, "
                       "never committed; remove them from git (git rm -r --cached) or build into another folder")
     check_links(out, folders, files)
