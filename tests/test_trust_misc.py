@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ANNUAL, PROVIDER, TICKET

@@ -24,7 +24,6 @@ import hmac
 import io
 import os
 import pickle
-import re
 import secrets
 import shlex
 import sqlite3
@@ -32,6 +31,8 @@ import stat
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
+
+from .files import shown
 
 #: The cache folder that versions before the user's cache folder kept inside the repository.
 DIRNAME = ".gitdesk-cache"
@@ -79,17 +80,6 @@ def directory_for(root: Path) -> Path:
     """The cache folder in use for ``root``: ``GITDESK_CACHE_DIR``, else the user's cache folder."""
     given = os.environ.get("GITDESK_CACHE_DIR")
     return Path(given).expanduser().absolute() if given else default_directory(root)
-
-
-_MORE_CONTROLS = re.compile("[\x80-\x9f\u2028\u2029]")
-
-
-def _printed(name: str) -> str:
-    """A file name as a message shows it: :func:`gitdesk.files.shown`, and the C1 controls and
-    Unicode line breaks written \\uNNNN too (terminals and CI logs may read them)."""
-    from .files import shown
-
-    return _MORE_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", shown(name))
 
 
 def tracked_files(root: Path, directory: Path) -> list[str]:
@@ -260,8 +250,8 @@ class Cache:
         if tracked:
             # file names come with the data: shown on one line, escaped (a name could hold a line that
             # starts a CI workflow command), and quoted for the shell in the command to copy
-            named = ", ".join(_printed(name) for name in tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
-            folder = _printed(os.path.dirname(tracked[0]) or tracked[0])
+            named = ", ".join(shown(name) for name in tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
+            folder = shown(os.path.dirname(tracked[0]) or tracked[0])
             warn(f"{named}: a cache committed to the repository is never read; running without the cache "
                  f"(remove it from git with 'git rm -r --cached -- {shlex.quote(folder)}')")
             return None

@@ -147,16 +147,24 @@ def read_data_text(root: Path | str, rel: str) -> Optional[str]:
         return None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Control characters (C0, DEL, C1) and Unicode's line and paragraph separators: terminals and CI
+#: logs may act on them, or start a new line there.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def shown(name: str) -> str:
-    """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD, control characters \\xNN."""
+    """A name or text from the data as it can be printed on one line: bytes that are not UTF-8 become
+    U+FFFD, control characters ``\\xNN``, the line and paragraph separators ``\\u2028`` and ``\\u2029``."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+    return _CONTROL.sub(_escaped, name)
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(name: str) -> bool:

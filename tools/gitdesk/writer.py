@@ -35,6 +35,7 @@ from typing import Iterator, Optional
 import click
 
 from . import gitcli
+from .files import shown
 from .model import ID_PATTERN
 from .yamlout import write_atomic, write_new
 
@@ -249,7 +250,6 @@ def transaction(root: Path, commit: bool = False) -> Iterator[Transaction]:
 #: read up to 1 MiB (see :mod:`gitdesk.files`), and a ticket holds several texts.
 MAX_TEXT = 256 * 1024
 _MAX_ID = 200  # as the data format's ids
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _shown(value: str, limit: int = 60) -> str:
@@ -307,7 +307,8 @@ TEXT_OR_STDIN = FreeText(stdin=True)
 
 def one_line(text: str, limit: Optional[int] = 100) -> str:
     """A text from the data for a commit message's subject or a line of a report: on one line (white
-    space and line breaks made one space, other control characters written \\xNN), at most ``limit``
+    space and line breaks made one space, other control characters escaped as :func:`gitdesk.files.shown`
+    does), at most ``limit``
     characters (None: as long as it is)."""
-    text = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", " ".join(str(text).split()))
+    text = shown(" ".join(str(text).split()))
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
