@@ -12,7 +12,7 @@ import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ACME, ANNUAL, ON_DEMAND, PROVIDER, TICKET
+from conftest import ACME, ANNUAL, PROVIDER, TICKET
 from gitdesk import errors
 from gitdesk.errors import Problem
 from gitdesk.loader import read_record
