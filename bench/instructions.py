@@ -19,7 +19,7 @@ Stages (what a worker process does for each ticket of ``gitdesk sla``):
     validate  plain data to the pydantic model
     read      the three above, and the rest of reading one file
     checks    the rules of a ticket that need the plans and customers
-    evaluate  the SLA of a ticket (gitdesk.sla.evaluate)
+    evaluate  the SLA of a ticket (gitdesk.core.sla.evaluate)
     task      sla's task per ticket: evaluate, its JSON text, its tally
     json      a whole worker batch of ``sla --format json``: read, check, compute
     text      the same for the text tables
@@ -48,9 +48,12 @@ WARM = 200
 STAGE = r'''
 import datetime as dt, functools, gc, sys
 gc.disable()
-from gitdesk import checks, loader, sla, yamlsrc
+from gitdesk.core import checks
+from gitdesk.load import loader
+from gitdesk.core import sla
+from gitdesk.load import yamlsrc
 from gitdesk.commands import sla as sla_command
-from gitdesk.model import Ticket
+from gitdesk.core.model import Ticket
 
 root, stage, count, now_text = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 found = loader.scan(root, defer_tickets=True)

@@ -22,11 +22,11 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from conftest import ACME
-from gitdesk import webserver
+from gitdesk.portal import webserver
 from gitdesk.commands.portal import edit_logins
-from gitdesk.loader import load
+from gitdesk.load.loader import load
 from gitdesk.main import cli
-from gitdesk.model import Customer
+from gitdesk.core.model import Customer
 
 NGINX = "/usr/sbin/nginx"
 NOW = "2026-11-22 12:00"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gitdesk.calendar import WorkCalendar
+from gitdesk.core.calendar import WorkCalendar
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = dt.timezone.utc

@@ -271,7 +271,7 @@ def test_conformance_statements():
 def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
     import datetime as dt
 
-    from gitdesk.i18n import charge_text
+    from gitdesk.text.i18n import charge_text
 
     assert charge_text("it", "prepaid", h=Decimal("9.25"), d=dt.date(2026, 4, 20)) == "Ore prepagate: 9,25 h dal pacchetto del 20 aprile 2026"
     assert charge_text("en", "package", h=Decimal("10.00")) == "Prepaid hours package, 10 h"
@@ -281,7 +281,7 @@ def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
 def test_italian_descriptions_elide_before_the_eighth_and_eleventh_and_name_the_month():
     import datetime as dt
 
-    from gitdesk.i18n import charge_text, month_text
+    from gitdesk.text.i18n import charge_text, month_text
 
     assert charge_text("it", "package_until", h=Decimal("10"), d=dt.date(2027, 10, 11)) == "Pacchetto di ore prepagate, 10 h, valido fino all'11 ottobre 2027"
     assert charge_text("it", "prepaid", h=Decimal("1"), d=dt.date(2026, 4, 8)) == "Ore prepagate: 1 h dal pacchetto dell'8 aprile 2026"
@@ -298,9 +298,9 @@ def test_charges_reuse_an_evaluation_made_after_everything_recorded():
     import datetime as dt
 
     from conftest import ROOT
-    from gitdesk import sla
-    from gitdesk.charges import charges_as_recorded
-    from gitdesk.loader import load
+    from gitdesk.core import sla
+    from gitdesk.core.charges import charges_as_recorded
+    from gitdesk.load.loader import load
 
     demo = load(ROOT, jobs=1)
     priced = [t for t in demo.tickets.values() if t.interventions]
@@ -317,7 +317,7 @@ def test_charges_reuse_an_evaluation_made_after_everything_recorded():
 
 @given(st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False, allow_infinity=False))
 def test_quantities_are_written_exactly_with_at_least_two_decimals(value):
-    from gitdesk.charges import decimal_text, quantity_places
+    from gitdesk.core.charges import decimal_text, quantity_places
 
     text = decimal_text(value)
     assert Decimal(text) == value and len(text.split(".")[1]) == quantity_places(value) >= 2

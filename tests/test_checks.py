@@ -284,7 +284,7 @@ def test_holiday_countries_are_the_packages():
     aliases included (UK for GB), and a lower-case code is read as upper case."""
     import holidays
 
-    from gitdesk.model import Calendar, _holiday_countries
+    from gitdesk.core.model import Calendar, _holiday_countries
 
     assert _holiday_countries() == set(holidays.list_supported_countries())
     assert {"IT", "UK", "GB", "DE"} <= _holiday_countries()

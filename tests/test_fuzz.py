@@ -13,10 +13,10 @@ import string
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ACME, ANNUAL, PROVIDER, TICKET
-from gitdesk import errors
-from gitdesk.errors import Problem
-from gitdesk.loader import read_record
-from gitdesk.yamlsrc import YamlProblem, load
+from gitdesk.core import errors
+from gitdesk.core.errors import Problem
+from gitdesk.load.loader import read_record
+from gitdesk.load.yamlsrc import YamlProblem, load
 
 PATH = "tickets/2026/11/20261103-acme-psu1.yaml"
 

@@ -9,7 +9,7 @@ from babel import dates as babel_dates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitdesk.i18n import LOCALES, Locale, charge_text
+from gitdesk.text.i18n import LOCALES, Locale, charge_text
 
 ROME = ZoneInfo("Europe/Rome")
 moments = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2035, 12, 31), timezones=st.just(dt.timezone.utc))

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from conftest import ROOT, TICKET
-from gitdesk import loader
-from gitdesk.cache import Cache
-from gitdesk.loader import load
+from gitdesk.load import loader
+from gitdesk.load.cache import Cache
+from gitdesk.load.loader import load
 
 
 def test_records_remember_their_source(repo):
@@ -87,7 +87,7 @@ def test_validate_run_cache_follows_every_byte(repo):
     repo.ticket("20261103-acme-psu1", TICKET.replace("title:", "titl:"))
     result = repo.run("validate", "--cache")
     assert result.exit_code == 1 and "unknown field 'titl'" in result.stdout
-    from gitdesk.cache import directory_for
+    from gitdesk.load.cache import directory_for
 
     assert (directory_for(repo.root) / ".gitignore").read_text().strip().endswith("*")  # ignored wherever it is moved to
 
@@ -132,9 +132,9 @@ def test_demo_data_validates_clean():
 
 
 def test_scan_reads_every_byte_of_small_empty_and_large_files(tmp_path):
-    from gitdesk.loader import _read_bytes
+    from gitdesk.load.loader import _read_bytes
 
-    from gitdesk.files import MAX_BYTES, DataFileError
+    from gitdesk.load.files import MAX_BYTES, DataFileError
 
     for size in (0, 1, 65535, 65536, 65537, 300_000, MAX_BYTES):
         path = tmp_path / f"f{size}"

@@ -31,7 +31,7 @@ def test_a_command_imports_only_what_it_needs():
     code = (
         "import sys; from gitdesk.main import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "print(code, *(name in sys.modules for name in ('gitdesk.portal', 'mkdocs', 'matplotlib', 'material')))"
+        "print(code, *(name in sys.modules for name in ('gitdesk.portal.build', 'mkdocs', 'matplotlib', 'material')))"
     )
     out = subprocess.run([sys.executable, "-c", code, "--repo", str(ROOT), "validate"], capture_output=True, text=True,
                          env={"GITDESK_NO_CACHE": "1", "PATH": ""}, check=True)

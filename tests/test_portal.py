@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT, TICKET
 from gitdesk.main import cli
-from gitdesk.loader import load
+from gitdesk.load.loader import load
 
 NOW = "2026-11-22 12:00"
 
@@ -188,7 +188,7 @@ def test_compiled_templates_are_shared_and_follow_edits():
     """One cache of compiled templates for every site's Jinja environment; an edit is compiled again."""
     import jinja2
 
-    from gitdesk.mkdocs_hooks import CompiledTemplates
+    from gitdesk.portal.mkdocs_hooks import CompiledTemplates
 
     cache = CompiledTemplates()
     sources = {"page.html": "Hello {{ name }}"}

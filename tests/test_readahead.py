@@ -9,9 +9,10 @@ import time
 import pytest
 
 from conftest import TICKET
-from gitdesk import loader, readahead
-from gitdesk.loader import load, scan
-from gitdesk.readahead import ReadAhead
+from gitdesk.load import loader
+from gitdesk.load import readahead
+from gitdesk.load.loader import load, scan
+from gitdesk.load.readahead import ReadAhead
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, strategies as st
 
-from gitdesk import scalars
+from gitdesk.core import scalars
 
 ROME = ZoneInfo("Europe/Rome")
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import PROVIDER, ROOT, SHARED
-from gitdesk import sla
-from gitdesk.loader import load
+from gitdesk.core import sla
+from gitdesk.load.loader import load
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -362,7 +362,7 @@ def test_parallel_output_is_the_sequential_output(monkeypatch):
     as JSON and as text (each ticket's part of either is written in a worker)."""
     from click.testing import CliRunner
 
-    from gitdesk import loader
+    from gitdesk.load import loader
     from gitdesk.main import cli
 
     def run(fmt: str, jobs: str) -> str:

@@ -15,8 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import ROOT, TICKET
-from gitdesk import loader
-from gitdesk.loader import load, scan
+from gitdesk.load import loader
+from gitdesk.load.loader import load, scan
 
 NOW = "2026-12-31 12:00"
 
@@ -39,7 +39,7 @@ def run(root: Path, *args: str, env: dict | None = None):
 
 def hostile_cache(root: Path, folder: Path, marker: Path) -> None:
     """A cache folder as gitdesk has always written it, whose every entry (per file, and the run) runs code."""
-    from gitdesk.cache import code_salt
+    from gitdesk.load.cache import code_salt
 
     found = scan(root)
     blob = pickle.dumps(Payload(marker))
@@ -100,7 +100,7 @@ def test_a_committed_link_to_a_cache_folder_is_refused(repo, tmp_path):
 
 
 def test_the_cache_lives_outside_the_work_tree(repo, tmp_path):
-    from gitdesk.cache import Cache
+    from gitdesk.load.cache import Cache
 
     assert run(repo.root, "validate").exit_code == 0
     assert not (repo.root / ".gitdesk-cache").exists()
@@ -124,7 +124,7 @@ def test_gitdesk_cache_dir_moves_the_cache_but_never_the_key(repo, tmp_path):
 
 
 def test_the_key_file_is_private_and_replaced_when_others_can_read_it(tmp_path):
-    from gitdesk.cache import key_path, machine_key
+    from gitdesk.load.cache import key_path, machine_key
 
     path = key_path()
     assert path.is_relative_to(Path(os.environ["XDG_CACHE_HOME"]))
@@ -150,8 +150,8 @@ def _tamper(folder: Path, table: str, value: bytes, keep_tag: bool) -> int:
 @pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "workers"])
 def test_a_tampered_entry_is_a_miss_and_is_rewritten(repo, tmp_path, monkeypatch, parallel):
     """Entries whose tag does not verify (valid pickles claiming other results) are read again and overwritten."""
-    from gitdesk.cache import Cache
-    from gitdesk.errors import Problem
+    from gitdesk.load.cache import Cache
+    from gitdesk.core.errors import Problem
 
     for n in range(12):
         text = TICKET.replace("2026-11-03 12:05", f"2026-11-{10 + n:02d} 09:00").replace("2026-11-03 13:35", f"2026-11-{10 + n:02d} 10:30")
@@ -176,7 +176,7 @@ def test_a_tampered_entry_is_a_miss_and_is_rewritten(repo, tmp_path, monkeypatch
 def test_a_tampered_validate_run_is_not_used(repo, tmp_path):
     env = {"GITDESK_CACHE_DIR": str(tmp_path / "cache")}
     assert run(repo.root, "validate", env=env).exit_code == 0
-    from gitdesk.errors import Problem
+    from gitdesk.core.errors import Problem
 
     lie = pickle.dumps(([Problem("contracts/provider.yaml", 1, 1, "a lie from the cache", "invalid")], (0, 0, 0)))
     for keep_tag in (False, True):
@@ -188,7 +188,7 @@ def test_a_tampered_validate_run_is_not_used(repo, tmp_path):
 
 def test_a_verified_entry_still_calls_nothing_but_what_the_cache_stores(repo, tmp_path):
     """Defence in depth: an entry tagged with the right key that names other code is a miss, and that code never runs."""
-    from gitdesk.cache import Cache
+    from gitdesk.load.cache import Cache
 
     marker = tmp_path / "the-cache-ran-code"
     cache = Cache(tmp_path / "cache")
@@ -222,7 +222,7 @@ def test_a_shared_key_makes_a_restored_cache_useful_and_only_then(tmp_path, monk
     cache_dir = str(tmp_path / "restored")
     args = ("sla", "--format", "json", "--now", NOW)
     expected = json.loads(run(ROOT, *args, env={"GITDESK_NO_CACHE": "1"}).stdout)
-    from gitdesk.cache import Cache
+    from gitdesk.load.cache import Cache
 
     reads = []  # the misses: each file read anew is packed to be written
     real = Cache.pack

@@ -236,7 +236,7 @@ def test_the_hostile_sweep_finds_no_traceback_hang_or_leak():
 
 def test_lines_are_quoted_only_from_data_files_of_the_repository(repo, tmp_path):
     """What quotes lines under a problem (Repository.read_text) reads nothing out of the repository, however it is asked."""
-    from gitdesk.loader import load
+    from gitdesk.load.loader import load
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()

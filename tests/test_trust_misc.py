@@ -27,7 +27,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ANNUAL, PROVIDER, TICKET
-from gitdesk import calendar, scalars, webserver, yamlsrc
+from gitdesk.core import calendar
+from gitdesk.core import scalars
+from gitdesk.portal import webserver
+from gitdesk.load import yamlsrc
 from test_access import nginx_portal  # noqa: F401  (a fixture: a real nginx serving the portal)
 from test_schema import Yaml12Loader, schema
 
@@ -230,7 +233,7 @@ def test_nginx_answers_the_same_for_a_customer_that_exists_and_one_that_does_not
 
 
 def test_no_configuration_names_a_customer_in_its_realm(repo):
-    from gitdesk.loader import load
+    from gitdesk.load.loader import load
 
     repo.write("contracts/customers/acme.yaml", repo.root.joinpath("contracts/customers/acme.yaml").read_text()
                + 'logins:\n  - {user: mrossi, hash: "$2b$12$' + "a" * 53 + '"}\n')
@@ -343,7 +346,7 @@ def test_the_schema_on_the_prices_of_issue_17(plain, quoted):
 
 
 def test_the_schemas_white_space_is_what_validate_strips():
-    from gitdesk.model import SPACE_CLASS
+    from gitdesk.core.model import SPACE_CLASS
 
     assert (scalars.MAX_MONEY, scalars.MAX_NUMBER) == (MAX_MONEY, MAX_NUMBER)
     spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}

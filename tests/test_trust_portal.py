@@ -543,7 +543,7 @@ def test_data_in_markdown_extensions_syntax_is_text(repo, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOKEN-SNIPPET-1234\n")
     payloads = [p.replace("SECRET", str(secret)) for p in MD_PAYLOADS]
-    from gitdesk import mkdocs_config
+    from gitdesk.portal import mkdocs_config
 
     lines = ["site_name: x", "theme: {name: material}", "markdown_extensions:"]
     for name in sorted(n for n in mkdocs_config.EXTENSIONS if not n.startswith("markdown.extensions.")):
@@ -637,7 +637,7 @@ def test_the_sandbox_refuses_mkdocs_ways_out_whatever_the_template(tmp_path):
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.theme import Theme
 
-    from gitdesk import mkdocs_hooks
+    from gitdesk.portal import mkdocs_hooks
 
     marker = tmp_path / "ran"
     (tmp_path / "docs").mkdir()
@@ -688,7 +688,7 @@ def test_every_plugin_renders_in_the_sandbox_and_no_page_picks_its_template():
     its on_env), and drops a page's template: whatever the checks before the build missed."""
     from material.plugins.tags.plugin import TagsPlugin
 
-    from gitdesk import mkdocs_hooks
+    from gitdesk.portal import mkdocs_hooks
 
     assert mkdocs_hooks.on_env.mkdocs_priority > TagsPlugin.on_env.mkdocs_priority
 
@@ -709,7 +709,7 @@ def test_the_theme_gives_only_templates_as_templates(tmp_path):
     """Whatever asks for it, the theme's loader gives no asset (.js, .css, .md) as a template."""
     import jinja2
 
-    from gitdesk import mkdocs_hooks
+    from gitdesk.portal import mkdocs_hooks
 
     (tmp_path / "theme.js").write_text("{{ 7 * 7 }}")
     (tmp_path / "main.html").write_text("{{ 6 * 7 }}")

@@ -107,7 +107,7 @@ def test_two_issues_at_once_take_two_numbers(repo, tmp_path):
 
 
 def test_a_writer_waits_for_the_lock_then_says_why_it_gives_up(repo, monkeypatch):
-    from gitdesk import writer
+    from gitdesk.write import writer
 
     monkeypatch.setattr(writer, "LOCK_TIMEOUT", 0.3)
     before = _files(repo.root)
@@ -129,7 +129,7 @@ def test_the_lock_lives_in_the_git_folder(git_repo):
 
 
 def test_a_new_file_never_replaces_one_of_the_same_name(tmp_path):
-    from gitdesk.yamlout import write_new
+    from gitdesk.write.yamlout import write_new
 
     path = tmp_path / "statements/2026/2026-0001.yaml"
     write_new(path, "number: 2026-0001\ncustomer: acme\n")
@@ -290,7 +290,7 @@ def _only_new(repo, before: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _ticket_data(path: Path) -> dict:
-    from gitdesk import yamlsrc
+    from gitdesk.load import yamlsrc
 
     return yamlsrc.strip_positions(yamlsrc.load(path.read_bytes()))
 
@@ -393,7 +393,7 @@ def test_an_event_is_never_written_through_a_linked_folder(repo, tmp_path):
 
 
 def test_a_writer_never_replaces_a_link_nor_reads_through_it(repo, tmp_path):
-    from gitdesk import writer
+    from gitdesk.write import writer
 
     secret = tmp_path / "secret.txt"
     secret.write_text("outside the repository\n")
@@ -410,7 +410,7 @@ def test_a_writer_never_replaces_a_link_nor_reads_through_it(repo, tmp_path):
 
 
 def test_a_writer_makes_no_folder_outside_the_repository(repo, tmp_path):
-    from gitdesk import writer
+    from gitdesk.write import writer
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -478,8 +478,8 @@ def _block_read_back(text: str):
 
 
 def _load_ticket(text: str) -> dict:
-    from gitdesk import yamlsrc
-    from gitdesk.loader import read_record
+    from gitdesk.load import yamlsrc
+    from gitdesk.load.loader import read_record
 
     record, problems = read_record("ticket", "tickets/2026/11/x.yaml", text.encode("utf-8"), "Europe/Rome")
     assert problems == [] and record is not None, (text, problems)
@@ -492,7 +492,7 @@ MOMENT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=ROME)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=HOSTILE, reported_by=HOSTILE, description=HOSTILE)
 def test_a_new_ticket_reads_back_its_texts(title, reported_by, description):
-    from gitdesk import editing
+    from gitdesk.write import editing
 
     text = editing.new_ticket_text(customer="acme", title=title, reported=MOMENT, tz=ROME, priority="urgent",
                                    reported_by=reported_by, incident="inc-1", description=description)
@@ -508,8 +508,8 @@ def test_a_new_ticket_reads_back_its_texts(title, reported_by, description):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(note=HOSTILE)
 def test_an_event_reads_back_its_note(note):
-    from gitdesk import editing
-    from gitdesk.yamlout import append_to_list
+    from gitdesk.write import editing
+    from gitdesk.write.yamlout import append_to_list
 
     base = _load_ticket(TICKET)
     item = editing.event_item(at=MOMENT, tz=ROME, event="waiting", by="gbianchi", note=note)
@@ -521,8 +521,8 @@ def test_an_event_reads_back_its_note(note):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(report=HOSTILE, name=HOSTILE.filter(str.strip), code=HOSTILE)
 def test_a_work_report_reads_back_its_texts(report, name, code):
-    from gitdesk import editing
-    from gitdesk.yamlout import append_to_list
+    from gitdesk.write import editing
+    from gitdesk.write.yamlout import append_to_list
 
     base = _load_ticket(TICKET)
     item = editing.work_item(technician="mverdi", mode="remote", start=MOMENT, end=MOMENT + dt.timedelta(hours=1), tz=ROME,
@@ -543,7 +543,8 @@ def test_a_work_report_reads_back_its_texts(report, name, code):
 def test_a_correction_reads_back_its_reason(reason):
     from decimal import Decimal
 
-    from gitdesk import issued, yamlsrc
+    from gitdesk.core import issued
+    from gitdesk.load import yamlsrc
 
     text = issued.adjustment_text("2026-0001", "acme", "2026-12", dt.date(2026, 12, 5), Decimal("-12.50"), reason, ["t-1"])
     data = yamlsrc.strip_positions(yamlsrc.load(text.encode("utf-8")))

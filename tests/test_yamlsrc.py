@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitdesk.yamlsrc import POS, YamlProblem, load, locate, strip_positions
+from gitdesk.load.yamlsrc import POS, YamlProblem, load, locate, strip_positions
 
 
 def test_scalars_stay_text():

@@ -1,3 +1,3 @@
-from .main import main
+from gitdesk.main import main
 
 main()

@@ -8,8 +8,8 @@ from typing import Optional
 
 import click
 
-from ..cache import Cache
-from ..loader import Repository, Scan, load, scan
+from gitdesk.load.cache import Cache
+from gitdesk.load.loader import Repository, Scan, load, scan
 
 repo_option = click.option(
     "--repo",
@@ -34,7 +34,7 @@ def repo_root(repo: Optional[str]) -> Path:
 
 
 def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
-    """The repository's cache (see :mod:`gitdesk.cache`), or None; a cache committed to the repository is reported on stderr."""
+    """The repository's cache (see :mod:`gitdesk.load.cache`), or None; a cache committed to the repository is reported on stderr."""
     return None if no_cache else Cache.open(root, warn=lambda message: click.echo(f"gitdesk: warning: {message}", err=True))
 
 
@@ -66,7 +66,7 @@ def read_repository(repo: Optional[str], no_cache: bool = False, jobs: Optional[
 
 def report_problems(repository: Repository) -> None:
     """For commands that compute from the data: refuse on errors, listing them on stderr."""
-    from ..errors import format_text
+    from gitdesk.core.errors import format_text
 
     if repository.errors:
         click.echo(format_text(repository.errors, repository.read_text), err=True)

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import click
 
-from .. import output, portal, sla, webserver
-from ..loader import scan
-from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from .sla import _provider_zone, parse_now
+from gitdesk.portal import output
+from gitdesk.portal import build as portal
+from gitdesk.core import sla
+from gitdesk.portal import webserver
+from gitdesk.load.loader import scan
+from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
+from gitdesk.commands.sla import _provider_zone, parse_now
 
 
 def _shard(ctx, param, value):
@@ -59,8 +62,8 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
     config, problems = portal.base_config(root)
     if problems:
-        from ..errors import format_text
-        from ..mkdocs_config import source_text
+        from gitdesk.core.errors import format_text
+        from gitdesk.portal.mkdocs_config import source_text
 
         click.echo(format_text(problems, lambda path: source_text(root)), err=True)
         click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
@@ -71,7 +74,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     unknown = [c for c in customers if c not in repository.customers]
     if unknown:
         raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
-    try:  # the output folder is the build's own: nothing committed, no links (see gitdesk.output)
+    try:  # the output folder is the build's own: nothing committed, no links (see gitdesk.portal.output)
         folders, files = portal.output_paths(["public", *sorted(repository.customers)])
         web_folders, web_files = webserver.output_paths(repository)
         output.check(root, given, out, folders + web_folders, files + web_files)
@@ -89,8 +92,8 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
             progress=(lambda name: bar.update(1)) if bar else None,
         )
     except portal.SiteProblem as exc:
-        from ..errors import format_text
-        from ..files import read_data_text
+        from gitdesk.core.errors import format_text
+        from gitdesk.load.files import read_data_text
 
         click.echo(format_text(exc.problems, lambda path: read_data_text(root, path)), err=True)  # lines of site_src/ quoted
         sys.exit(1)

@@ -11,12 +11,16 @@ from typing import Optional
 
 import click
 
-from .. import errors, gitcli, mkdocs_config, overrides, sla
-from ..errors import Problem
-from ..loader import scan
-from ..scalars import format_duration, parse_duration
-from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
-from .sla import _provider_zone, parse_now
+from gitdesk.core import errors
+from gitdesk.load import gitcli
+from gitdesk.portal import mkdocs_config
+from gitdesk.portal import overrides
+from gitdesk.core import sla
+from gitdesk.core.errors import Problem
+from gitdesk.load.loader import scan
+from gitdesk.core.scalars import format_duration, parse_duration
+from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
+from gitdesk.commands.sla import _provider_zone, parse_now
 
 
 def changed_tickets(root, base: str) -> set[str]:

@@ -16,13 +16,13 @@ from typing import Optional
 import click
 import yaml
 
-from ..errors import format_text
-from ..files import DataFileError, read_data_file
-from ..loader import CUSTOMERS, PROVIDER, read_record
-from ..model import ID_PATTERN, LOGIN_USER_PATTERN
-from .. import writer
-from ..yamlout import quote
-from . import repo_option, repo_root
+from gitdesk.core.errors import format_text
+from gitdesk.load.files import DataFileError, read_data_file
+from gitdesk.load.loader import CUSTOMERS, PROVIDER, read_record
+from gitdesk.core.model import ID_PATTERN, LOGIN_USER_PATTERN
+from gitdesk.write import writer
+from gitdesk.write.yamlout import quote
+from gitdesk.commands import repo_option, repo_root
 
 MIN_LENGTH = 10
 MAX_BYTES = 72  # bcrypt reads no further: a longer password would only seem stronger
@@ -203,7 +203,7 @@ def _problems(relpath: str, text: str, tz_name: str):
     record, problems = read_record("customer", relpath, text.encode("utf-8"), tz_name)
     problems = [p for p in problems if p.severity == "error"]
     if problems:
-        from ..errors import locate_all
+        from gitdesk.core.errors import locate_all
 
         problems = locate_all(problems, lambda _path: text)
     return record, problems

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..model import Customer, Plan, Provider, Ticket
+from gitdesk.core.model import Customer, Plan, Provider, Ticket
 
 SCHEMAS = {"provider": Provider, "plan": Plan, "customer": Customer, "ticket": Ticket}
 

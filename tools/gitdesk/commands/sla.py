@@ -12,11 +12,12 @@ from typing import Iterable, Iterator, Optional
 
 import click
 
-from .. import scalars, sla
-from ..i18n import Locale
-from ..writer import one_line
-from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from ..loader import scan
+from gitdesk.core import scalars
+from gitdesk.core import sla
+from gitdesk.text.i18n import Locale
+from gitdesk.write.writer import one_line
+from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
+from gitdesk.load.loader import scan
 
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")
 
@@ -157,7 +158,7 @@ def echo_pieces(pieces: Iterable[str]) -> None:
 
 def _provider_zone(found):
     """The provider's zone before the whole load, to read --now the way data is read."""
-    from ..loader import PROVIDER, read_record
+    from gitdesk.load.loader import PROVIDER, read_record
 
     for f in found.files:
         if f.kind == "provider":
@@ -197,7 +198,7 @@ def render_text(repository, tickets: list[tuple], now, month) -> str:
     """A table per customer, its compliance, and every breach explained in one line,
     in the provider's language (the customer reads it).
 
-    ``tickets``: each ticket's :func:`ticket_text` and :func:`gitdesk.sla.tally`, in the order shown.
+    ``tickets``: each ticket's :func:`ticket_text` and :func:`gitdesk.core.sla.tally`, in the order shown.
     """
     L = repository.locale
 

@@ -9,11 +9,13 @@ from typing import Optional
 
 import click
 
-from .. import charges, issued, writer
-from ..scalars import month_of
-from ..loader import scan
-from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from .sla import customer_option, echo_pieces, json_array, month_option, to_json
+from gitdesk.core import charges
+from gitdesk.core import issued
+from gitdesk.write import writer
+from gitdesk.core.scalars import month_of
+from gitdesk.load.loader import scan
+from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
+from gitdesk.commands.sla import customer_option, echo_pieces, json_array, month_option, to_json
 
 
 def compute_statements(repository, month: str, customer=None) -> list:

@@ -9,12 +9,14 @@ from typing import Optional
 
 import click
 
-from .. import editing, scalars, writer
-from ..errors import format_text
-from ..files import MAX_BYTES, MAX_SHOWN, DataFileError, read_data_file
-from ..loader import scan
-from ..yamlout import append_to_list
-from . import load_repository, open_cache, repo_option, repo_root
+from gitdesk.write import editing
+from gitdesk.core import scalars
+from gitdesk.write import writer
+from gitdesk.core.errors import format_text
+from gitdesk.load.files import MAX_BYTES, MAX_SHOWN, DataFileError, read_data_file
+from gitdesk.load.loader import scan
+from gitdesk.write.yamlout import append_to_list
+from gitdesk.commands import load_repository, open_cache, repo_option, repo_root
 
 EVENTS = ["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
 commit_option = click.option("--commit", is_flag=True, help="Commit the file (git), with a message that says what it is; "
@@ -94,7 +96,7 @@ def _ticket_file(root: Path, ident: str) -> Path:
 
 
 def _read(root: Path, path: Path) -> str:
-    """A ticket's text, read only as a regular file of the repository (see :mod:`gitdesk.files`)."""
+    """A ticket's text, read only as a regular file of the repository (see :mod:`gitdesk.load.files`)."""
     rel = path.relative_to(root).as_posix()
     try:
         return read_data_file(root, rel).decode("utf-8")

@@ -6,10 +6,12 @@ import sys
 
 import click
 
-from .. import errors, mkdocs_config, overrides
-from ..files import read_data_text
-from ..loader import scan
-from . import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
+from gitdesk.core import errors
+from gitdesk.portal import mkdocs_config
+from gitdesk.portal import overrides
+from gitdesk.load.files import read_data_text
+from gitdesk.load.loader import scan
+from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 
 
 @click.command("validate")

@@ -78,7 +78,7 @@ def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = Non
     """The bytes of the file ``rel`` (relative to ``root``), or :class:`DataFileError`.
 
     ``folders_checked``: the caller found ``rel`` by listing folders without
-    entering a linked one (:func:`gitdesk.loader.discover`), so no folder on
+    entering a linked one (:func:`gitdesk.load.loader.discover`), so no folder on
     the way leads out of the repository; otherwise where the opened file
     really is is checked too.
     """

@@ -19,7 +19,7 @@ written, :func:`check` refuses:
 
 The state files are read with ``O_NOFOLLOW`` and written by rename (which
 replaces a link rather than following it), and each holds an HMAC of the
-site's digest made with this machine's key (:func:`gitdesk.cache.machine_key`):
+site's digest made with this machine's key (:func:`gitdesk.load.cache.machine_key`):
 a state file this machine's build did not write never makes a site count as
 unchanged.
 """
@@ -34,8 +34,8 @@ import stat
 from pathlib import Path
 from typing import Iterable, Optional
 
-from . import gitcli
-from .files import shown as shown_name
+from gitdesk.load import gitcli
+from gitdesk.load.files import shown as shown_name
 
 MAX_STATE_BYTES = 256
 
@@ -145,7 +145,7 @@ def state_text(key: Optional[bytes], name: str, digest: str) -> Optional[str]:
 
 def build_key() -> Optional[bytes]:
     """The key state files are signed with (None when this machine has none: every site is then rebuilt)."""
-    from .cache import machine_key
+    from gitdesk.load.cache import machine_key
 
     try:
         return machine_key()

@@ -30,10 +30,10 @@ from typing import Mapping, Optional, Union
 
 import click
 
-from . import output
-from .loader import Repository
-from .yamlout import write_atomic
-from .model import Customer
+from gitdesk.portal import output
+from gitdesk.load.loader import Repository
+from gitdesk.write.yamlout import write_atomic
+from gitdesk.core.model import Customer
 
 AUTH_DIR = ".auth"
 #: The one realm of every customer folder (a customer id there would tell which customers exist).
@@ -307,7 +307,7 @@ CONFIG_FILES = ("nginx.conf", "apache.conf", "Caddyfile")
 
 
 def output_paths(repo: Repository) -> tuple[list[str], list[str]]:
-    """The folders and files under DIR that :func:`write_files` writes (see :func:`gitdesk.output.check`)."""
+    """The folders and files under DIR that :func:`write_files` writes (see :func:`gitdesk.portal.output.check`)."""
     files = [f"{AUTH_DIR}/{NOBODY}"] + [f"{AUTH_DIR}/{cid}.htpasswd" for cid in sorted(repo.customers)]
     return [AUTH_DIR, CONFIG_DIR], files + [f"{CONFIG_DIR}/{name}" for name in CONFIG_FILES]
 

@@ -5,7 +5,7 @@
 Every stage collects problems instead of raising, so one run reports every
 problem in the repository. Reading and validating the files is the expensive
 part: it runs in worker processes for large repositories and its result for
-each file is cached by the file's content (see :mod:`gitdesk.cache`), so an
+each file is cached by the file's content (see :mod:`gitdesk.load.cache`), so an
 unchanged file is never parsed twice and a changed byte is always parsed anew.
 """
 
@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, 
 
 from pydantic import ValidationError
 
-from . import errors, files as files_mod, scalars
-from .errors import Problem
-from .model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
-from .readahead import ReadAhead
-from .yamlsrc import PATH, YamlProblem, load as load_yaml
+from gitdesk.core import errors
+from gitdesk.load import files as files_mod
+from gitdesk.core import scalars
+from gitdesk.core.errors import Problem
+from gitdesk.core.model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
+from gitdesk.load.readahead import ReadAhead
+from gitdesk.load.yamlsrc import PATH, YamlProblem, load as load_yaml
 
 PROVIDER = "contracts/provider.yaml"
 PLANS = "contracts/plans"
@@ -41,7 +43,7 @@ STATEMENTS = "statements"
 ADJUSTMENTS = "statements/adjustments"
 
 if TYPE_CHECKING:
-    from .cache import Cache
+    from gitdesk.load.cache import Cache
 
 _ID = re.compile(ID_PATTERN)
 #: The folder of a ticket: the year and month it was reported.
@@ -82,19 +84,19 @@ class Repository:
 
     @cached_property
     def work_calendars(self) -> dict:
-        """Working-time calendars by name, built on first use (see :func:`gitdesk.sla.work_calendar`)."""
+        """Working-time calendars by name, built on first use (see :func:`gitdesk.core.sla.work_calendar`)."""
         return {}
 
     @cached_property
     def sla_rules(self) -> dict:
-        """Each plan and priority's rules for SLA clocks, prepared on first use (see :func:`gitdesk.sla._rules`)."""
+        """Each plan and priority's rules for SLA clocks, prepared on first use (see :func:`gitdesk.core.sla._rules`)."""
         return {}
 
     @cached_property
     def locale(self):
         """The provider's language, currency and zone for texts, made once: it
-        remembers the dates it has written (see :class:`gitdesk.i18n.Locale`)."""
-        from .i18n import Locale
+        remembers the dates it has written (see :class:`gitdesk.text.i18n.Locale`)."""
+        from gitdesk.text.i18n import Locale
 
         return Locale.of(self)
 
@@ -454,7 +456,7 @@ def scan(root: Path | str, *, defer_tickets: bool = False) -> Scan:
 
 def _read_bytes(root: Path | str, rel: str, real: Optional[str] = None) -> bytes:
     """A discovered data file's bytes: only a regular file inside the repository, at most
-    :data:`gitdesk.files.MAX_BYTES` (see :func:`gitdesk.files.read_data_file`; the walk
+    :data:`gitdesk.load.files.MAX_BYTES` (see :func:`gitdesk.load.files.read_data_file`; the walk
     that found it entered no linked folder)."""
     return files_mod.read_data_file(root, rel, root_real=real, folders_checked=True)
 
@@ -491,7 +493,7 @@ def load(
     those of the tickets it accepts; always those of customers with issued
     statements, whose figures are checked against what was issued.
 
-    ``cache`` is a :class:`gitdesk.cache.Cache` (or None); ``progress`` is
+    ``cache`` is a :class:`gitdesk.load.cache.Cache` (or None); ``progress`` is
     called with the number of tickets done, for a progress bar. With
     ``freeze`` the records, which then live until the process ends, are
     moved out of the cycle collector's sight (``gc.freeze``).
@@ -522,8 +524,8 @@ def _collector_paused(freeze: bool = False):
 
 
 def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repository:
-    from . import checks
-    from . import issued as issued_rules
+    from gitdesk.core import checks
+    from gitdesk.core import issued as issued_rules
 
     found = source if isinstance(source, Scan) else scan(source)
     root, problems = found.root, list(found.problems)
@@ -695,9 +697,9 @@ def _ticket_batch(
     ``priced(context, ticket)``: whether the ticket's charges are wanted (None: every ticket's).
     ``known``: the keys the cache holds (None: look every file up).
     """
-    from . import checks
-    from .charges import charges_as_recorded
-    from .sla import Evaluation
+    from gitdesk.core import checks
+    from gitdesk.core.charges import charges_as_recorded
+    from gitdesk.core.sla import Evaluation
 
     unreadable = _read_deferred(files, context.root)
     keys = [_key(f, tz_name) for f in files] if cache is not None else []
@@ -751,7 +753,7 @@ def _worker_batch(start: int, stop: int) -> tuple[list[tuple], dict[bytes, bytes
     in C (a named tuple costs a call into Python each way: 2.5 µs a ticket)."""
     job = _JOB
     if "cache" not in job:
-        from .cache import Cache
+        from gitdesk.load.cache import Cache
 
         job["cache"] = Cache(job["cache_dir"], job["cache_key"]) if job["cache_dir"] else None
     out, fresh = _ticket_batch(job["files"][start:stop], job["context"], job["tz"], job["cache"], job["keep"], job["task"], job["priced"], job["known"])

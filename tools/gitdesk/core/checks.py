@@ -1,6 +1,6 @@
 """Rules that span files: references, contracts, the timeline of a ticket, technicians' time.
 
-Each rule is a pure function of the loaded :class:`~gitdesk.loader.Repository`
+Each rule is a pure function of the loaded :class:`~gitdesk.load.loader.Repository`
 returning problems; :func:`check` runs them all.
 """
 
@@ -10,16 +10,17 @@ from collections import defaultdict
 from operator import itemgetter
 from typing import Iterator
 
-from . import errors
-from .errors import Problem
-from .loader import PROVIDER, Repository
-from .model import Ticket
-from .terms import terms_on
+from gitdesk.core import errors
+from gitdesk.core.errors import Problem
+from gitdesk.load.loader import PROVIDER, Repository
+from gitdesk.core.model import Ticket
+from gitdesk.core.terms import terms_on
 
 
 def context_checks(repo: Repository) -> list[Problem]:
     """Rules about the provider, plans, customers and issued statements."""
-    from . import issued, sla
+    from gitdesk.core import issued
+    from gitdesk.core import sla
 
     return [*references(repo), *contract_overlaps(repo), *issued.rules(repo), *sla.target_problems(repo)]
 

@@ -67,9 +67,9 @@ from typing import Any, Optional
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from .errors import Problem
-from .files import DataFileError, read_data_file
-from .yamlsrc import YamlProblem, decode
+from gitdesk.core.errors import Problem
+from gitdesk.load.files import DataFileError, read_data_file
+from gitdesk.load.yamlsrc import YamlProblem, decode
 
 NAME = "mkdocs.yml"
 MAX_NODES = 20_000
@@ -213,7 +213,7 @@ class _Reader:
 
 
 def _read_bytes(root: Path) -> tuple[Optional[bytes], list[Problem]]:
-    """The file's bytes, read as every data file is (see :mod:`gitdesk.files`); None when there is none."""
+    """The file's bytes, read as every data file is (see :mod:`gitdesk.load.files`); None when there is none."""
     if not os.path.lexists(root / NAME):
         return None, []
     try:

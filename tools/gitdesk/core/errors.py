@@ -136,7 +136,7 @@ def _record_type(annotation: Any) -> Any:
 
 def locate_all(problems: Iterable[Problem], read_text) -> list[Problem]:
     """Give every problem a line and column; ``read_text(path)`` returns a file's text or None."""
-    from .yamlsrc import locate
+    from gitdesk.load.yamlsrc import locate
 
     out = []
     cache: dict[str, Optional[str]] = {}
@@ -167,7 +167,7 @@ def format_text(problems: Sequence[Problem], read_text=None) -> str:
     """``path:line:column: message`` with the offending line quoted under it.
 
     ``read_text(path)`` gives a file's text, or None for one that is not read
-    as data (:func:`gitdesk.files.read_data_text`): only lines of data files are
+    as data (:func:`gitdesk.load.files.read_data_text`): only lines of data files are
     ever quoted, never a byte of a file outside the repository or not regular.
     """
     lines = []

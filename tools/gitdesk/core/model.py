@@ -2,7 +2,7 @@
 
 The pydantic models are the single source of truth for the file format: the
 loader validates every file with them and ``gitdesk schema`` exports their JSON
-Schemas. Scalars are parsed from their text by :mod:`gitdesk.scalars`; a
+Schemas. Scalars are parsed from their text by :mod:`gitdesk.core.scalars`; a
 timestamp without offset needs the provider's time zone, which the loader
 passes as validation context (``{"tz": ZoneInfo}``).
 
@@ -34,8 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from . import scalars
-from .yamlsrc import PATH, POS
+from gitdesk.core import scalars
+from gitdesk.load.yamlsrc import PATH, POS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _ID = re.compile(ID_PATTERN)
@@ -60,7 +60,7 @@ def _timestamp(value: Any, info: ValidationInfo) -> dt.datetime:
     return scalars.parse_timestamp(value, (context.get("tz") if context else None) or dt.timezone.utc)
 
 
-# The schemas accept what the parsers of :mod:`gitdesk.scalars` accept. A text is read with
+# The schemas accept what the parsers of :mod:`gitdesk.core.scalars` accept. A text is read with
 # its surrounding white space stripped (str.strip: every character str.isspace() names), so
 # the patterns allow exactly those characters around the value, spelled out: ``\s`` means
 # other characters in other regex engines. Digits are [0-9], never ``\d`` (see scalars).
@@ -148,7 +148,7 @@ class Record(BaseModel):
     """Base of every record: immutable, unknown fields refused, position remembered.
 
     The loader gives each mapping its line and column under a key no YAML
-    author writes (:data:`~gitdesk.yamlsrc.POS`); validating it as a plain
+    author writes (:data:`~gitdesk.load.yamlsrc.POS`); validating it as a plain
     field keeps the whole validation in pydantic's compiled core.
     """
 

@@ -20,7 +20,7 @@ The theme's templates run in Jinja's sandbox, hardened for mkdocs
 (:class:`ThemeSandbox`): no template reaches a module, a Jinja environment,
 template or loader, mkdocs' plugins or ``Theme.get_env``, whatever it asks.
 The data repository's overrides are checked before this (see
-:mod:`gitdesk.overrides`: HTML inside blocks only); the sandbox holds even
+:mod:`gitdesk.portal.overrides`: HTML inside blocks only); the sandbox holds even
 for a template that check let through.
 
 It also lends every site's Jinja environment one cache of compiled templates:

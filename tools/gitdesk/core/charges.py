@@ -6,7 +6,7 @@ processes for large repositories) and the cheap one per customer:
 1. :func:`ticket_charges`: for every intervention of a ticket, its lines
    before prepaid hours: labour (rounded up to the increment, at least the
    minimum), call-out, parts, and the reductions of warranty, free repeat
-   visits and late arrival (from :mod:`gitdesk.sla`); plus what prepaid
+   visits and late arrival (from :mod:`gitdesk.core.sla`); plus what prepaid
    packages may still cover and the phone minutes of the call.
 2. :func:`statement`: a customer's month: those lines, prepaid hours drawn
    from packages (oldest valid package first, replaying every earlier month so
@@ -26,14 +26,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
-from .i18n import charge_text, month_text
-from .model import Intervention, Package, Ticket
-from .scalars import format_duration, month_of, round_cents
-from .terms import Terms, terms_on
+from gitdesk.text.i18n import charge_text, month_text
+from gitdesk.core.model import Intervention, Package, Ticket
+from gitdesk.core.scalars import format_duration, month_of, round_cents
+from gitdesk.core.terms import Terms, terms_on
 
 if TYPE_CHECKING:
-    from .loader import Repository
-    from .sla import Arrival, TicketSla
+    from gitdesk.load.loader import Repository
+    from gitdesk.core.sla import Arrival, TicketSla
 
 ZERO = Decimal(0)
 SIXTY = Decimal(60)
@@ -129,7 +129,7 @@ def billable_minutes(work: Intervention, rates, phone_increment: dt.timedelta) -
 
 def ticket_charges(repo: "Repository", ticket: Ticket, late: Sequence["Arrival"]) -> list[WorkCharges]:
     """The charges of every intervention of ``ticket``, in the order they were done,
-    given the lateness of its arrivals (:func:`gitdesk.sla.arrivals_of`)."""
+    given the lateness of its arrivals (:func:`gitdesk.core.sla.arrivals_of`)."""
     tz = repo.tz
     lang = repo.provider.language if repo.provider is not None else "en"
     customer = repo.customers.get(ticket.customer)
@@ -151,7 +151,7 @@ def charges_as_recorded(repo: "Repository", ticket: Ticket, known: Optional[tupl
     moment is at or after everything the ticket records, nothing more happens
     between the two and its arrivals are the same, so it is used as it is.
     """
-    from .sla import arrivals_of, as_recorded
+    from gitdesk.core.sla import arrivals_of, as_recorded
 
     latest = as_recorded(ticket)
     if known is not None and known[0] >= latest:

@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from .files import shown
+from gitdesk.load.files import shown
 
 #: The cache folder that versions before the user's cache folder kept inside the repository.
 DIRNAME = ".gitdesk-cache"
@@ -48,7 +48,7 @@ def code_salt() -> str:
     and looking up package versions is slow enough to matter per site.
     """
     h = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parent.parent  # the whole gitdesk package
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
@@ -88,7 +88,7 @@ def tracked_files(root: Path, directory: Path) -> list[str]:
     Paths relative to ``root``. Git is asked only when one of those folders
     exists inside the repository's work tree, which the default never is.
     """
-    from . import gitcli
+    from gitdesk.load import gitcli
 
     root = Path(root).resolve()
     top = gitcli.work_tree(root) or root
@@ -178,11 +178,12 @@ def _allowed() -> dict[tuple[str, str], Any]:
     import datetime
     import decimal
 
-    from . import errors, model
+    from gitdesk.core import errors
+    from gitdesk.core import model
 
     allowed: dict[tuple[str, str], Any] = {
-        ("gitdesk.model", "_restore"): model._restore,
-        ("gitdesk.errors", "Problem"): errors.Problem,
+        ("gitdesk.core.model", "_restore"): model._restore,
+        ("gitdesk.core.errors", "Problem"): errors.Problem,
         ("decimal", "Decimal"): decimal.Decimal,
         ("builtins", "set"): set,
         ("builtins", "frozenset"): frozenset,
@@ -191,7 +192,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
         allowed["datetime", name] = getattr(datetime, name)
     for name, value in vars(model).items():
         if isinstance(value, type) and issubclass(value, model.Record) and value.__module__ == model.__name__:
-            allowed["gitdesk.model", name] = value
+            allowed["gitdesk.core.model", name] = value
     return allowed
 
 

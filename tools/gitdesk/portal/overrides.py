@@ -1,7 +1,7 @@
 """The files of site_src/, and the theme overrides checked as data before any build.
 
 ``site_src/`` is read like the data: only regular files inside the repository,
-at most 1 MiB each (:func:`gitdesk.files.read_data_file`), and no folder
+at most 1 MiB each (:func:`gitdesk.load.files.read_data_file`), and no folder
 through a link. What is read is all a build ever sees of it: the overrides are
 written into a private folder of the build, and that folder is the theme's
 ``custom_dir``, so no template loader reads the repository.
@@ -32,8 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
-from . import files as files_mod
-from .errors import Problem
+from gitdesk.load import files as files_mod
+from gitdesk.core.errors import Problem
 
 FOLDER = "site_src/overrides"
 #: Files the theme's template loader may read: checked as templates.
@@ -56,7 +56,7 @@ def read_tree(root: Path | str, top: str) -> tuple[dict[str, bytes], list[Proble
 
     Folders are listed without following links: a link to a folder, the
     folder ``top`` or one on its way being a link included, is a problem; a
-    file is read by :func:`gitdesk.files.read_data_file` (a link to a file of
+    file is read by :func:`gitdesk.load.files.read_data_file` (a link to a file of
     the repository is followed, any other file that is not a regular file of
     the repository is a problem, with none of its bytes).
     """
@@ -145,7 +145,7 @@ class SiteSources(NamedTuple):
 
 def site_sources(root: Path | str, public: bool = True) -> SiteSources:
     """site_src/ as a build uses it; ``gitdesk validate`` and ``check`` report its problems, ``build`` stops on them."""
-    from .mkdocs_config import safe_path  # a stylesheet's name is written into every page, as extra_css
+    from gitdesk.portal.mkdocs_config import safe_path  # a stylesheet's name is written into every page, as extra_css
 
     stylesheets, problems = read_tree(root, "site_src/stylesheets")
     problems += [Problem(f"site_src/stylesheets/{name}", 1, 1, "a stylesheet's name may hold only letters, digits "

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
-from .calendar import BeyondHorizon, WorkCalendar
-from .errors import Problem, at
-from .model import Intervention, LateDiscount, Plan, Priority, Ticket
-from .scalars import format_duration
-from .terms import terms_on
+from gitdesk.core.calendar import BeyondHorizon, WorkCalendar
+from gitdesk.core.errors import Problem, at
+from gitdesk.core.model import Intervention, LateDiscount, Plan, Priority, Ticket
+from gitdesk.core.scalars import format_duration
+from gitdesk.core.terms import terms_on
 
 if TYPE_CHECKING:
-    from .loader import Repository
+    from gitdesk.load.loader import Repository
 
 ZERO = dt.timedelta(0)
 HOUR = dt.timedelta(hours=1)
@@ -179,7 +179,7 @@ def work_calendar(repo: "Repository", plan: Plan) -> WorkCalendar:
 
 
 #: A target may ask for at most this many years of its calendar's working weeks: its due time is
-#: then always found (:data:`gitdesk.calendar.HORIZON_YEARS` leaves room for holidays and closures).
+#: then always found (:data:`gitdesk.core.calendar.HORIZON_YEARS` leaves room for holidays and closures).
 MAX_TARGET_YEARS = 5
 
 
@@ -214,7 +214,7 @@ class Evaluation(NamedTuple):
 
     A named task rather than a closure, so the loader can tell that a result
     evaluated at or after everything a ticket records also serves its charges
-    (:func:`gitdesk.charges.charges_as_recorded`) instead of evaluating twice.
+    (:func:`gitdesk.core.charges.charges_as_recorded`) instead of evaluating twice.
     """
 
     now: dt.datetime
@@ -257,7 +257,7 @@ class _Rules(NamedTuple):
 def _rules(repo: "Repository", plan_id: str, plan: Optional[Plan], priority: str) -> Optional[_Rules]:
     """The plan's rules for ``priority`` (None when the plan, priority or calendar is missing).
 
-    Remembered on the repository (:attr:`~gitdesk.loader.Repository.sla_rules`):
+    Remembered on the repository (:attr:`~gitdesk.load.loader.Repository.sla_rules`):
     every ticket of a plan and priority asks the same questions of the plan.
     """
     cache = repo.sla_rules

@@ -15,14 +15,14 @@ from collections import Counter
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from . import errors
-from .charges import Statement, month_bounds, statement
-from .errors import Problem
-from .model import Adjustment, IssuedStatement
-from .scalars import month_of
+from gitdesk.core import errors
+from gitdesk.core.charges import Statement, month_bounds, statement
+from gitdesk.core.errors import Problem
+from gitdesk.core.model import Adjustment, IssuedStatement
+from gitdesk.core.scalars import month_of
 
 if TYPE_CHECKING:
-    from .loader import Repository
+    from gitdesk.load.loader import Repository
 
 ZERO = Decimal(0)
 
@@ -155,7 +155,7 @@ def next_number(repo: "Repository", year: int, taken: Iterable[str] = ()) -> str
 
 def record_text(s: Statement, number: str, issued: dt.date) -> str:
     """The YAML of an issued statement: its figures and every line, as issued."""
-    from .yamlout import quote
+    from gitdesk.write.yamlout import quote
 
     out = [
         "# An issued statement: its figures may not change. Corrections go into a later",
@@ -176,7 +176,7 @@ def record_text(s: Statement, number: str, issued: dt.date) -> str:
 
 
 def adjustment_text(number: str, customer: str, month: str, date: dt.date, amount: Decimal, reason: str, tickets: list[str]) -> str:
-    from .yamlout import quote
+    from gitdesk.write.yamlout import quote
 
     out = [
         f"# A correction of issued statement {number}, carried into the statement for {month}.",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, NamedTuple, Optional
 
-from .model import Contract, Customer, Plan, Rates
+from gitdesk.core.model import Contract, Customer, Plan, Rates
 
 if TYPE_CHECKING:
-    from .loader import Repository
+    from gitdesk.load.loader import Repository
 
 
 class Terms(NamedTuple):

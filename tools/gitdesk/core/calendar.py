@@ -24,7 +24,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from .model import Calendar
+from gitdesk.core.model import Calendar
 
 UTC = dt.timezone.utc
 ZERO = dt.timedelta(0)

@@ -1,7 +1,7 @@
 """Writing tickets for technicians: new files, new events, new work reports.
 
 Every edit keeps the file's existing text and comments (entries are added as
-text, see :func:`gitdesk.yamlout.append_to_list`), is checked with the same
+text, see :func:`gitdesk.write.yamlout.append_to_list`), is checked with the same
 rules as ``gitdesk validate`` before anything is written, and is written
 atomically. Ids are the report date, the customer and a random part, so two
 technicians creating tickets on two branches never collide.
@@ -18,12 +18,13 @@ import string
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import checks, errors
-from .errors import Problem
-from .loader import Repository, read_record
-from .model import ID_PATTERN, Ticket
-from .scalars import format_duration
-from .yamlout import quote, scalar, text_field, timestamp
+from gitdesk.core import checks
+from gitdesk.core import errors
+from gitdesk.core.errors import Problem
+from gitdesk.load.loader import Repository, read_record
+from gitdesk.core.model import ID_PATTERN, Ticket
+from gitdesk.core.scalars import format_duration
+from gitdesk.write.yamlout import quote, scalar, text_field, timestamp
 
 ALPHABET = string.ascii_lowercase + string.digits
 MAX_ID = 200  # as the data format's ids
@@ -101,8 +102,8 @@ def ticket_path(root: Path, ident: str, reported: dt.datetime, tz) -> Path:
 def new_ticket_text(*, customer: str, title: str, reported: dt.datetime, tz, priority: str, via: Optional[str] = None,
                     reported_by: Optional[str] = None, users_blocked: Optional[int] = None, incident: Optional[str] = None,
                     description: Optional[str] = None) -> str:
-    """A new ticket's file. Ids are checked to be ids; texts go through :mod:`gitdesk.yamlout`
-    (the description as :func:`~gitdesk.yamlout.text_field` writes it)."""
+    """A new ticket's file. Ids are checked to be ids; texts go through :mod:`gitdesk.write.yamlout`
+    (the description as :func:`~gitdesk.write.yamlout.text_field` writes it)."""
     lines = [f"customer: {_id(customer, 'customer')}", f"title: {scalar(title)}", f"reported: {timestamp(reported, tz)}"]
     if via:
         lines.append(f"via: {_id(via, 'via')}")
@@ -159,7 +160,7 @@ def work_item(*, technician: str, mode: str, start: dt.datetime, end: dt.datetim
 
 def parse_part(text: str, tz) -> dict:
     """``NAME;QTY;PRICE[;CODE[;APPROVED]]`` from the command line."""
-    from .scalars import parse_decimal, parse_money, parse_timestamp
+    from gitdesk.core.scalars import parse_decimal, parse_money, parse_timestamp
 
     fields = [f.strip() for f in text.split(";")]
     if len(fields) < 3 or not fields[0]:

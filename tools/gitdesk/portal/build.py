@@ -3,7 +3,7 @@
 Three steps, as everywhere in gitdesk:
 
 1. the figures: SLA results, work-report charges and statements come from
-   :mod:`gitdesk.sla`, :mod:`gitdesk.charges` and :mod:`gitdesk.issued`, the
+   :mod:`gitdesk.core.sla`, :mod:`gitdesk.core.charges` and :mod:`gitdesk.core.issued`, the
    same functions the command line uses;
 2. the pages: Jinja templates (autoescaped: a title or report is text, never
    markup) turn those figures into the Markdown sources of each site, in
@@ -34,16 +34,20 @@ from typing import Callable, Iterable, Optional, Sequence
 import jinja2
 from markupsafe import Markup, escape
 
-from . import charges, issued, mkdocs_config, output, sla
-from . import overrides as overrides_mod
-from .errors import Problem
-from .scalars import month_of
-from .i18n import Locale
-from .loader import Repository
-from .mkdocs_hooks import MARKER
-from .model import Calendar, Customer, Ticket
-from .terms import terms_on
-from .yamlout import write_atomic
+from gitdesk.core import charges
+from gitdesk.core import issued
+from gitdesk.portal import mkdocs_config
+from gitdesk.portal import output
+from gitdesk.core import sla
+from gitdesk.portal import overrides as overrides_mod
+from gitdesk.core.errors import Problem
+from gitdesk.core.scalars import month_of
+from gitdesk.text.i18n import Locale
+from gitdesk.load.loader import Repository
+from gitdesk.portal.mkdocs_hooks import MARKER
+from gitdesk.core.model import Calendar, Customer, Ticket
+from gitdesk.core.terms import terms_on
+from gitdesk.write.yamlout import write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATE = ".gitdesk-build"  # in the output folder: what each site was built from
@@ -83,7 +87,7 @@ def html_page(body: str) -> tuple[str, str]:
     """A page: its Markdown source (a marker only) and its HTML body.
 
     The body replaces the marker after Markdown ran, and the title is set from
-    the site's titles (see :mod:`gitdesk.mkdocs_hooks`): no text of the data
+    the site's titles (see :mod:`gitdesk.portal.mkdocs_hooks`): no text of the data
     goes through Markdown or YAML front matter.
     """
     lines = [line.strip() for line in body.splitlines()]
@@ -250,7 +254,7 @@ class Renderer:
         for month in recent:
             s = sla.summarize([r for _, r in months.get(month, [])])
             points.append((L.month(month)[:3].capitalize() if L.language == "en" else L.month(month)[:3], s.compliance))
-        from .charts import compliance_chart
+        from gitdesk.portal.charts import compliance_chart
 
         chart_title = L("compliance_chart")
         site.add("assets/compliance.svg", compliance_chart(points, chart_title))
@@ -306,7 +310,7 @@ class Renderer:
 
 
 def base_config(root: Path) -> tuple[dict, list[Problem]]:
-    """The data repository's mkdocs.yml (read as data, see :mod:`gitdesk.mkdocs_config`), or the built-in defaults.
+    """The data repository's mkdocs.yml (read as data, see :mod:`gitdesk.portal.mkdocs_config`), or the built-in defaults.
 
     With problems, the configuration is the defaults and the problems say what
     in the file was refused, at its line.
@@ -330,7 +334,7 @@ def _mkdocs_config(config: dict, config_file: Path):
 
 def mkdocs_problems(root: Path, config: dict) -> list[Problem]:
     """What mkdocs itself refuses in the configuration (a wrong type, an extension's bad option), located."""
-    from .yamlsrc import locate
+    from gitdesk.load.yamlsrc import locate
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -388,7 +392,7 @@ def input_digest(job: dict, name: str) -> str:
     its month (this month's figures, the chart), and to the minute for a
     customer with open requests, whose running targets change with it.
     """
-    from .cache import code_salt
+    from gitdesk.load.cache import code_salt
 
     renderer: Renderer = job["renderer"]
     sources: dict[str, str] = job["sources"]

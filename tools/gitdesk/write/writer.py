@@ -34,10 +34,10 @@ from typing import Iterator, Optional
 
 import click
 
-from . import gitcli
-from .files import shown
-from .model import ID_PATTERN
-from .yamlout import write_atomic, write_new
+from gitdesk.load import gitcli
+from gitdesk.load.files import shown
+from gitdesk.core.model import ID_PATTERN
+from gitdesk.write.yamlout import write_atomic, write_new
 
 #: Seconds a writer waits for another one to finish.
 LOCK_TIMEOUT = 60.0
@@ -247,7 +247,7 @@ def transaction(root: Path, commit: bool = False) -> Iterator[Transaction]:
 # ---------------------------------------------------------------- what the writing commands accept
 
 #: A free text from the command line (or standard input) is at most this long, in UTF-8 bytes: a data file is
-#: read up to 1 MiB (see :mod:`gitdesk.files`), and a ticket holds several texts.
+#: read up to 1 MiB (see :mod:`gitdesk.load.files`), and a ticket holds several texts.
 MAX_TEXT = 256 * 1024
 _MAX_ID = 200  # as the data format's ids
 
@@ -274,7 +274,7 @@ class Ident(click.ParamType):
 
 class FreeText(click.ParamType):
     """A free text (a title, a description, a note...): any text, written into YAML so that it reads
-    back as that text (see :func:`gitdesk.yamlout.text_field`). With ``stdin``, '-' reads it from
+    back as that text (see :func:`gitdesk.write.yamlout.text_field`). With ``stdin``, '-' reads it from
     standard input. Refused when it is not UTF-8 or longer than :data:`MAX_TEXT` bytes."""
 
     name = "text"
@@ -307,7 +307,7 @@ TEXT_OR_STDIN = FreeText(stdin=True)
 
 def one_line(text: str, limit: Optional[int] = 100) -> str:
     """A text from the data for a commit message's subject or a line of a report: on one line (white
-    space and line breaks made one space, other control characters escaped as :func:`gitdesk.files.shown`
+    space and line breaks made one space, other control characters escaped as :func:`gitdesk.load.files.shown`
     does), at most ``limit``
     characters (None: as long as it is)."""
     text = shown(" ".join(str(text).split()))
