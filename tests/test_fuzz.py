@@ -16,7 +16,7 @@ from conftest import ACME, ANNUAL, PROVIDER, TICKET
 from gitdesk.core import errors
 from gitdesk.core.errors import Problem
 from gitdesk.load.loader import read_record
-from gitdesk.load.yamlsrc import YamlProblem, load
+from gitdesk.load.yamlsrc import YamlProblem, load, locate_all
 
 PATH = "tickets/2026/11/20261103-acme-psu1.yaml"
 
@@ -153,7 +153,7 @@ def _assert_located(kind: str, path: str, raw: bytes) -> None:
     problems = [p for p in problems if p.code != "partial"]
     assert record is not None or problems
     text = raw.decode("utf-8-sig", errors="replace")
-    located = errors.locate_all(problems, lambda _p: text)
+    located = locate_all(problems, lambda _p: text)
     last_line = text.count("\n") + 2  # the end of the document, after its last line
     for p in located:
         assert isinstance(p, Problem) and p.message

@@ -63,7 +63,7 @@ def test_a_long_json_list_is_written_in_pieces_one_item_per_line():
     whole; the text is the same as one dump, one ticket per line."""
     import json
 
-    from gitdesk.commands.sla import json_array, json_lines
+    from gitdesk.commands.options import json_array, json_lines
 
     items = [json.dumps({"id": f"t{n}", "note": "città"}, ensure_ascii=False) for n in range(7)]
     text = "".join(json_lines({"now": "2026-12-31T12:00:00+01:00"}, "tickets", items, {"summary": {"met": 3}}))

@@ -235,8 +235,8 @@ def test_the_hostile_sweep_finds_no_traceback_hang_or_leak():
 
 
 def test_lines_are_quoted_only_from_data_files_of_the_repository(repo, tmp_path):
-    """What quotes lines under a problem (Repository.read_text) reads nothing out of the repository, however it is asked."""
-    from gitdesk.load.loader import load
+    """What quotes lines under a problem (files.read_data_text) reads nothing out of the repository, however it is asked."""
+    from gitdesk.load.files import read_data_text
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -244,7 +244,6 @@ def test_lines_are_quoted_only_from_data_files_of_the_repository(repo, tmp_path)
     (repo.root / "linked").symlink_to(outside)
     (repo.root / "direct.yaml").symlink_to(outside / "secret.yaml")
     os.mkfifo(repo.root / "pipe.yaml")
-    loaded = load(repo.root)
     for rel in ("linked/secret.yaml", "direct.yaml", "pipe.yaml", "../elsewhere/secret.yaml"):
-        assert loaded.read_text(rel) is None, rel
-    assert loaded.read_text("contracts/customers/beta.yaml") == "name: Beta Studio\n"
+        assert read_data_text(repo.root, rel) is None, rel
+    assert read_data_text(repo.root, "contracts/customers/beta.yaml") == "name: Beta Studio\n"

@@ -543,10 +543,10 @@ def test_a_work_report_reads_back_its_texts(report, name, code):
 def test_a_correction_reads_back_its_reason(reason):
     from decimal import Decimal
 
-    from gitdesk.core import issued
+    from gitdesk.write import issuing
     from gitdesk.load import yamlsrc
 
-    text = issued.adjustment_text("2026-0001", "acme", "2026-12", dt.date(2026, 12, 5), Decimal("-12.50"), reason, ["t-1"])
+    text = issuing.adjustment_text("2026-0001", "acme", "2026-12", dt.date(2026, 12, 5), Decimal("-12.50"), reason, ["t-1"])
     data = yamlsrc.strip_positions(yamlsrc.load(text.encode("utf-8")))
     assert data == {"corrects": "2026-0001", "customer": "acme", "month": "2026-12", "date": "2026-12-05",
                     "amount": "-12.50", "reason": reason, "tickets": ["t-1"]}

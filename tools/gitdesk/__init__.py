@@ -1,0 +1,1 @@
+"""gitdesk: a helpdesk for IT service providers that lives in a git repository."""

@@ -1,3 +1,5 @@
+"""``python -m gitdesk``: the command line."""
+
 from gitdesk.main import main
 
 main()

@@ -9,7 +9,9 @@ from typing import Optional
 import click
 
 from gitdesk.load.cache import Cache
-from gitdesk.load.loader import Repository, Scan, load, scan
+from gitdesk.core.repository import Repository
+from gitdesk.load.files import read_data_text
+from gitdesk.load.loader import Scan, load, scan
 
 repo_option = click.option(
     "--repo",
@@ -69,7 +71,7 @@ def report_problems(repository: Repository) -> None:
     from gitdesk.core.errors import format_text
 
     if repository.errors:
-        click.echo(format_text(repository.errors, repository.read_text), err=True)
+        click.echo(format_text(repository.errors, lambda path: read_data_text(repository.root, path)), err=True)
         n = len(repository.errors)
         click.echo(f"gitdesk: {n} error{'s' if n != 1 else ''} in the data; run 'gitdesk validate' for details", err=True)
         sys.exit(1)

@@ -15,7 +15,7 @@ from gitdesk.core import sla
 from gitdesk.portal import webserver
 from gitdesk.load.loader import scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from gitdesk.commands.sla import _provider_zone, parse_now
+from gitdesk.commands.options import parse_now, provider_zone
 
 
 def _shard(ctx, param, value):
@@ -57,7 +57,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     given = out or root / "site"
     out = given.resolve()
     found = scan(root)
-    moment = parse_now(now, _provider_zone(found))
+    moment = parse_now(now, provider_zone(found))
     task = sla.Evaluation(moment)
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
     config, problems = portal.base_config(root)

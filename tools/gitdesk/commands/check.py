@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -12,15 +13,17 @@ from typing import Optional
 import click
 
 from gitdesk.core import errors
+from gitdesk.load.yamlsrc import locate_all
 from gitdesk.load import gitcli
 from gitdesk.portal import mkdocs_config
 from gitdesk.portal import overrides
 from gitdesk.core import sla
 from gitdesk.core.errors import Problem
+from gitdesk.load.files import read_data_text
 from gitdesk.load.loader import scan
 from gitdesk.core.scalars import format_duration, parse_duration
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
-from gitdesk.commands.sla import _provider_zone, parse_now
+from gitdesk.commands.options import parse_now, provider_zone
 
 
 def changed_tickets(root, base: str) -> set[str]:
@@ -123,13 +126,14 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
         raise click.BadParameter(str(exc), param_hint="'--within'") from None
     changed = changed_tickets(root, base) if base else None
     found = scan(root, defer_tickets=True)
-    moment = parse_now(now, _provider_zone(found))
+    moment = parse_now(now, provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
                                  task=sla.Evaluation(moment))
     problems = list(repository.problems) + mkdocs_config.read(root)[1] + overrides.site_sources(root).problems  # what build would refuse
+    read_text = functools.partial(read_data_text, root)
     if not repository.errors:
         findings = sla_findings(repository, repository.results, changed, moment, window, fail_on == "breach")
-        problems += errors.locate_all(findings, repository.read_text)
+        problems += locate_all(findings, read_text)
     if fmt == "json":
         click.echo(errors.format_json(problems))
     elif fmt == "codeclimate":
@@ -138,7 +142,7 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
         if problems:
             click.echo(errors.format_github(problems))
     elif problems:
-        click.echo(errors.format_text(problems, repository.read_text))
+        click.echo(errors.format_text(problems, read_text))
     failing = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(failing)
     scope = f"{len(changed)} changed ticket{'s' if len(changed) != 1 else ''}" if changed is not None else "all tickets"

@@ -203,7 +203,7 @@ def _problems(relpath: str, text: str, tz_name: str):
     record, problems = read_record("customer", relpath, text.encode("utf-8"), tz_name)
     problems = [p for p in problems if p.severity == "error"]
     if problems:
-        from gitdesk.core.errors import locate_all
+        from gitdesk.load.yamlsrc import locate_all
 
         problems = locate_all(problems, lambda _path: text)
     return record, problems

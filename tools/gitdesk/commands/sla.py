@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-import json.encoder
 import re
 from operator import itemgetter
-from typing import Iterable, Iterator, Optional
 
 import click
 
@@ -17,54 +14,11 @@ from gitdesk.core import sla
 from gitdesk.text.i18n import Locale
 from gitdesk.write.writer import one_line
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
+from gitdesk.commands.options import customer_option, echo_pieces, json_lines, month_option, parse_now, provider_of, to_json
 from gitdesk.load.loader import scan
 
-MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")
 
-
-def month_option(required: bool = False):
-    def check(ctx, param, value):
-        if value is not None and not MONTH.match(value):
-            raise click.BadParameter("write the month as YYYY-MM, e.g. 2026-11")
-        return value
-
-    return click.option("--month", metavar="YYYY-MM", required=required, callback=check, help="Only this calendar month.")
-
-
-def customer_option(help_text: str = "Only this customer (its id).") -> callable:
-    return click.option("--customer", metavar="ID", default=None, help=help_text)
-
-
-def parse_now(value: Optional[str], tz) -> dt.datetime:
-    if value is None:
-        return dt.datetime.now(dt.timezone.utc)
-    try:
-        return scalars.parse_timestamp(value, tz)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--now'") from None
-
-
-def _compact_json():
-    """``json.dumps(obj, ensure_ascii=False)`` with its C encoder made once.
-
-    ``json.dumps`` and ``JSONEncoder.encode`` make a new C encoder on every
-    call, a third of the time of writing a ticket's JSON; the json module's
-    own C encoder (when Python has it) is made here once, with the same
-    separators and checks except the one for circular references, which
-    plain data cannot have.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - Python without the json accelerator
-        return json.JSONEncoder(ensure_ascii=False).encode
-    encode = make(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
-    return lambda obj: "".join(encode(obj, 0))
-
-
-#: json.dumps(..., ensure_ascii=False), fast: for every command that writes JSON a line at a time.
-to_json = _compact_json()
-
-
-def _evaluate(context, ticket, now, customer, month, as_json=False):
+def _evaluate(context, ticket, now, customer, month, locale, as_json=False):
     """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others.
 
     What comes back is what the output needs, written where the ticket was
@@ -80,7 +34,7 @@ def _evaluate(context, ticket, now, customer, month, as_json=False):
     key = (result.reported.timestamp(), result.id)
     if as_json:
         return key, to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
-    return key, ticket_text(result, context.locale), sla.tally(result)
+    return key, ticket_text(result, locale), sla.tally(result)
 
 
 @click.command("sla")
@@ -104,9 +58,10 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     if now is not None and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}", now):
         raise click.BadParameter("write it as 2026-11-30 18:00 or 2026-11-30T18:00:00+01:00", param_hint="'--now'")
     found = scan(root, defer_tickets=True)
-    tz = _provider_zone(found)
-    moment = parse_now(now, tz)
-    task = functools.partial(_evaluate, now=moment, customer=customer, month=month, as_json=fmt == "json")
+    provider = provider_of(found)
+    moment = parse_now(now, provider.tz if provider is not None else dt.timezone.utc)
+    locale = Locale.of(provider)
+    task = functools.partial(_evaluate, now=moment, customer=customer, month=month, locale=locale, as_json=fmt == "json")
     repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=False, task=task)
     report_problems(repository)
     if customer is not None and customer not in repository.customers:
@@ -120,52 +75,7 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
             {"summary": sla.summary_json(sla.summarize_tallies([t for _, _, t in rows]))},
         ))
         return
-    click.echo(render_text(repository, [(text, tally) for _, text, tally in rows], moment, month))
-
-
-def json_lines(head: dict, name: str, items: list[str], tail: dict) -> Iterator[str]:
-    """One JSON object with the list ``name`` (items already JSON text) one item per line.
-
-    Readable and greppable, and written by the C encoder (an indented dump of
-    100,000 tickets would take longer than computing them). The text comes in
-    pieces, for :func:`echo_pieces`.
-    """
-    dump = to_json
-    fields = [f"{dump(k)}: {dump(v)}" for k, v in head.items()]
-    yield "{" + "".join(f + ",\n" for f in fields) + f"{dump(name)}: "
-    yield from json_array(items)
-    yield "".join(f",\n{dump(k)}: {dump(v)}" for k, v in tail.items()) + "}"
-
-
-def json_array(items: list[str], step: int = 1000) -> Iterator[str]:
-    """A JSON list of items already written as JSON text, one per line, in pieces of ``step`` items."""
-    yield "[\n"
-    for start in range(0, len(items), step):
-        yield (",\n" if start else "") + ",\n".join(items[start : start + step])
-    yield "\n]"
-
-
-def echo_pieces(pieces: Iterable[str]) -> None:
-    """Standard output, a piece at a time, and a final newline.
-
-    The JSON of 100,000 tickets is 60 MB: joined into one text it would be
-    copied several times over (a quarter of a second) before the first byte is out.
-    """
-    for piece in pieces:
-        click.echo(piece, nl=False)
-    click.echo("")
-
-
-def _provider_zone(found):
-    """The provider's zone before the whole load, to read --now the way data is read."""
-    from gitdesk.load.loader import PROVIDER, read_record
-
-    for f in found.files:
-        if f.kind == "provider":
-            record, _ = read_record("provider", PROVIDER, f.raw, "")
-            if record is not None:
-                return record.tz
-    return dt.timezone.utc
+    click.echo(render_text(repository, [(text, tally) for _, text, tally in rows], moment, month, locale))
 
 
 def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
@@ -194,13 +104,13 @@ def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
     return r.customer, tuple(rows), tuple(breaches), tuple(moved)
 
 
-def render_text(repository, tickets: list[tuple], now, month) -> str:
+def render_text(repository, tickets: list[tuple], now, month, locale: Locale) -> str:
     """A table per customer, its compliance, and every breach explained in one line,
     in the provider's language (the customer reads it).
 
     ``tickets``: each ticket's :func:`ticket_text` and :func:`gitdesk.core.sla.tally`, in the order shown.
     """
-    L = repository.locale
+    L = locale
 
     def dur(value):
         return L.duration(value) if value is not None else "-"

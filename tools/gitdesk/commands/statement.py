@@ -11,11 +11,12 @@ import click
 
 from gitdesk.core import charges
 from gitdesk.core import issued
-from gitdesk.write import writer
+from gitdesk.write import issuing, writer
 from gitdesk.core.scalars import month_of
+from gitdesk.text.i18n import Locale
 from gitdesk.load.loader import scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
-from gitdesk.commands.sla import customer_option, echo_pieces, json_array, month_option, to_json
+from gitdesk.commands.options import customer_option, echo_pieces, json_array, month_option, to_json
 
 
 def compute_statements(repository, month: str, customer=None) -> list:
@@ -90,7 +91,8 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
     elif fmt == "csv":
         click.echo(charges.csv_text(statements), nl=False)
     else:
-        click.echo("\n\n".join(render_text(repository, s) for s in statements))
+        locale = Locale.of(repository.provider)
+        click.echo("\n\n".join(render_text(repository, s, locale) for s in statements))
 
 
 def _today() -> dt.date:
@@ -137,7 +139,7 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
             number = issued.next_number(repository, date.year, numbers)
             numbers.append(number)
             path = repository.root / "statements" / str(date.year) / f"{number}.yaml"
-            tx.create(path, issued.record_text(s, number, date))  # never in place of an issued one
+            tx.create(path, issuing.record_text(s, number, date))  # never in place of an issued one
             written.append(path)
             lines.append(f"issued {number}  {s.customer:<16} {month}  total {s.total:.2f}  ->  {path.relative_to(repository.root)}")
         sha = tx.commit(f"Issue statements for {month}: {', '.join(numbers)}") if commit and written else None
@@ -191,20 +193,20 @@ def adjust_command(repo, number, reason, month, when, commit, no_cache, jobs):
         ident = f"{number}-{len(corrections) + 1}"
         path = repository.root / "statements" / "adjustments" / f"{ident}.yaml"
         date = when.date() if when else _today()
-        tx.create(path, issued.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
+        tx.create(path, issuing.adjustment_text(number, record.customer, target, date, delta, reason.strip(), tickets))
         sha = tx.commit(f"Correct statement {number}: {writer.one_line(reason)}") if commit else None
     click.echo(f"correction {ident}: {delta:+.2f} (taxable) on {record.customer}'s statement for {target}  ->  {path.relative_to(repository.root)}")
     if sha:
         click.echo(f"committed {sha}")
 
 
-def render_text(repository, s) -> str:
+def render_text(repository, s, locale: Locale) -> str:
     """A statement as its customer reads it: the provider's language, the locale's numbers and dates.
 
     Texts from the data are shown each on one line, their control characters escaped.
     """
     provider = repository.provider
-    L = repository.locale
+    L = locale
     shown = functools.partial(writer.one_line, limit=None)
     customer = repository.customers.get(s.customer)
     name = shown(customer.name if customer else s.customer)

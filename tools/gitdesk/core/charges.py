@@ -32,7 +32,7 @@ from gitdesk.core.scalars import format_duration, month_of, round_cents
 from gitdesk.core.terms import Terms, terms_on
 
 if TYPE_CHECKING:
-    from gitdesk.load.loader import Repository
+    from gitdesk.core.repository import Repository
     from gitdesk.core.sla import Arrival, TicketSla
 
 ZERO = Decimal(0)
@@ -456,3 +456,11 @@ def csv_text(statements: Sequence["Statement"]) -> str:
                              "1", f"{s.vat:.2f}", f"{s.vat:.2f}"])
             writer.writerow([*head, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
     return out.getvalue()
+
+
+def statements(repo: "Repository", customer_id: str, months: Sequence[str], works: Sequence[WorkCharges]) -> list[Statement]:
+    """The statements of ``customer_id`` for each of ``months`` (in ascending order).
+
+    ``works`` are the customer's :class:`WorkCharges` of every month up to the last one.
+    """
+    return [statement(repo, customer_id, month, works) for month in months]

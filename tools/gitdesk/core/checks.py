@@ -1,6 +1,6 @@
 """Rules that span files: references, contracts, the timeline of a ticket, technicians' time.
 
-Each rule is a pure function of the loaded :class:`~gitdesk.load.loader.Repository`
+Each rule is a pure function of the loaded :class:`~gitdesk.core.repository.Repository`
 returning problems; :func:`check` runs them all.
 """
 
@@ -12,7 +12,7 @@ from typing import Iterator
 
 from gitdesk.core import errors
 from gitdesk.core.errors import Problem
-from gitdesk.load.loader import PROVIDER, Repository
+from gitdesk.core.repository import PROVIDER, Repository
 from gitdesk.core.model import Ticket
 from gitdesk.core.terms import terms_on
 

@@ -134,23 +134,6 @@ def _record_type(annotation: Any) -> Any:
     return None
 
 
-def locate_all(problems: Iterable[Problem], read_text) -> list[Problem]:
-    """Give every problem a line and column; ``read_text(path)`` returns a file's text or None."""
-    from gitdesk.load.yamlsrc import locate
-
-    out = []
-    cache: dict[str, Optional[str]] = {}
-    for p in problems:
-        if not p.located:
-            if p.path not in cache:
-                cache[p.path] = read_text(p.path)
-            text = cache[p.path]
-            line, column = locate(text, p.where, p.at_key) if text is not None else (1, 1)
-            p = replace(p, line=line, column=column)
-        out.append(p)
-    return sorted(set(out), key=lambda p: (p.path, p.line, p.column, p.message))
-
-
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 

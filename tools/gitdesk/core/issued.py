@@ -22,7 +22,7 @@ from gitdesk.core.model import Adjustment, IssuedStatement
 from gitdesk.core.scalars import month_of
 
 if TYPE_CHECKING:
-    from gitdesk.load.loader import Repository
+    from gitdesk.core.repository import Repository
 
 ZERO = Decimal(0)
 
@@ -151,45 +151,6 @@ def next_number(repo: "Repository", year: int, taken: Iterable[str] = ()) -> str
     tails = (n.split("-", 1)[1] for n in numbers)
     last = max((int(t) for t in tails if t.isascii() and t.isdigit()), default=0)
     return f"{year}-{last + 1:04d}"
-
-
-def record_text(s: Statement, number: str, issued: dt.date) -> str:
-    """The YAML of an issued statement: its figures and every line, as issued."""
-    from gitdesk.write.yamlout import quote
-
-    out = [
-        "# An issued statement: its figures may not change. Corrections go into a later",
-        "# statement: gitdesk statement adjust --number " + number,
-        f"number: {number}",
-        f"customer: {s.customer}",
-        f"month: {s.month}",
-        f"issued: {issued.isoformat()}",
-        f'taxable: "{s.taxable:.2f}"',
-        f'vat: "{s.vat:.2f}"',
-        f'total: "{s.total:.2f}"',
-        "lines:" if s.lines else "lines: []",
-    ]
-    for line in s.lines:
-        ticket = f"ticket: {line.ticket}, " if line.ticket else ""
-        out.append(f"  - {{kind: {line.kind}, {ticket}description: {quote(line.description)}, amount: \"{line.amount:.2f}\"}}")
-    return "\n".join(out) + "\n"
-
-
-def adjustment_text(number: str, customer: str, month: str, date: dt.date, amount: Decimal, reason: str, tickets: list[str]) -> str:
-    from gitdesk.write.yamlout import quote
-
-    out = [
-        f"# A correction of issued statement {number}, carried into the statement for {month}.",
-        f"corrects: {number}",
-        f"customer: {customer}",
-        f"month: {month}",
-        f"date: {date.isoformat()}",
-        f'amount: "{amount:.2f}"',
-        f"reason: {quote(reason)}",
-    ]
-    if tickets:
-        out.append(f"tickets: [{', '.join(tickets)}]")
-    return "\n".join(out) + "\n"
 
 
 def next_month(month: str) -> str:

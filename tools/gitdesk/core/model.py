@@ -35,7 +35,11 @@ from pydantic import (
 )
 
 from gitdesk.core import scalars
-from gitdesk.load.yamlsrc import PATH, POS
+
+#: Marks a mapping's own position in the plain data read from YAML: ``(line, column)`` from 1.
+POS = "\x00pos"
+#: Carries a file's repository-relative path into its top-level record.
+PATH = "\x00path"
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _ID = re.compile(ID_PATTERN)
@@ -148,7 +152,7 @@ class Record(BaseModel):
     """Base of every record: immutable, unknown fields refused, position remembered.
 
     The loader gives each mapping its line and column under a key no YAML
-    author writes (:data:`~gitdesk.load.yamlsrc.POS`); validating it as a plain
+    author writes (:data:`POS`); validating it as a plain
     field keeps the whole validation in pydantic's compiled core.
     """
 

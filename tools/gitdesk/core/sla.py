@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
 from gitdesk.core.calendar import BeyondHorizon, WorkCalendar
 from gitdesk.core.errors import Problem, at
-from gitdesk.core.model import Intervention, LateDiscount, Plan, Priority, Ticket
+from gitdesk.core.model import Intervention, LateDiscount, Plan, Ticket
 from gitdesk.core.scalars import format_duration
 from gitdesk.core.terms import terms_on
 
 if TYPE_CHECKING:
-    from gitdesk.load.loader import Repository
+    from gitdesk.core.repository import Repository
 
 ZERO = dt.timedelta(0)
 HOUR = dt.timedelta(hours=1)
@@ -169,13 +169,8 @@ def _status(due: Optional[dt.datetime], met_at: Optional[dt.datetime], now: dt.d
 
 
 def work_calendar(repo: "Repository", plan: Plan) -> WorkCalendar:
-    """The plan's working-time calendar (cached on the repository)."""
-    cache = repo.work_calendars
-    found = cache.get(plan.calendar)
-    if found is None:
-        cal = repo.provider.calendars[plan.calendar]  # type: ignore[union-attr]
-        found = cache[plan.calendar] = WorkCalendar.of(cal, repo.tz)
-    return found
+    """The plan's working-time calendar."""
+    return repo.rules.calendars[plan.calendar]
 
 
 #: A target may ask for at most this many years of its calendar's working weeks: its due time is
@@ -243,39 +238,6 @@ def arrivals_of(repo: "Repository", ticket: Ticket, now: dt.datetime) -> tuple[A
     return _evaluate(repo, ticket, now, False).arrivals
 
 
-class _Rules(NamedTuple):
-    """What evaluating a ticket needs of its plan and priority, prepared once per repository."""
-
-    calendar: WorkCalendar
-    targets: tuple  # ((kind, duration), ...) in the format's order
-    late: object  # the priority's late-arrival rule
-    top_late: object  # the top priority's, for repeat visits
-    repeat: Optional[dt.timedelta]  # the repeat visit's target (None: no repeat target)
-    remote_counts: bool
-
-
-def _rules(repo: "Repository", plan_id: str, plan: Optional[Plan], priority: str) -> Optional[_Rules]:
-    """The plan's rules for ``priority`` (None when the plan, priority or calendar is missing).
-
-    Remembered on the repository (:attr:`~gitdesk.load.loader.Repository.sla_rules`):
-    every ticket of a plan and priority asks the same questions of the plan.
-    """
-    cache = repo.sla_rules
-    key = (plan_id, priority)
-    try:
-        return cache[key]
-    except KeyError:
-        pass
-    rules = None
-    if plan is not None and priority in plan.priorities and repo.provider is not None and plan.calendar in repo.provider.calendars:
-        top = plan.priorities[plan.top_priority]
-        chosen = plan.priorities[priority]
-        rules = _Rules(work_calendar(repo, plan), tuple(chosen.targets.items()), chosen.late, top.late,
-                       _repeat_duration(top), plan.remote_counts_as_onsite)
-    cache[key] = rules
-    return rules
-
-
 def _at(event) -> dt.datetime:
     return event.at
 
@@ -337,7 +299,7 @@ def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool)
     head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
     tail = (reschedules, resolved_at, downtime, ticket.users_blocked)
 
-    rules = _rules(repo, terms.plan_id, terms.plan, ticket.priority)
+    rules = repo.rules.clocks(terms.plan_id, ticket.priority)
     if rules is None:
         return TicketSla._make((*head, (), (), *tail, *_NO_TIMES))
     cal = rules.calendar
@@ -415,14 +377,6 @@ def _first(pair: tuple):
 
 #: A TicketSla's summary times when they are not computed.
 _NO_TIMES = (None, None, None, ZERO)
-
-
-def _repeat_duration(top: Priority) -> Optional[dt.timedelta]:
-    """The repeat visit's target: the top priority's ``onsite`` target, or its first target."""
-    if top.targets.onsite is not None:
-        return top.targets.onsite
-    items = top.targets.items()
-    return items[0][1] if items else None
 
 
 def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:

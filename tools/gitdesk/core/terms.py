@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple, Optional
 from gitdesk.core.model import Contract, Customer, Plan, Rates
 
 if TYPE_CHECKING:
-    from gitdesk.load.loader import Repository
+    from gitdesk.core.repository import Repository
 
 
 class Terms(NamedTuple):

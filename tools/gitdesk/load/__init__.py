@@ -1,0 +1,1 @@
+"""From a data repository on disk to a Repository: discover, read and parse, check, evaluate, lock."""

@@ -21,7 +21,6 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, Optional, Sequence
 
@@ -33,14 +32,9 @@ from gitdesk.core import scalars
 from gitdesk.core.errors import Problem
 from gitdesk.core.model import ID_PATTERN, Adjustment, Customer, IssuedStatement, Plan, Provider, Record, Ticket
 from gitdesk.load.readahead import ReadAhead
-from gitdesk.load.yamlsrc import PATH, YamlProblem, load as load_yaml
+from gitdesk.load.yamlsrc import PATH, YamlProblem, load as load_yaml, locate_all
 
-PROVIDER = "contracts/provider.yaml"
-PLANS = "contracts/plans"
-CUSTOMERS = "contracts/customers"
-TICKETS = "tickets"
-STATEMENTS = "statements"
-ADJUSTMENTS = "statements/adjustments"
+from gitdesk.core.repository import ADJUSTMENTS, CUSTOMERS, PLANS, PROVIDER, STATEMENTS, TICKETS, Repository
 
 if TYPE_CHECKING:
     from gitdesk.load.cache import Cache
@@ -53,67 +47,6 @@ _ISSUED_DIR = re.compile(r"^statements/(\d{4})/[^/]+$")
 _TICKET_NAME = re.compile(ID_PATTERN.rstrip("$") + r"\.yaml\Z")
 #: Below this many files the work stays in this process (workers cost more to start).
 PARALLEL_THRESHOLD = 3000
-
-
-@dataclass(frozen=True)
-class Repository:
-    """Everything a data repository holds, validated, with the problems found."""
-
-    root: Path
-    provider: Optional[Provider]
-    plans: Mapping[str, Plan]
-    customers: Mapping[str, Customer]
-    tickets: Mapping[str, Ticket]
-    problems: tuple[Problem, ...] = ()
-    digest: str = ""
-    #: Files whose record failed validation and was kept, in part, for cross-file checks only.
-    partial: frozenset[str] = frozenset()
-    #: Per ticket id, what the load's ``task`` computed (see :func:`load`).
-    results: Mapping[str, Any] = field(default_factory=dict)
-    #: Tickets read (also when they were not kept in memory).
-    ticket_count: int = 0
-    #: Issued statements by number, and corrections of them by id.
-    issued: Mapping[str, IssuedStatement] = field(default_factory=dict)
-    adjustments: Mapping[str, Adjustment] = field(default_factory=dict)
-    #: Per customer, the charges of every intervention (see :func:`load`'s ``works``).
-    works: Mapping[str, tuple] = field(default_factory=dict)
-
-    @cached_property
-    def team_ids(self) -> frozenset[str]:
-        return frozenset(m.id for m in self.provider.team) if self.provider is not None else frozenset()
-
-    @cached_property
-    def work_calendars(self) -> dict:
-        """Working-time calendars by name, built on first use (see :func:`gitdesk.core.sla.work_calendar`)."""
-        return {}
-
-    @cached_property
-    def sla_rules(self) -> dict:
-        """Each plan and priority's rules for SLA clocks, prepared on first use (see :func:`gitdesk.core.sla._rules`)."""
-        return {}
-
-    @cached_property
-    def locale(self):
-        """The provider's language, currency and zone for texts, made once: it
-        remembers the dates it has written (see :class:`gitdesk.text.i18n.Locale`)."""
-        from gitdesk.text.i18n import Locale
-
-        return Locale.of(self)
-
-    @cached_property
-    def tz(self):
-        """The provider's time zone (UTC while the provider file is broken)."""
-        import datetime as dt
-
-        return self.provider.tz if self.provider is not None else dt.timezone.utc
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    def read_text(self, relpath: str) -> Optional[str]:
-        """A data file's text, to quote its lines (None for a file that is not read as data)."""
-        return files_mod.read_data_text(self.root, relpath)
 
 
 @dataclass
@@ -604,16 +537,16 @@ def _load(source, cache, jobs, progress, keep_tickets, task, works) -> Repositor
             by_customer.setdefault(w.customer, []).append(w)
     problems.extend(checks.technician_overlaps(spans, context.tz))
     priced_repo = Repository(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments,
-                             works={c: tuple(ws) for c, ws in by_customer.items()})
+                             works={c: tuple(ws) for c, ws in by_customer.items()}, rules=context.rules)
     if issued and not problems:  # figures are only comparable when the data is sound
         problems.extend(issued_rules.lock_problems(priced_repo))
 
     ordered = dict(sorted(tickets.items(), key=lambda kv: (kv[1].reported, kv[0])))
-    located = errors.locate_all(problems, context.read_text)
+    located = locate_all(problems, lambda path: files_mod.read_data_text(root, path))
     return Repository(
         root, provider, plans, customers, ordered, tuple(located), found.digest, frozenset(partial),
         results=results, ticket_count=len(first_place), issued=issued, adjustments=adjustments,
-        works=priced_repo.works,
+        works=priced_repo.works, rules=context.rules,
     )
 
 

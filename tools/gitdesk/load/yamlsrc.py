@@ -10,11 +10,15 @@ nothing for them but one line and column per mapping.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from dataclasses import replace
+from typing import Any, Iterable, Optional, Sequence
 
 import yaml
 from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gitdesk.core.errors import Problem
+from gitdesk.core.model import PATH, POS
 
 try:
     from yaml.cyaml import CParser as _Parser
@@ -45,10 +49,6 @@ class _Loader(_Parser):  # type: ignore[misc,valid-type]
     descend_resolver = slice  # (parent, index) -> ignored
     ascend_resolver = tuple  # () -> ignored
 
-#: Marks a mapping's own position in the plain data: ``(line, column)`` from 1.
-POS = "\x00pos"
-#: Carries a file's repository-relative path into its top-level record.
-PATH = "\x00path"
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 MAX_NODES = 200_000  # far beyond any real file; stops alias bombs
 
@@ -233,3 +233,18 @@ def locate(text: str, path: Sequence[Any], key: bool = False) -> tuple[int, int]
             break
     chosen = key_node if (key and key_node is not None) else target
     return chosen.start_mark.line + 1, chosen.start_mark.column + 1
+
+
+def locate_all(problems: Iterable[Problem], read_text) -> list[Problem]:
+    """Give every problem a line and column; ``read_text(path)`` returns a file's text or None."""
+    out = []
+    cache: dict[str, Optional[str]] = {}
+    for p in problems:
+        if not p.located:
+            if p.path not in cache:
+                cache[p.path] = read_text(p.path)
+            text = cache[p.path]
+            line, column = locate(text, p.where, p.at_key) if text is not None else (1, 1)
+            p = replace(p, line=line, column=column)
+        out.append(p)
+    return sorted(set(out), key=lambda p: (p.path, p.line, p.column, p.message))

@@ -43,7 +43,7 @@ from gitdesk.portal import overrides as overrides_mod
 from gitdesk.core.errors import Problem
 from gitdesk.core.scalars import month_of
 from gitdesk.text.i18n import Locale
-from gitdesk.load.loader import Repository
+from gitdesk.core.repository import Repository
 from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.core.model import Calendar, Customer, Ticket
 from gitdesk.core.terms import terms_on
@@ -129,13 +129,13 @@ def _calendar_view(cal: Calendar, L: Locale) -> dict:
 class Renderer:
     """Renders the pages of the public site and of each customer's site from one repository."""
 
-    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"]):
+    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"], locale: Locale):
         self.repo = repo
         self.now = now
         self.results = sla_results
         self.provider = repo.provider
         assert self.provider is not None
-        self.L = repo.locale
+        self.L = locale
         self.env = environment()
         self.team = {m.id: m.name for m in self.provider.team}
         self.tickets_by_customer: dict[str, list[Ticket]] = {}
@@ -579,7 +579,7 @@ def build(
             title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
             extra_pages.append((title, f"about/{name}"))
     names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
-    renderer = Renderer(repo, now, sla_results)
+    renderer = Renderer(repo, now, sla_results, Locale.of(repo.provider))
     renderer.warm()
     # The theme reads the checked bytes of the overrides from a folder of this build, never the repository's.
     private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-") if override_files else None

@@ -31,7 +31,7 @@ from typing import Mapping, Optional, Union
 import click
 
 from gitdesk.portal import output
-from gitdesk.load.loader import Repository
+from gitdesk.core.repository import Repository
 from gitdesk.write.yamlout import write_atomic
 from gitdesk.core.model import Customer
 

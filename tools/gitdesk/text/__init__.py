@@ -1,0 +1,1 @@
+"""The words a reader sees, in the provider's language."""

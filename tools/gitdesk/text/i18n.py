@@ -254,12 +254,11 @@ class Locale:
         self._dates: dict[tuple[dt.date, str], str] = {}
 
     @classmethod
-    def of(cls, repo) -> "Locale":
-        """The locale a repository's customers read: its provider's language, currency and zone."""
-        provider = repo.provider
+    def of(cls, provider) -> "Locale":
+        """The locale a provider's customers read: its language, currency and zone (English in UTC without one)."""
         if provider is None:
-            return cls("en", "EUR", repo.tz)
-        return cls(provider.language, provider.currency, repo.tz)
+            return cls("en", "EUR", dt.timezone.utc)
+        return cls(provider.language, provider.currency, provider.tz)
 
     def __call__(self, key: str, **params) -> str:
         text = self.labels.get(key, key)

@@ -1,0 +1,1 @@
+"""Technicians' edits: locked, re-read, atomic writes of data files."""

@@ -20,8 +20,11 @@ from typing import Optional, Sequence
 
 from gitdesk.core import checks
 from gitdesk.core import errors
+from gitdesk.load.yamlsrc import locate_all
 from gitdesk.core.errors import Problem
-from gitdesk.load.loader import Repository, read_record
+from gitdesk.core.repository import Repository
+from gitdesk.load.files import read_data_text
+from gitdesk.load.loader import read_record
 from gitdesk.core.model import ID_PATTERN, Ticket
 from gitdesk.core.scalars import format_duration
 from gitdesk.write.yamlout import quote, scalar, text_field, timestamp
@@ -186,5 +189,5 @@ def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket
             if other.path != rel:
                 spans += checks.spans_of(other, other.path or "")
         problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
-    located = errors.locate_all(problems, lambda p: text if p == rel else repo.read_text(p))
+    located = locate_all(problems, lambda p: text if p == rel else read_data_text(repo.root, p))
     return (ticket if not located else None), located  # type: ignore[return-value]
