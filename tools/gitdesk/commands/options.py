@@ -43,10 +43,10 @@ def _compact_json():
     """``json.dumps(obj, ensure_ascii=False)`` with its C encoder made once.
 
     ``json.dumps`` and ``JSONEncoder.encode`` make a new C encoder on every
-    call, a third of the time of writing a ticket's JSON; the json module's
-    own C encoder (when Python has it) is made here once, with the same
-    separators and checks except the one for circular references, which
-    plain data cannot have.
+    call, which weighs on commands that write one small object per ticket;
+    the json module's own C encoder (when Python has it) is made here once,
+    with the same separators and checks except the one for circular
+    references, which plain data cannot have.
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - Python without the json accelerator
@@ -62,8 +62,8 @@ to_json = _compact_json()
 def json_lines(head: dict, name: str, items: list[str], tail: dict) -> Iterator[str]:
     """One JSON object with the list ``name`` (items already JSON text) one item per line.
 
-    Readable and greppable, and written by the C encoder (an indented dump of
-    100,000 tickets would take longer than computing them). The text comes in
+    Readable and greppable, and written by the C encoder (an indented dump is
+    written in Python, slower than computing the tickets). The text comes in
     pieces, for :func:`echo_pieces`.
     """
     dump = to_json
@@ -84,8 +84,8 @@ def json_array(items: list[str], step: int = 1000) -> Iterator[str]:
 def echo_pieces(pieces: Iterable[str]) -> None:
     """Standard output, a piece at a time, and a final newline.
 
-    The JSON of 100,000 tickets is 60 MB: joined into one text it would be
-    copied several times over (a quarter of a second) before the first byte is out.
+    The JSON of a large repository runs to tens of megabytes: joined into one
+    text it would be copied several times over before the first byte is out.
     """
     for piece in pieces:
         click.echo(piece, nl=False)
