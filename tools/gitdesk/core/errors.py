@@ -1,4 +1,4 @@
-"""Problems found in a data repository, as data.
+"""Problems found in a data repository, as data, and their text, JSON and GitHub forms.
 
 A :class:`Problem` is what ``gitdesk validate`` prints: a repository-relative
 path, a line and column from 1, and a message. Checks that know only *what*

@@ -1,4 +1,4 @@
-"""The data repository's ``mkdocs.yml``, read as untrusted data.
+"""The data repository's ``mkdocs.yml``, read as untrusted data and checked against allow-lists.
 
 mkdocs itself reads its configuration with PyYAML's full loader (which
 builds any Python object a ``!!python/...`` tag names), expands ``!ENV``

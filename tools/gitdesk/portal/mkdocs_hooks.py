@@ -1,4 +1,4 @@
-"""mkdocs hooks of the portal: pages arrive as finished HTML, not as Markdown.
+"""mkdocs hooks of the portal: finished HTML pages, escaped texts, a sandbox and one template cache.
 
 gitdesk renders each page's body itself (Jinja, autoescaped) and gives mkdocs
 a Markdown source that holds only a marker. This hook swaps the marker for
