@@ -10,7 +10,7 @@ fast path never pays for positions it does not print.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
