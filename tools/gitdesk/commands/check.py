@@ -52,35 +52,55 @@ def changed_tickets(root, base: str) -> set[str]:
 
 def sla_findings(repository, results, changed: Optional[set[str]], now: dt.datetime, within: dt.timedelta, fail_on_breach: bool) -> list[Problem]:
     """Breaches and provider reschedules of the changed tickets; targets of open tickets due soon."""
-    tz = repository.tz
-    found: list[Problem] = []
     breach_level = "error" if fail_on_breach else "warning"
+    found: list[Problem] = []
     for tid, result in sorted(results.items()):
         ticket = repository.tickets.get(tid)
         if ticket is None or result is None:
             continue
-        path = ticket.path or ""
         touched = changed is None or tid in changed
-        for target in result.targets:
-            due = target.due.astimezone(tz).strftime("%Y-%m-%d %H:%M") if target.due else "-"
-            if target.status == "breached" and touched:
-                met = f"met {target.met_at.astimezone(tz):%Y-%m-%d %H:%M}" if target.met_at else "not met yet"
-                found.append(_level(errors.at(
-                    path, ("reported",), f"SLA breach: {target.kind} target ({format_duration(target.duration)}) due {due}, {met}, "
-                                         f"late by {format_duration(target.late)} of working time", "sla-breach"), breach_level))
-            elif target.status == "running" and target.due is not None and result.open:
-                calendar = sla.work_calendar(repository, repository.plans[result.plan])
-                left = calendar.between(now, target.due)
-                if left <= within:
-                    found.append(_level(errors.at(
-                        path, ("reported",), f"at risk: {target.kind} target due {due}, {format_duration(left)} of working time left",
-                        "sla-at-risk"), "warning"))
-        if result.provider_reschedules and touched:
-            index = next((i for i, e in enumerate(ticket.log) if e.event == "rescheduled" and e.side == "provider"), 0)
-            found.append(_level(errors.at(path, ("log", index), f"the provider postponed the appointment "
-                                          f"{result.provider_reschedules} time{'s' if result.provider_reschedules > 1 else ''}: a breach of the terms",
-                                          "provider-reschedule"), breach_level))
+        found += _ticket_findings(repository, ticket, result, touched, now, within, breach_level)
     return found
+
+
+def _ticket_findings(repository, ticket, result, touched: bool, now: dt.datetime, within: dt.timedelta,
+                     breach_level: str) -> list[Problem]:
+    """One ticket's findings: breaches (if it changed), targets at risk (if it is open), provider reschedules."""
+    path = ticket.path or ""
+    found: list[Problem] = []
+    for target in result.targets:
+        if target.status == "breached" and touched:
+            found.append(_level(_breach(path, target, repository.tz), breach_level))
+        elif target.status == "running" and target.due is not None and result.open:
+            left = sla.work_calendar(repository, repository.plans[result.plan]).between(now, target.due)
+            if left <= within:
+                found.append(_level(_at_risk(path, target, left, repository.tz), "warning"))
+    if result.provider_reschedules and touched:
+        found.append(_level(_reschedules(path, ticket, result.provider_reschedules), breach_level))
+    return found
+
+
+def _due(target, tz) -> str:
+    return target.due.astimezone(tz).strftime("%Y-%m-%d %H:%M") if target.due else "-"
+
+
+def _breach(path: str, target, tz) -> Problem:
+    met = f"met {target.met_at.astimezone(tz):%Y-%m-%d %H:%M}" if target.met_at else "not met yet"
+    return errors.at(path, ("reported",), f"SLA breach: {target.kind} target ({format_duration(target.duration)}) "
+                     f"due {_due(target, tz)}, {met}, late by {format_duration(target.late)} of working time",
+                     "sla-breach")
+
+
+def _at_risk(path: str, target, left: dt.timedelta, tz) -> Problem:
+    return errors.at(path, ("reported",), f"at risk: {target.kind} target due {_due(target, tz)}, "
+                     f"{format_duration(left)} of working time left", "sla-at-risk")
+
+
+def _reschedules(path: str, ticket, times: int) -> Problem:
+    """The provider's postponements, at the ticket's first one."""
+    index = next((i for i, e in enumerate(ticket.log) if e.event == "rescheduled" and e.side == "provider"), 0)
+    return errors.at(path, ("log", index), f"the provider postponed the appointment {times} "
+                     f"time{'s' if times > 1 else ''}: a breach of the terms", "provider-reschedule")
 
 
 def _level(problem: Problem, severity: str) -> Problem:

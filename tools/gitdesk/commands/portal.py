@@ -74,16 +74,7 @@ def _content(line: str) -> bool:
 
 def _block(lines: list[str], key: int) -> tuple[int, list[_Item]]:
     """The ``logins:`` block after line ``key``: the index after its last content line, and its items."""
-    end = key + 1  # after the last line with content
-    i = key + 1
-    while i < len(lines):
-        line = lines[i]
-        at_column_0 = line[:1] not in (" ", "\t", "#", "\r", "\n", "") and not _ITEM.match(line)
-        if at_column_0 or line.startswith(("---", "...")):
-            break
-        if _content(line):
-            end = i + 1
-        i += 1
+    end = _block_end(lines, key)
     starts = [i for i in range(key + 1, end) if _ITEM.match(lines[i])]
     if starts:
         indent = _ITEM.match(lines[starts[0]]).group("indent")
@@ -94,6 +85,20 @@ def _block(lines: list[str], key: int) -> tuple[int, list[_Item]]:
         last = max(i for i in range(start, stop) if _content(lines[i]) or i == start) + 1
         items.append(_Item(start, last, _ITEM.match(lines[start]).group("indent"), _user_of(lines[start:last])))
     return end, items
+
+
+def _block_end(lines: list[str], key: int) -> int:
+    """The index after the block's last line with content: the block ends at the next key at column 0 or
+    document marker (comments and blank lines after its last content are not its own)."""
+    end = key + 1
+    for i in range(key + 1, len(lines)):
+        line = lines[i]
+        at_column_0 = line[:1] not in (" ", "\t", "#", "\r", "\n", "") and not _ITEM.match(line)
+        if at_column_0 or line.startswith(("---", "...")):
+            break
+        if _content(line):
+            end = i + 1
+    return end
 
 
 def _user_of(lines: list[str]) -> Optional[str]:
@@ -135,11 +140,33 @@ def edit_logins(text: str, user: str, digest: Optional[str]) -> tuple[str, str]:
     lines = text.splitlines(keepends=True)
     key = next((i for i, line in enumerate(lines) if _KEY.match(line)), None)
     if key is None:
-        if digest is None:
-            raise LookupError(user)
-        if text and not text.endswith(("\n", "\r")):
-            text += newline
-        return f"{text}logins:{newline}  {entry(user, digest)}{newline}", "added"
+        return _new_block(text, user, digest, newline)
+    empty = _open_block(lines, key, newline)
+    end, items = _block(lines, key)
+    mine = [item for item in items if item.user == user]
+    if digest is None:
+        return _remove(lines, key, items, mine, user, empty)
+    if mine:
+        return _replace(lines, mine[0], entry(user, digest), newline)
+    indent = items[0].indent if items else "  "
+    if not lines[end - 1].endswith(("\n", "\r")):
+        lines[end - 1] += newline
+    lines.insert(end, f"{indent}{entry(user, digest)}{newline}")
+    return "".join(lines), "added"
+
+
+def _new_block(text: str, user: str, digest: Optional[str], newline: str) -> tuple[str, str]:
+    """A file without ``logins:``: a block with the one login appended at its end (nothing to remove)."""
+    if digest is None:
+        raise LookupError(user)
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    return f"{text}logins:{newline}  {entry(user, digest)}{newline}", "added"
+
+
+def _open_block(lines: list[str], key: int, newline: str) -> str:
+    """Check that line ``key`` starts a block list (or an empty one), make an inline empty list a block, and
+    return the line that stands for an emptied list (its comment kept); CannotEdit for any other form."""
     m = _KEY.match(lines[key])
     value = _VALUE.match(m.group("rest"))
     eol = m.group("eol") or newline
@@ -151,27 +178,27 @@ def edit_logins(text: str, user: str, digest: Optional[str]) -> tuple[str, str]:
         )
     if value.group("value"):  # an empty list written inline: the block starts here
         lines[key] = f"logins:{comment}{eol}"
-    end, items = _block(lines, key)
-    mine = [item for item in items if item.user == user]
-    if digest is None:
-        if not mine:
-            raise LookupError(user)
-        for item in reversed(mine):
-            del lines[item.start:item.end]
-        if len(mine) == len(items):
-            lines[key] = f"logins: []{comment}{eol}"
-        return "".join(lines), "removed"
-    if mine:
-        item = mine[0]
-        kept = _TRAILING_COMMENT.search(lines[item.start].rstrip("\r\n")) if item.end == item.start + 1 else None
-        tail = f"  {kept.group('comment')}" if kept else ""
-        lines[item.start:item.end] = [f"{item.indent}{entry(user, digest)}{tail}{newline}"]
-        return "".join(lines), "changed"
-    indent = items[0].indent if items else "  "
-    if not lines[end - 1].endswith(("\n", "\r")):
-        lines[end - 1] += newline
-    lines.insert(end, f"{indent}{entry(user, digest)}{newline}")
-    return "".join(lines), "added"
+    return f"logins: []{comment}{eol}"
+
+
+def _remove(lines: list[str], key: int, items: list[_Item], mine: list[_Item], user: str,
+            empty: str) -> tuple[str, str]:
+    """The user's entries removed (LookupError when there is none); a list left empty is written ``[]``."""
+    if not mine:
+        raise LookupError(user)
+    for item in reversed(mine):
+        del lines[item.start:item.end]
+    if len(mine) == len(items):
+        lines[key] = empty
+    return "".join(lines), "removed"
+
+
+def _replace(lines: list[str], item: _Item, new: str, newline: str) -> tuple[str, str]:
+    """The entry ``item`` replaced by ``new`` (a one-line entry's trailing comment kept)."""
+    kept = _TRAILING_COMMENT.search(lines[item.start].rstrip("\r\n")) if item.end == item.start + 1 else None
+    tail = f"  {kept.group('comment')}" if kept else ""
+    lines[item.start:item.end] = [f"{item.indent}{new}{tail}{newline}"]
+    return "".join(lines), "changed"
 
 
 # ---------------------------------------------------------------- the command

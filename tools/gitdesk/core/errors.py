@@ -1,4 +1,4 @@
-"""Problems found in a data repository, as data.
+"""Problems found in a data repository, as data, and their text, JSON and GitHub forms.
 
 A :class:`Problem` is what ``gitdesk validate`` prints: a repository-relative
 path, a line and column from 1, and a message. Checks that know only *what*
@@ -10,8 +10,8 @@ fast path never pays for positions it does not print.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
 
@@ -61,44 +61,75 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 
 def from_validation(path: str, exc: ValidationError, model: Any, prefix: Sequence[Any] = ()) -> list[Problem]:
     """Pydantic's errors as problems, in words a person who writes YAML understands."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(prefix) + tuple(err["loc"])
-        kind = err["type"]
-        msg = err["msg"]
-        field_name = str(err["loc"][-1]) if err["loc"] else ""
-        if kind == "extra_forbidden":
-            known = _fields_at(model, err["loc"][:-1])
-            problems.append(at(path, loc, f"unknown field {field_name!r}{suggest(field_name, known)}", "unknown-field", key=True))
-            continue
-        if kind == "missing":
-            problems.append(at(path, loc, f"missing required field {field_name!r}", "missing-field"))
-            continue
-        if kind in ("value_error", "assertion_error"):
-            msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            msg = f"invalid value {err.get('input')!r} for {field_name}: expected {expected}"
-        elif kind in ("model_type", "dict_type", "model_attributes_type"):
-            msg = f"{field_name or 'the file'} must be a mapping of fields"
-        elif kind == "list_type":
-            msg = f"{field_name} must be a list"
-        elif kind == "string_type":
-            msg = f"{field_name} must be text"
-        elif kind in ("int_parsing", "int_type", "int_from_float"):
-            msg = f"{field_name}: expected a whole number, not {err.get('input')!r}"
-        elif kind in ("bool_parsing", "bool_type"):
-            msg = f"{field_name}: expected true or false, not {err.get('input')!r}"
-        elif kind == "string_pattern_mismatch":
-            msg = f"{field_name}: invalid id {err.get('input')!r}: use lower-case letters, digits and '-'"
-        elif kind in ("greater_than_equal", "less_than_equal", "string_too_long"):
-            msg = f"{field_name}: {msg[0].lower()}{msg[1:]}"
-        elif kind.startswith("union"):
-            msg = f"invalid value for {field_name}"
-        if field_name and not field_name.isdigit() and field_name not in msg:
-            msg = f"{field_name}: {msg}"
-        problems.append(at(path, loc, msg, kind.replace("_", "-")))
-    return problems
+    return [_problem_of(path, err, model, tuple(prefix) + tuple(err["loc"])) for err in exc.errors(include_url=False)]
+
+
+def _problem_of(path: str, err: dict, model: Any, loc: tuple) -> Problem:
+    kind = err["type"]
+    field_name = str(err["loc"][-1]) if err["loc"] else ""
+    if kind == "extra_forbidden":
+        known = _fields_at(model, err["loc"][:-1])
+        return at(path, loc, f"unknown field {field_name!r}{suggest(field_name, known)}", "unknown-field", key=True)
+    if kind == "missing":
+        return at(path, loc, f"missing required field {field_name!r}", "missing-field")
+    reword = _REWORDED.get(kind) or (_union if kind.startswith("union") else None)
+    msg = reword(err, field_name) if reword else err["msg"]
+    if field_name and not field_name.isdigit() and field_name not in msg:
+        msg = f"{field_name}: {msg}"
+    return at(path, loc, msg, kind.replace("_", "-"))
+
+
+def _without_prefix(err: dict, name: str) -> str:
+    return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _literal(err: dict, name: str) -> str:
+    expected = err.get("ctx", {}).get("expected", "")
+    return f"invalid value {err.get('input')!r} for {name}: expected {expected}"
+
+
+def _mapping(err: dict, name: str) -> str:
+    return f"{name or 'the file'} must be a mapping of fields"
+
+
+def _whole_number(err: dict, name: str) -> str:
+    return f"{name}: expected a whole number, not {err.get('input')!r}"
+
+
+def _true_or_false(err: dict, name: str) -> str:
+    return f"{name}: expected true or false, not {err.get('input')!r}"
+
+
+def _bound(err: dict, name: str) -> str:
+    msg = err["msg"]
+    return f"{name}: {msg[0].lower()}{msg[1:]}"
+
+
+def _union(err: dict, name: str) -> str:
+    return f"invalid value for {name}"
+
+
+#: Pydantic's error kinds said in a YAML writer's words: kind -> (error, field name) -> message.
+_REWORDED: dict[str, Callable[[dict, str], str]] = {
+    "value_error": _without_prefix,
+    "assertion_error": _without_prefix,
+    "literal_error": _literal,
+    "model_type": _mapping,
+    "dict_type": _mapping,
+    "model_attributes_type": _mapping,
+    "list_type": lambda err, name: f"{name} must be a list",
+    "string_type": lambda err, name: f"{name} must be text",
+    "int_parsing": _whole_number,
+    "int_type": _whole_number,
+    "int_from_float": _whole_number,
+    "bool_parsing": _true_or_false,
+    "bool_type": _true_or_false,
+    "string_pattern_mismatch": lambda err, name: f"{name}: invalid id {err.get('input')!r}: use lower-case letters, "
+                                                 "digits and '-'",
+    "greater_than_equal": _bound,
+    "less_than_equal": _bound,
+    "string_too_long": _bound,
+}
 
 
 def _fields_at(model: Any, loc: Sequence[Any]) -> list[str]:

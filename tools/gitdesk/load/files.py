@@ -83,40 +83,16 @@ def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = Non
     really is is checked too.
     """
     path = f"{root}{os.sep}{rel}"
-    try:
-        fd = os.open(path, _FLAGS)
-    except OSError as exc:
-        if exc.errno not in _LINK_ERRNOS:
-            raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
-        # A symbolic link: followed only to a target inside the repository.
-        root_real = root_real or real_root(root)
-        target = os.path.realpath(path)
-        if not inside(target, root_real):
-            raise DataFileError("a link to a file outside the repository: it is not read", "file-link") from None
-        try:
-            fd = os.open(target, _FLAGS)
-        except OSError as again:
-            raise DataFileError(f"cannot read the file: {again.strerror}", "io") from None
+    fd = _open(path, root, root_real)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise DataFileError(f"{kind_of(info.st_mode)}, not a data file: it is not read", "file-kind")
-        size = info.st_size
-        if size > MAX_BYTES:
+        if info.st_size > MAX_BYTES:
             raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
         if not folders_checked and not _really_inside(fd, path, root_real or real_root(root)):
             raise DataFileError("a file outside the repository (through a linked folder): it is not read", "file-link")
-        data = os.read(fd, size + 1)  # one byte more than fstat said: a file that grew is seen
-        if len(data) <= size:
-            return data  # a regular file's short read is its end
-        chunks = [data]
-        total = len(data)
-        while chunk := os.read(fd, 1 << 16):
-            total += len(chunk)
-            if total > MAX_BYTES:
-                raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return _read_all(fd, info.st_size)
     except BlockingIOError:
         raise DataFileError("cannot read the file without waiting: it is not read", "file-kind") from None
     except DataFileError:
@@ -125,6 +101,38 @@ def read_data_file(root: Path | str, rel: str, *, root_real: Optional[str] = Non
         raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
     finally:
         os.close(fd)
+
+
+def _open(path: str, root: Path | str, root_real: Optional[str]) -> int:
+    """The file opened without following a link at its end, or through one whose target is inside the repository."""
+    try:
+        return os.open(path, _FLAGS)
+    except OSError as exc:
+        if exc.errno not in _LINK_ERRNOS:
+            raise DataFileError(f"cannot read the file: {exc.strerror}", "io") from None
+    # A symbolic link: followed only to a target inside the repository.
+    target = os.path.realpath(path)
+    if not inside(target, root_real or real_root(root)):
+        raise DataFileError("a link to a file outside the repository: it is not read", "file-link")
+    try:
+        return os.open(target, _FLAGS)
+    except OSError as again:
+        raise DataFileError(f"cannot read the file: {again.strerror}", "io") from None
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The open regular file's bytes, ``size`` as fstat said; one that grew past :data:`MAX_BYTES` meanwhile is refused."""
+    data = os.read(fd, size + 1)  # one byte more than fstat said: a file that grew is seen
+    if len(data) <= size:
+        return data  # a regular file's short read is its end
+    chunks = [data]
+    total = len(data)
+    while chunk := os.read(fd, 1 << 16):
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise DataFileError(f"the file is larger than {MAX_SHOWN}: it is not read", "file-size")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _really_inside(fd: int, path: str, root_real: str) -> bool:

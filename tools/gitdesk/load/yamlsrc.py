@@ -41,8 +41,8 @@ class _Loader(_Parser):  # type: ignore[misc,valid-type]
 
     The composer asks the resolver three things per node; we need none of
     the answers, so they are C builtins that cost next to nothing to call
-    (a tenth of the composing time for a ticket): tags are left meaningless
-    and never read.
+    (a Python method would run for every node of every file): tags are left
+    meaningless and never read.
     """
 
     resolve = slice  # (kind, value, implicit) -> an unused tag

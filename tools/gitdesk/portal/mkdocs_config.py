@@ -1,4 +1,4 @@
-"""The data repository's ``mkdocs.yml``, read as untrusted data.
+"""The data repository's ``mkdocs.yml``, read as untrusted data and checked against allow-lists.
 
 mkdocs itself reads its configuration with PyYAML's full loader (which
 builds any Python object a ``!!python/...`` tag names), expands ``!ENV``
@@ -62,7 +62,7 @@ import importlib
 import os
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
@@ -169,17 +169,11 @@ class _Reader:
         self.problems.append(Problem(self.path, node.start_mark.line + 1, node.start_mark.column + 1, message, code))
 
     def convert(self, node: Node, where: tuple, depth: int = 0) -> Any:
-        self.left -= 1
-        if self.left < 0 or depth > MAX_DEPTH:
-            raise YamlProblem("the document is too large or nested too deeply", node.start_mark.line + 1,
-                              node.start_mark.column + 1)
+        """The node as plain data; a refused tag becomes None and a problem."""
+        self._count(node, depth)
         tag = node.tag or ""
         if tag.startswith(_PYTHON_NAME):
-            name = tag[len(_PYTHON_NAME):]
-            if name in PYTHON_NAMES and isinstance(node, ScalarNode) and not node.value:
-                return PythonName(name)
-            self.problem(node, f"!!python/name:{name} is not allowed in {NAME}; allowed: {', '.join(sorted(PYTHON_NAMES))}")
-            return None
+            return self._python_name(node, tag[len(_PYTHON_NAME):])
         if tag not in _PLAIN_TAGS:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
             self.problem(node, f"the tag {shown} is not allowed in {NAME} (a configuration is plain data: "
@@ -188,11 +182,32 @@ class _Reader:
         if isinstance(node, ScalarNode):
             return self.scalars.construct_object(node)
         if isinstance(node, SequenceNode):
-            out = []
-            for index, item in enumerate(node.value):
-                self.marks[where + (index,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-                out.append(self.convert(item, where + (index,), depth + 1))
-            return out
+            return self._sequence(node, where, depth)
+        return self._mapping(node, where, depth)
+
+    def _count(self, node: Node, depth: int) -> None:
+        """One node more: an alias bomb or a deep nesting stops the reading (YamlProblem)."""
+        self.left -= 1
+        if self.left < 0 or depth > MAX_DEPTH:
+            raise YamlProblem("the document is too large or nested too deeply", node.start_mark.line + 1,
+                              node.start_mark.column + 1)
+
+    def _python_name(self, node: Node, name: str) -> Optional[PythonName]:
+        """An allowed ``!!python/name:`` (with an empty value), kept by name; any other is a problem."""
+        if name in PYTHON_NAMES and isinstance(node, ScalarNode) and not node.value:
+            return PythonName(name)
+        self.problem(node, f"!!python/name:{name} is not allowed in {NAME}; allowed: {', '.join(sorted(PYTHON_NAMES))}")
+        return None
+
+    def _sequence(self, node: SequenceNode, where: tuple, depth: int) -> list:
+        out = []
+        for index, item in enumerate(node.value):
+            self.marks[where + (index,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            out.append(self.convert(item, where + (index,), depth + 1))
+        return out
+
+    def _mapping(self, node: Node, where: tuple, depth: int) -> dict:
+        """A mapping whose keys are plain texts, each once (a key that is not is a problem, and left out)."""
         data: dict = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode) or key.tag != "tag:yaml.org,2002:str":
@@ -235,21 +250,9 @@ def read(root: Path) -> tuple[Optional[dict], list[Problem]]:
         return None, problems
     reader = _Reader(NAME)
     try:
-        text = decode(raw)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = reader.convert(node, ()) if node is not None else {}
-    except YamlProblem as exc:
-        return None, [Problem(NAME, exc.line, exc.column, exc.message, "yaml")]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Problem(NAME, line, column, f"YAML syntax: {message}", "yaml")]
-    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-        message = str(exc) if isinstance(exc, yaml.YAMLError) else "the document is nested too deeply"
-        return None, [Problem(NAME, 1, 1, f"YAML syntax: {message}", "yaml")]
-    if data is None:
-        data = {}
+        data = _parse(raw, reader)
+    except _NotRead as exc:
+        return None, [exc.problem]
     if not isinstance(data, dict):
         return None, [Problem(NAME, 1, 1, f"{NAME} must be a mapping of settings", "mkdocs-config")]
     _check(data, reader)
@@ -257,78 +260,151 @@ def read(root: Path) -> tuple[Optional[dict], list[Problem]]:
     return (None if problems else data), problems
 
 
+class _NotRead(Exception):
+    """The file is not YAML that can be read: the one problem said about it."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _parse(raw: bytes, reader: _Reader) -> Any:
+    """The document as plain data (an empty one is ``{}``), tags checked by ``reader``; :class:`_NotRead` if unreadable."""
+    try:
+        text = decode(raw)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = reader.convert(node, ()) if node is not None else {}
+    except YamlProblem as exc:
+        raise _NotRead(Problem(NAME, exc.line, exc.column, exc.message, "yaml")) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise _NotRead(Problem(NAME, line, column, f"YAML syntax: {message}", "yaml")) from None
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        message = str(exc) if isinstance(exc, yaml.YAMLError) else "the document is nested too deeply"
+        raise _NotRead(Problem(NAME, 1, 1, f"YAML syntax: {message}", "yaml")) from None
+    return {} if data is None else data
+
+
 def _check(data: dict, r: _Reader) -> None:
+    """Every allow-list of the module docstring, one kind of setting after another (problems in that order)."""
+    _check_keys(data, r)
+    theme = _check_theme(data, r)
+    for setting in _NAMED:
+        if data.get(setting.key) is not None:
+            _check_named(data[setting.key], setting, r)
+    _check_extra(data.get("extra"), r)
+    _check_extra_css(data.get("extra_css"), r)
+    paths = _theme_paths(theme)  # options that name a file of the site: checked as paths, not as texts
+    _check_paths(paths, r)
+    paths.update(_search_separators(data.get("plugins")))
+    _check_texts(data, paths, r)
+
+
+def _check_texts(data: dict, skip: dict, r: _Reader) -> None:
+    """No markup in the texts written into pages as they are; the escaped ones must be texts."""
+    for key in data:
+        if key not in ESCAPED_TEXTS and key not in REPLACED and key != "extra_css":
+            _plain_texts(data[key], (key,), r, skip=skip)
+    for key in ("site_name", "site_description", "site_author", "copyright"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            r.at((key,), f"{key} must be text")
+
+
+def _check_keys(data: dict, r: _Reader) -> None:
     for key in list(data):
         if key not in KEYS:
             hint = " (it would run code from the repository)" if key == "hooks" else ""
             r.at((key,), f"{key!r} is not allowed in {NAME}{hint}; allowed: {', '.join(sorted(KEYS))}")
+
+
+def _check_theme(data: dict, r: _Reader) -> Any:
+    """The theme's name and options; ``theme: material`` is made the mapping it stands for (the theme is returned)."""
     theme = data.get("theme")
     if isinstance(theme, str):
         theme = data["theme"] = {"name": theme}
-    if theme is not None:
-        if not isinstance(theme, dict):
-            r.at(("theme",), "theme must be material, or a mapping with name: material")
+    if theme is None:
+        return None
+    if not isinstance(theme, dict):
+        r.at(("theme",), "theme must be material, or a mapping with name: material")
+        return theme
+    if theme.get("name", "material") != "material":
+        r.at(("theme", "name"), f"the portal's theme is material, not {theme.get('name')!r}")
+    for key in theme:
+        if key not in THEME_KEYS:
+            r.at(("theme", key), f"theme option {key!r} is not allowed (site_src/overrides/ holds the portal's "
+                                 f"template overrides); allowed: {', '.join(sorted(THEME_KEYS))}")
+    return theme
+
+
+class _Named(NamedTuple):
+    """A setting that names things mkdocs loads: which names it allows, and how their options are checked."""
+
+    key: str
+    allowed: frozenset
+    refusal: Callable[[str], str]
+    check_options: Callable[[str, Any, tuple, _Reader], None]
+
+
+def _check_named(setting: Any, kind: _Named, r: _Reader) -> None:
+    for index, name in _named_items(setting, (kind.key,), r):
+        if name not in kind.allowed:
+            r.at((kind.key,) + index, kind.refusal(name))
         else:
-            if theme.get("name", "material") != "material":
-                r.at(("theme", "name"), f"the portal's theme is material, not {theme.get('name')!r}")
-            for key in theme:
-                if key not in THEME_KEYS:
-                    r.at(("theme", key), f"theme option {key!r} is not allowed (site_src/overrides/ holds the portal's "
-                                         f"template overrides); allowed: {', '.join(sorted(THEME_KEYS))}")
-    plugins = data.get("plugins")
-    if plugins is not None:
-        for index, name in _named_items(plugins, ("plugins",), r):
-            if name not in PLUGINS:
-                r.at(("plugins",) + index, f"plugin {name!r} is not allowed; allowed: {', '.join(sorted(PLUGINS))}")
-            else:
-                _plugin_options(name, *_options(plugins, ("plugins",), index, name), r)
-    extensions = data.get("markdown_extensions")
-    if extensions is not None:
-        for index, name in _named_items(extensions, ("markdown_extensions",), r):
-            if name not in EXTENSIONS:
-                r.at(("markdown_extensions",) + index, f"Markdown extension {name!r} is not allowed; "
-                                                       "see the README for the list")
-            else:
-                _extension_options(name, *_options(extensions, ("markdown_extensions",), index, name), r)
-    extra = data.get("extra")
-    if extra is not None:
-        if not isinstance(extra, dict):
-            r.at(("extra",), "extra must be a mapping")
-        else:
-            for key in extra:
-                if key != "generator":
-                    r.at(("extra", key), f"extra.{key} is not allowed (only extra.generator)")
-    css = data.get("extra_css")
-    if css is not None:
-        if not isinstance(css, list) or not all(isinstance(c, str) for c in css):
-            r.at(("extra_css",), "extra_css must be a list of paths")
-        else:
-            for index, item in enumerate(css):
-                if not safe_path(item):
-                    r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site: letters, digits "
-                                               "and -_./, no '..', no URL")
-    paths = {}  # theme options that name a file of the site: checked as paths, not as texts
+            kind.check_options(name, *_options(setting, (kind.key,), index, name), r)
+
+
+def _check_extra(extra: Any, r: _Reader) -> None:
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        r.at(("extra",), "extra must be a mapping")
+        return
+    for key in extra:
+        if key != "generator":
+            r.at(("extra", key), f"extra.{key} is not allowed (only extra.generator)")
+
+
+def _check_extra_css(css: Any, r: _Reader) -> None:
+    if css is None:
+        return
+    if not isinstance(css, list) or not all(isinstance(c, str) for c in css):
+        r.at(("extra_css",), "extra_css must be a list of paths")
+        return
+    for index, item in enumerate(css):
+        if not safe_path(item):
+            r.at(("extra_css", index), f"extra_css {item!r} must be a path inside the site: letters, digits "
+                                       "and -_./, no '..', no URL")
+
+
+def _theme_paths(theme: Any) -> dict:
+    """The theme's options that name a file of the site (logo, favicon, every text of icon), by their place."""
+    paths: dict = {}
     if isinstance(theme, dict):
         for path_key in ("logo", "favicon"):
             if isinstance(theme.get(path_key), str):
                 paths[("theme", path_key)] = theme[path_key]
         _strings(theme.get("icon"), ("theme", "icon"), paths)
+    return paths
+
+
+def _check_paths(paths: dict, r: _Reader) -> None:
     for where, value in paths.items():
         if not safe_path(value):
             r.at(where, f"{'.'.join(map(str, where))} {value!r} must be a name or path inside the site: letters, "
                         "digits and -_./, no '..', no URL")
-    plugins = data.get("plugins")
+
+
+def _search_separators(plugins: Any) -> dict:
+    """The search plugin's word separator by its place: material's documented one has " and `, and it is
+    only ever written as JSON, so it is not held to the plain-text rule."""
+    found = {}
     for index, item in enumerate(plugins if isinstance(plugins, list) else []):
         options = item.get("search") if isinstance(item, dict) else None
         if isinstance(options, dict) and isinstance(options.get("separator"), str):
-            # search's word separator (material's documented one has " and `) is only ever written as JSON
-            paths[("plugins", index, "search", "separator")] = options["separator"]
-    for key in data:
-        if key not in ESCAPED_TEXTS and key not in REPLACED and key != "extra_css":
-            _plain_texts(data[key], (key,), r, skip=paths)
-    for key in ("site_name", "site_description", "site_author", "copyright"):
-        if key in data and data[key] is not None and not isinstance(data[key], str):
-            r.at((key,), f"{key} must be text")
+            found[("plugins", index, "search", "separator")] = options["separator"]
+    return found
 
 
 def _named_items(value: Any, where: tuple, r: _Reader) -> list[tuple[tuple, str]]:
@@ -372,20 +448,33 @@ def _extension_options(name: str, options: Any, where: tuple, r: _Reader) -> Non
         return
     name = name.removeprefix("markdown.extensions.")
     if name == "pymdownx.emoji" and "options" in options:
-        given = options["options"]
-        if not isinstance(given, dict):
-            r.at(where + ("options",), "the emoji extension's options must be a mapping")
-            return
-        for key in given:
-            if key not in EMOJI_OPTIONS:
-                why = EMOJI_REFUSED.get(key, "it is not one of the emoji options the portal allows")
-                r.at(where + ("options", key), f"emoji option {key!r} is not allowed: {why}; allowed: "
-                                               f"{', '.join(sorted(EMOJI_OPTIONS))}")
+        _emoji_options(options["options"], where + ("options",), r)
     if name == "wikilinks":
         for key in WIKILINK_URLS:
             value = options.get(key)
             if isinstance(value, str) and (":" in value or "\\" in value):
                 r.at(where + (key,), f"wikilinks {key} {value!r} must be a path of the site, not a URL")
+
+
+def _emoji_options(given: Any, where: tuple, r: _Reader) -> None:
+    """The emoji extension's generator options: only :data:`EMOJI_OPTIONS`, each other one refused with its reason."""
+    if not isinstance(given, dict):
+        r.at(where, "the emoji extension's options must be a mapping")
+        return
+    for key in given:
+        if key not in EMOJI_OPTIONS:
+            why = EMOJI_REFUSED.get(key, "it is not one of the emoji options the portal allows")
+            r.at(where + (key,), f"emoji option {key!r} is not allowed: {why}; allowed: "
+                                 f"{', '.join(sorted(EMOJI_OPTIONS))}")
+
+
+#: plugins and markdown_extensions: the names each allows, the refusal of another name, the check of options.
+_NAMED = (
+    _Named("plugins", PLUGINS, lambda name: f"plugin {name!r} is not allowed; allowed: {', '.join(sorted(PLUGINS))}",
+           _plugin_options),
+    _Named("markdown_extensions", EXTENSIONS,
+           lambda name: f"Markdown extension {name!r} is not allowed; see the README for the list", _extension_options),
+)
 
 
 def safe_path(value: str) -> bool:

@@ -1,4 +1,4 @@
-"""mkdocs hooks of the portal: pages arrive as finished HTML, not as Markdown.
+"""mkdocs hooks of the portal: finished HTML pages, escaped texts, a sandbox and one template cache.
 
 gitdesk renders each page's body itself (Jinja, autoescaped) and gives mkdocs
 a Markdown source that holds only a marker. This hook swaps the marker for
@@ -24,8 +24,8 @@ The data repository's overrides are checked before this (see
 for a template that check let through.
 
 It also lends every site's Jinja environment one cache of compiled templates:
-mkdocs makes a new environment for each site, and compiling the theme's
-templates again each time took about a sixth of a site's build.
+mkdocs makes a new environment for each site, and the theme's templates are
+the same for every site, so they are compiled once per build, not once per site.
 """
 
 from __future__ import annotations

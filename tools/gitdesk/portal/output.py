@@ -1,4 +1,4 @@
-"""The output folder of ``gitdesk build`` is the build's own.
+"""The checks that ``gitdesk build``'s output folder is the build's own, and its signed state files.
 
 The pipelines build with ``--out site`` inside the checkout, so the folder
 may hold whatever a pull request committed there. Before anything is

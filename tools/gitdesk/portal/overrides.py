@@ -267,32 +267,14 @@ def tags(text: str) -> dict[int, list[Tag]]:
     """The tags of a template by line, as Jinja's lexer finds them (not in comments, raw blocks or strings)."""
     starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
     found: dict[int, list[Tag]] = {}
-    pos, n = 0, len(text)
+    pos = 0
     while (m := _OPEN.search(text, pos)) is not None:
         start, kind = m.start(), m.group(1)
-        if kind == "#":
-            end = text.find("#}", m.end())
-            pos = n if end < 0 else end + 2
+        skipped = _skipped(text, m)
+        if skipped is not None:
+            pos = skipped
             continue
-        if kind == "%" and (raw := _RAW.match(text, start)) is not None:
-            end = _ENDRAW.search(text, raw.end())
-            pos = n if end is None else end.end()
-            continue
-        close, depth, i = ("}}" if kind == "{" else "%}"), 0, m.end()
-        while i < n:
-            c = text[i]
-            if c in "'\"":
-                s = _STRING.match(text, i)
-                i = s.end() if s else n
-                continue
-            if depth == 0 and text.startswith(close, i):
-                i += 2
-                break
-            if c in "([{":
-                depth += 1
-            elif c in ")]}" and depth:
-                depth -= 1
-            i += 1
+        i = _tag_end(text, m.end(), "}}" if kind == "{" else "%}")
         word = "{{"
         if kind == "%":
             w = _WORD.match(text, m.end())
@@ -301,6 +283,38 @@ def tags(text: str) -> dict[int, list[Tag]]:
         found.setdefault(line, []).append(Tag(line, start - starts[line - 1] + 1, word, text[start:i]))
         pos = i
     return found
+
+
+def _skipped(text: str, m: "re.Match[str]") -> Optional[int]:
+    """Where the scan goes on after a comment or a raw block opened at ``m`` (the end of the text if it is
+    never closed); None when ``m`` opens a tag."""
+    if m.group(1) == "#":
+        end = text.find("#}", m.end())
+        return len(text) if end < 0 else end + 2
+    if m.group(1) == "%" and (raw := _RAW.match(text, m.start())) is not None:
+        end = _ENDRAW.search(text, raw.end())
+        return len(text) if end is None else end.end()
+    return None
+
+
+def _tag_end(text: str, i: int, close: str) -> int:
+    """The index after a tag's ``close``, from ``i`` inside it: strings are skipped, and a ``close`` inside
+    brackets does not end the tag (the end of the text if it is never closed)."""
+    depth, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"":
+            s = _STRING.match(text, i)
+            i = s.end() if s else n
+            continue
+        if depth == 0 and text.startswith(close, i):
+            return i + 2
+        if c in "([{":
+            depth += 1
+        elif c in ")]}" and depth:
+            depth -= 1
+        i += 1
+    return i
 
 
 # ---------------------------------------------------------------- what a template holds

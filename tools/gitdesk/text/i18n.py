@@ -249,8 +249,8 @@ class Locale:
         self.currency = currency
         self.tz = tz or dt.timezone.utc
         self.labels = LABELS[self.language]
-        #: Dates already written, by (day, form): Babel takes some 20 µs a date, and a
-        #: table of 100,000 tickets shows a few hundred distinct days 200,000 times.
+        #: Dates already written, by (day, form): Babel formats a date slowly next to a look-up,
+        #: and a long table of tickets shows the same few hundred days over and over.
         self._dates: dict[tuple[dt.date, str], str] = {}
 
     @classmethod

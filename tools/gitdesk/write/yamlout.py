@@ -187,22 +187,31 @@ def append_to_list(text: str, key: str, item: list[str]) -> str:
     if at is None:
         if any(re.match(rf"^{re.escape(key)}:", line) for line in lines):
             raise ValueError(f"the {key} list is written in flow style ([...]); add the entry by hand")
-        return "\n".join(lines + [f"{key}:"] + ["  " + line if line else line for line in item]) + "\n"
+        return "\n".join(lines + [f"{key}:"] + _indented(item, "  ")) + "\n"
     if head.match(lines[at]).group(1):  # "key: []" becomes a block list
         lines[at] = f"{key}:"
-        indent = "  "
-        last = at
-    else:
         indent, last = "  ", at
-        for j in range(at + 1, len(lines)):
-            line = lines[j]
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if line.startswith((" ", "-")):
-                if last == at:
-                    indent = line[: len(line) - len(line.lstrip())]
-                last = j
-                continue
+    else:
+        indent, last = _block_list(lines, at)
+    return "\n".join(lines[: last + 1] + _indented(item, indent) + lines[last + 1 :]) + "\n"
+
+
+def _indented(item: list[str], indent: str) -> list[str]:
+    """The item's lines under the list's indentation (blank lines left empty)."""
+    return [indent + line if line else line for line in item]
+
+
+def _block_list(lines: list[str], at: int) -> tuple[str, int]:
+    """The indentation of the block list under line ``at`` (that of its first item; two spaces when it is
+    empty) and the index of its last line with content (comments and blank lines after it are not its own)."""
+    indent, last = "  ", at
+    for j in range(at + 1, len(lines)):
+        line = lines[j]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith((" ", "-")):
             break
-    new = [indent + line if line else line for line in item]
-    return "\n".join(lines[: last + 1] + new + lines[last + 1 :]) + "\n"
+        if last == at:
+            indent = line[: len(line) - len(line.lstrip())]
+        last = j
+    return indent, last
