@@ -22,7 +22,7 @@ IMPURE = frozenset(("os", "pathlib", "io", "shutil", "tempfile", "subprocess", "
                     "socket", "time", "glob", "fcntl", "sqlite3", "pickle", "importlib", "csv", "logging", "platformdirs",
                     "click", "jinja2", "mkdocs", "matplotlib", "babel", "yaml"))
 #: Calls that read the clock (``dt.datetime.now()``) or open a file (``open()``).
-CLOCK = frozenset(("now", "today", "utcnow", "fromtimestamp"))
+CLOCK = frozenset(("now", "today", "utcnow"))
 
 
 def module_name(path: Path) -> str:
