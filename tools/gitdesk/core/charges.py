@@ -428,7 +428,7 @@ def statements(repo: "Repository", customer_id: str, months: Sequence[str], work
     found: dict[str, Statement] = {}
     for month in sorted(wanted.union(by_month)):
         notices: list[Notice] = []
-        lines = _month_work(ledger, by_month.get(month, ()), notices)
+        lines = _month_work(ledger, by_month.get(month, ()), notices, month in wanted)
         if month in wanted:
             found[month] = _statement(repo, customer_id, customer, month, ledger, lines, notices)
     return [found[month] for month in months]
@@ -443,14 +443,19 @@ def _by_month(works: Iterable[WorkCharges], last: str) -> dict[str, list[WorkCha
     return by_month
 
 
-def _month_work(ledger: Ledger, works: Sequence[WorkCharges], notices: list[Notice]) -> list[Line]:
-    """A month's work: its lines, the prepaid hours drawn for each intervention, then its phone calls."""
+def _month_work(ledger: Ledger, works: Sequence[WorkCharges], notices: list[Notice], shown: bool = True) -> list[Line]:
+    """A month's work: its lines, the prepaid hours drawn for each intervention, then its phone calls.
+
+    A month not ``shown`` (replayed for what it draws from the packages) gives its phone lines only.
+    """
     lines: list[Line] = []
     for w in works:
-        lines.extend(w.lines)
+        if shown:
+            lines.extend(w.lines)
         if w.prepaid_minutes > 0:
             taken = ledger.draw(w.prepaid_minutes, w.day, notices)
-            lines.extend(_prepaid(taken, w.rate, w.day, False, w.ticket, w.index))
+            if shown:
+                lines.extend(_prepaid(taken, w.rate, w.day, False, w.ticket, w.index))
     for calls in _phone_groups(works):
         lines.extend(_phone(calls, ledger, notices))
     return lines
