@@ -268,7 +268,7 @@ def test_conformance_statements():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def _line(facts) -> "charges.Line":
+def _line(facts):
     from gitdesk.core import charges
 
     return charges.Line("discount", facts, Decimal(1), Decimal(0), Decimal(0))

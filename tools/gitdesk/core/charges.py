@@ -172,7 +172,7 @@ class WorkCharges(NamedTuple):
 
     @property
     def charged(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
+        return _total(self.lines)
 
 
 # ---------------------------------------------------------------- step 1: per intervention
@@ -331,6 +331,8 @@ class PackageState(NamedTuple):
 
 
 class Statement(NamedTuple):
+    """A customer's month: its lines (sorted as the customer reads them), figures, packages and notices."""
+
     customer: str
     month: str
     lines: tuple[Line, ...]
@@ -446,7 +448,8 @@ def _by_month(works: Iterable[WorkCharges], last: str) -> dict[str, list[WorkCha
 def _month_work(ledger: Ledger, works: Sequence[WorkCharges], notices: list[Notice], shown: bool = True) -> list[Line]:
     """A month's work: its lines, the prepaid hours drawn for each intervention, then its phone calls.
 
-    A month not ``shown`` (replayed for what it draws from the packages) gives its phone lines only.
+    A month not ``shown`` is replayed for what it draws from the packages: of its lines only
+    the few of its phone calls are made (they say how many minutes are drawn).
     """
     lines: list[Line] = []
     for w in works:
@@ -501,7 +504,7 @@ def _statement(repo: "Repository", customer_id: str, customer: Optional["Custome
     states = ledger.states(last)
     notices = notices + [Notice("expired", s.package.bought, s.hours_left, s.package.expires)
                          for s in states if _expired_in(s, first, last)]
-    taxable = round_cents(sum((line.amount for line in lines), ZERO))
+    taxable = round_cents(_total(lines))
     vat_rate = repo.provider.vat_rate if repo.provider is not None else ZERO
     vat = round_cents(taxable * vat_rate / HUNDRED)
     plan = terms_on(repo, customer, last).plan_id
