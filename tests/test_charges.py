@@ -268,28 +268,88 @@ def test_conformance_statements():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def _line(facts):
+    from gitdesk.core import charges
+
+    return charges.Line("discount", facts, Decimal(1), Decimal(0), Decimal(0))
+
+
 def test_descriptions_write_hours_and_days_as_the_provider_locale_does():
     import datetime as dt
 
-    from gitdesk.text.i18n import charge_text
+    from gitdesk.core.charges import Notice, PackageBought, Prepaid
+    from gitdesk.text.lines import describe, notice_text
 
-    assert charge_text("it", "prepaid", h=Decimal("9.25"), d=dt.date(2026, 4, 20)) == "Ore prepagate: 9,25 h dal pacchetto del 20 aprile 2026"
-    assert charge_text("en", "package", h=Decimal("10.00")) == "Prepaid hours package, 10 h"
-    assert charge_text("it", "low", d=dt.date(2026, 4, 20), h=Decimal("4.50")) == "Il pacchetto acquistato il 20 aprile 2026 ha 4,5 h residue (meno del 20%)."
+    assert describe(_line(Prepaid(Decimal("9.25"), dt.date(2026, 4, 20), False)), "it") == "Ore prepagate: 9,25 h dal pacchetto del 20 aprile 2026"
+    assert describe(_line(Prepaid(Decimal("2"), dt.date(2026, 3, 1), False)), "it") == "Ore prepagate: 2 h dal pacchetto del 1° marzo 2026"
+    assert describe(_line(PackageBought(Decimal("10.00"), None)), "en") == "Prepaid hours package, 10 h"
+    assert notice_text(Notice("low", dt.date(2026, 4, 20), Decimal("4.50")), "it") == "Il pacchetto acquistato il 20 aprile 2026 ha 4,5 h residue (meno del 20%)."
 
 
 def test_italian_descriptions_elide_before_the_eighth_and_eleventh_and_name_the_month():
     import datetime as dt
 
-    from gitdesk.text.i18n import charge_text, month_text
+    from gitdesk.core.charges import Correction, Fee, Notice, PackageBought, Prepaid
+    from gitdesk.text.lines import describe, notice_text
 
-    assert charge_text("it", "package_until", h=Decimal("10"), d=dt.date(2027, 10, 11)) == "Pacchetto di ore prepagate, 10 h, valido fino all'11 ottobre 2027"
-    assert charge_text("it", "prepaid", h=Decimal("1"), d=dt.date(2026, 4, 8)) == "Ore prepagate: 1 h dal pacchetto dell'8 aprile 2026"
-    assert charge_text("it", "used_up", d=dt.date(2026, 5, 11)) == "Il pacchetto acquistato l'11 maggio 2026 è esaurito."
-    assert charge_text("it", "prepaid", h=Decimal("1"), d=dt.date(2026, 4, 18)) == "Ore prepagate: 1 h dal pacchetto del 18 aprile 2026"
-    assert charge_text("en", "package_until", h=Decimal("10"), d=dt.date(2027, 10, 11)) == "Prepaid hours package, 10 h, valid until 11 October 2027"
-    assert charge_text("it", "fee", plan="Annuale", month=month_text("it", dt.date(2026, 10, 1))) == "Canone, Annuale, ottobre 2026"
-    assert month_text("en", dt.date(2026, 10, 1)) == "October 2026"
+    assert describe(_line(PackageBought(Decimal("10"), dt.date(2027, 10, 11))), "it") == "Pacchetto di ore prepagate, 10 h, valido fino all'11 ottobre 2027"
+    assert describe(_line(Prepaid(Decimal("1"), dt.date(2026, 4, 8), False)), "it") == "Ore prepagate: 1 h dal pacchetto dell'8 aprile 2026"
+    assert notice_text(Notice("used_up", dt.date(2026, 5, 11), Decimal("0.00")), "it") == "Il pacchetto acquistato l'11 maggio 2026 è esaurito."
+    assert describe(_line(Prepaid(Decimal("1"), dt.date(2026, 4, 18), False)), "it") == "Ore prepagate: 1 h dal pacchetto del 18 aprile 2026"
+    assert describe(_line(PackageBought(Decimal("10"), dt.date(2027, 10, 11))), "en") == "Prepaid hours package, 10 h, valid until 11 October 2027"
+    assert describe(_line(Fee("Annuale", "2026-10")), "it") == "Canone, Annuale, ottobre 2026"
+    assert describe(_line(Fee("Annual", "2026-10")), "en") == "Contract fee, Annual, October 2026"
+    # the whole Italian sentence is elided, the reason given included
+    assert describe(_line(Correction("2026-0001", "2026-10", "fattura del 8 ottobre")), "it") == \
+        "Rettifica del rendiconto 2026-0001 (2026-10): fattura dell'8 ottobre"
+
+
+def test_every_kind_of_line_and_notice_in_both_languages():
+    """The facts a line holds and the sentence each language makes of them."""
+    import datetime as dt
+
+    from gitdesk.core import charges as c
+    from gitdesk.text.lines import describe, notice_text
+
+    cases = [
+        (c.Labour("onsite", 90), "On-site labour, 1h30m", "Manodopera sul posto, 1h30m"),
+        (c.Labour("remote", 45), "Remote support, 45m", "Assistenza remota, 45m"),
+        (c.Callout(), "Call-out fee", "Diritto di chiamata"),
+        (c.Part("Disk", "HD-1"), "Disk (HD-1)", "Disk (HD-1)"),
+        (c.Part("Cable", None), "Cable", "Cable"),
+        (c.Warranty(), "Warranty: labour, call-out and parts at no charge",
+         "Garanzia: manodopera, diritto di chiamata e ricambi senza addebito"),
+        (c.RepeatVisit(), "Repeat visit after an unresolved intervention: no call-out, no labour",
+         "Nuova visita dopo un intervento non risolutivo: senza diritto di chiamata né manodopera"),
+        (c.LateWaived(dt.timedelta(hours=2, minutes=5)), "Late arrival (2h05m of working time): no call-out, no labour",
+         "Arrivo in ritardo (2h05m lavorativi): senza diritto di chiamata né manodopera"),
+        (c.LateDiscount("started", 1, Decimal("20")), "Late arrival, 1 started hour: 20%", "Arrivo in ritardo, 1 ora iniziata: 20%"),
+        (c.LateDiscount("started", 2, Decimal("40")), "Late arrival, 2 started hours: 40%", "Arrivo in ritardo, 2 ore iniziate: 40%"),
+        (c.LateDiscount("full", 1, Decimal("12.5")), "Late arrival, 1 full hour: 12.5%", "Arrivo in ritardo, 1 ora intera: 12.5%"),
+        (c.LateDiscount("full", 3, Decimal("30.00")), "Late arrival, 3 full hours: 30%", "Arrivo in ritardo, 3 ore intere: 30%"),
+        (c.Prepaid(Decimal("1.50"), dt.date(2026, 10, 1), False), "Prepaid hours: 1.5 h from the package of 1 October 2026",
+         "Ore prepagate: 1,5 h dal pacchetto del 1° ottobre 2026"),
+        (c.Prepaid(Decimal("0.25"), dt.date(2026, 10, 1), True), "Prepaid hours: 0.25 h of phone support from the package",
+         "Ore prepagate: 0,25 h di assistenza telefonica dal pacchetto"),
+        (c.PhoneCalls(1, 25, 60), "Phone support: 1 call, 25 min, 60 min included", "Assistenza telefonica: 1 chiamata, 25 min, 60 min inclusi"),
+        (c.PhoneCalls(3, 70, 60), "Phone support: 3 calls, 70 min, 60 min included", "Assistenza telefonica: 3 chiamate, 70 min, 60 min inclusi"),
+        (c.PackageBought(Decimal("1234.5"), None), "Prepaid hours package, 1,234.5 h", "Pacchetto di ore prepagate, 1.234,5 h"),
+        (c.Correction("2026-0001", None, "price"), "Correction of statement 2026-0001: price", "Rettifica del rendiconto 2026-0001: price"),
+    ]
+    for facts, english, italian in cases:
+        assert (describe(_line(facts), "en"), describe(_line(facts), "it")) == (english, italian)
+        assert describe(_line(facts), "fr") == english  # a language without its own words reads English
+    bought, expires = dt.date(2026, 3, 8), dt.date(2026, 11, 11)
+    notices = [
+        (c.Notice("low", bought, Decimal("1.50")), "The package bought 8 March 2026 has 1.5 h left (less than 20%).",
+         "Il pacchetto acquistato l'8 marzo 2026 ha 1,5 h residue (meno del 20%)."),
+        (c.Notice("used_up", bought, Decimal("0.00")), "The package bought 8 March 2026 is used up.",
+         "Il pacchetto acquistato l'8 marzo 2026 è esaurito."),
+        (c.Notice("expired", bought, Decimal("2.00"), expires), "The package bought 8 March 2026 expired on 11 November 2026 with 2 h unused.",
+         "Il pacchetto acquistato l'8 marzo 2026 è scaduto l'11 novembre 2026 con 2 h non usate."),
+    ]
+    for notice, english, italian in notices:
+        assert (notice_text(notice, "en"), notice_text(notice, "it")) == (english, italian)
 
 
 def test_charges_reuse_an_evaluation_made_after_everything_recorded():
@@ -317,7 +377,7 @@ def test_charges_reuse_an_evaluation_made_after_everything_recorded():
 
 @given(st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False, allow_infinity=False))
 def test_quantities_are_written_exactly_with_at_least_two_decimals(value):
-    from gitdesk.core.charges import decimal_text, quantity_places
+    from gitdesk.text.exports import decimal_text, quantity_places
 
     text = decimal_text(value)
     assert Decimal(text) == value and len(text.split(".")[1]) == quantity_places(value) >= 2
@@ -340,3 +400,102 @@ def test_every_customers_json_is_a_list_of_the_single_statements():
     assert len(every) == len(text.strip().splitlines()) - 2 >= 4
     for one in every:
         assert one == json.loads(run("--customer", one["customer"]))
+
+
+# ---------------------------------------------------------------- several months in one pass
+
+
+def _demo():
+    """The demo repository, loaded once for the tests that only read it, and its customers' charges."""
+    global _DEMO
+    if _DEMO is None:
+        from gitdesk.core.charges import charges_as_recorded
+        from gitdesk.load.loader import load
+
+        demo = load(ROOT, jobs=1)
+        works: dict[str, list] = {}
+        for ticket in demo.tickets.values():
+            works.setdefault(ticket.customer, []).extend(charges_as_recorded(demo, ticket))
+        _DEMO = (demo, works)
+    return _DEMO
+
+
+_DEMO = None
+MONTHS_2026 = [f"2026-{m:02d}" for m in range(1, 13)]
+
+
+def test_the_statements_of_every_month_are_those_of_each_month_alone():
+    from gitdesk.core import charges
+
+    demo, charged = _demo()
+    for cid in demo.customers:
+        works = charged.get(cid, ())
+        assert charges.statements(demo, cid, MONTHS_2026, works) == [charges.statement(demo, cid, m, works) for m in MONTHS_2026]
+        some = ["2026-11", "2026-03", "2026-10"]  # any order, a month left out
+        assert charges.statements(demo, cid, some, works) == [charges.statement(demo, cid, m, works) for m in some]
+    assert charges.statements(demo, "brivio", [], ()) == []
+
+
+def test_lines_hold_facts_and_every_language_writes_them():
+    """No line of the demo carries a sentence: each says what it is, and both languages describe it."""
+    from gitdesk.core import charges
+    from gitdesk.text.lines import describe, notice_text
+
+    facts = (charges.Labour, charges.Callout, charges.Part, charges.Warranty, charges.RepeatVisit, charges.LateWaived,
+             charges.LateDiscount, charges.Prepaid, charges.PhoneCalls, charges.Fee, charges.PackageBought, charges.Correction)
+    demo, charged = _demo()
+    seen = set()
+    for cid in demo.customers:
+        for s in charges.statements(demo, cid, MONTHS_2026, charged.get(cid, ())):
+            for line in s.lines:
+                assert isinstance(line.facts, facts) and not hasattr(line, "description")
+                seen.add(type(line.facts))
+                assert describe(line, "en") and describe(line, "it")
+            for notice in s.notices:
+                assert notice.kind in ("low", "used_up", "expired") and notice_text(notice, "en") and notice_text(notice, "it")
+    assert len(seen) >= 9
+
+
+def _package(bought: int, hours: int, expires):
+    import datetime as dt
+
+    from gitdesk.core.model import Package
+
+    first = dt.date(2026, 1, 1)
+    return Package.model_construct(bought=first + dt.timedelta(days=bought), hours=Decimal(hours), price=Decimal("90.00"),
+                                   expires=None if expires is None else first + dt.timedelta(days=bought + expires))
+
+
+def _work(n: int, day: int, mode: str, minutes: int, plan: str):
+    import datetime as dt
+
+    from gitdesk.core import charges
+    from gitdesk.core.scalars import month_of
+
+    when = dt.date(2026, 1, 1) + dt.timedelta(days=day)
+    start = dt.datetime.combine(when, dt.time(9, n % 60), tzinfo=dt.timezone.utc)
+    labour = Decimal(minutes) if mode != "phone" else Decimal(0)
+    phone = minutes if mode == "phone" else 0
+    line = charges.Line("labour", charges.Labour(mode, minutes), Decimal(1), Decimal("48.00"), Decimal("48.00"), f"t{n}", when, None, 0)
+    return charges.WorkCharges("brivio", f"t{n}", 0, start, when, month_of(when), mode, (line,), labour, Decimal("48.00"),
+                               phone, 60, Decimal("40.00"), plan, False, False)
+
+
+@given(st.lists(st.tuples(st.integers(0, 360), st.integers(0, 12), st.one_of(st.none(), st.integers(0, 200))), max_size=4),
+       st.lists(st.tuples(st.integers(0, 364), st.sampled_from(["onsite", "remote", "phone"]), st.integers(0, 400),
+                          st.sampled_from(["annual", "other"])), max_size=25),
+       st.lists(st.sampled_from(MONTHS_2026), min_size=1, max_size=12, unique=True))
+def test_statements_carry_the_ledger_forward_as_each_month_alone_would(packages, works, months):
+    """For any packages and work, the statements of several months in one pass are those of each month alone."""
+    import dataclasses
+
+    from gitdesk.core import charges
+
+    demo, _ = _demo()
+    customer = demo.customers["brivio"].model_copy(update={"packages": tuple(_package(*p) for p in packages)})
+    repo = dataclasses.replace(demo, customers={**demo.customers, "brivio": customer})
+    charged = [_work(n, *w) for n, w in enumerate(works)]
+    one_pass = charges.statements(repo, "brivio", months, charged)
+    assert one_pass == [charges.statement(repo, "brivio", m, charged) for m in months]
+    for s in one_pass:  # what is left never goes below nothing nor above what was bought
+        assert all(0 <= p.left_minutes <= p.package.hours * 60 for p in s.packages)

@@ -9,7 +9,7 @@ from babel import dates as babel_dates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitdesk.text.i18n import LOCALES, Locale, charge_text
+from gitdesk.text.i18n import LOCALES, Locale
 
 ROME = ZoneInfo("Europe/Rome")
 moments = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2035, 12, 31), timezones=st.just(dt.timezone.utc))
@@ -46,5 +46,5 @@ def test_the_first_of_the_month_in_italian_is_an_ordinal_where_the_month_is_spel
     assert L.date(dt.date(2026, 1, 1), "short") == "01/01/26"
     assert L.date(dt.date(2026, 1, 11)) == "11 gennaio 2026"
     assert Locale("en").date(dt.date(2026, 1, 1)) == "1 January 2026"
-    assert charge_text("it", "prepaid", h="2", d=dt.date(2026, 3, 1)) == "Ore prepagate: 2 h dal pacchetto del 1° marzo 2026"
-    assert charge_text("it", "prepaid", h="2", d=dt.date(2026, 3, 8)) == "Ore prepagate: 2 h dal pacchetto dell'8 marzo 2026"
+    assert L("valid_until", d=L.date(dt.date(2026, 3, 1))) == ", valido fino al 1° marzo 2026"
+    assert L("valid_until", d=L.date(dt.date(2026, 3, 8))) == ", valido fino all'8 marzo 2026"

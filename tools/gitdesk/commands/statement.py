@@ -13,7 +13,9 @@ from gitdesk.core import charges
 from gitdesk.core import issued
 from gitdesk.write import issuing, writer
 from gitdesk.core.scalars import month_of
+from gitdesk.text.exports import csv_text, quantity_places, statement_json
 from gitdesk.text.i18n import Locale
+from gitdesk.text.lines import describe, notice_text
 from gitdesk.load.loader import scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import customer_option, echo_pieces, json_array, month_option, to_json
@@ -82,16 +84,16 @@ def command(ctx, repo, month, customer, fmt, no_cache, jobs):
         raise click.UsageError("Missing option '--month' (e.g. --month 2026-11).")
     repository = load_with_works(repo, no_cache, jobs, customer, month=month)
     statements = compute_statements(repository, month, customer)
+    locale = Locale.of(repository.provider)
     if fmt == "json":
-        data = [s.as_json() for s in statements]
+        data = [statement_json(s, locale.language) for s in statements]
         if customer is not None:
             click.echo(json.dumps(data[0], indent=1, ensure_ascii=False))
         else:  # a statement per line, by the C encoder (indenting every customer's lines takes longer)
             echo_pieces(json_array([to_json(d) for d in data]))
     elif fmt == "csv":
-        click.echo(charges.csv_text(statements), nl=False)
+        click.echo(csv_text(statements, locale.language), nl=False)
     else:
-        locale = Locale.of(repository.provider)
         click.echo("\n\n".join(render_text(repository, s, locale) for s in statements))
 
 
@@ -127,6 +129,7 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
     root = repo_root(repo)
     with writer.transaction(root, commit=commit) as tx:  # numbers are taken one command at a time
         repository = load_with_works(repo, no_cache, jobs, customer, month=month)
+        language = Locale.of(repository.provider).language
         written, numbers, lines = [], [], []
         for s in compute_statements(repository, month, customer):
             already = issued.issued_for(repository, s.customer, month)
@@ -139,7 +142,7 @@ def issue_command(repo, month, customer, when, commit, no_cache, jobs):
             number = issued.next_number(repository, date.year, numbers)
             numbers.append(number)
             path = repository.root / "statements" / str(date.year) / f"{number}.yaml"
-            tx.create(path, issuing.record_text(s, number, date))  # never in place of an issued one
+            tx.create(path, issuing.record_text(s, number, date, language))  # never in place of an issued one
             written.append(path)
             lines.append(f"issued {number}  {s.customer:<16} {month}  total {s.total:.2f}  ->  {path.relative_to(repository.root)}")
         sha = tx.commit(f"Issue statements for {month}: {', '.join(numbers)}") if commit and written else None
@@ -205,9 +208,20 @@ def render_text(repository, s, locale: Locale) -> str:
 
     Texts from the data are shown each on one line, their control characters escaped.
     """
-    provider = repository.provider
-    L = locale
     shown = functools.partial(writer.one_line, limit=None)
+    out = _heading(repository, s, locale, shown) + [""] + _lines_table(s, locale, shown)
+    width = max(len(x) for x in out)
+    figures = ((locale("taxable"), s.taxable), (f"{locale('vat')} {locale.percent(s.vat_rate)}", s.vat), (locale("total"), s.total))
+    for label, value in figures:
+        out.append(f"{label}  {locale.money(value):>12}".rjust(width))
+    out += _packages(s, locale)
+    out += [f"! {shown(notice_text(n, locale.language))}" for n in s.notices]
+    return "\n".join(out)
+
+
+def _heading(repository, s, L: Locale, shown) -> list[str]:
+    """Whose statement, of which month, from whom, under which plan; issued or a draft."""
+    provider = repository.provider
     customer = repository.customers.get(s.customer)
     name = shown(customer.name if customer else s.customer)
     head = [L("statement_head", month=L.month(s.month), name=name, id=s.customer)]
@@ -217,33 +231,35 @@ def render_text(repository, s, locale: Locale) -> str:
         plan = repository.plans.get(s.plan)
         head.append(f"{L('plan')}: {shown(plan.name if plan is not None and plan.name else s.plan)}")
     head.append(L("issued_on", n=s.issued[0], d=L.date(s.issued[1])) if s.issued else L("draft"))
+    return head
+
+
+def _lines_table(s, L: Locale, shown) -> list[str]:
+    """The statement's lines as a table, columns aligned (or a note that there are none)."""
+    if not s.lines:
+        return [L("no_charges")]
     rows = [(L("date"), L("ticket"), L("description"), L("qty"), L("unit"), L("amount"))]
     for line in s.lines:
-        rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", shown(line.description),
-                     L.number(line.quantity, charges.quantity_places(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
-    out = head + [""]
-    if len(rows) == 1:
-        out.append(L("no_charges"))
-    else:
-        widths = [max(len(r[i]) for r in rows) for i in range(6)]
-        for n, r in enumerate(rows):
-            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
-                     r[3].rjust(widths[3]), r[4].rjust(widths[4]), r[5].rjust(widths[5])]
-            out.append("  ".join(cells).rstrip())
-            if n == 0:
-                out.append("  ".join("-" * w for w in widths))
-    width = max(len(x) for x in out)
-    figures = ((L("taxable"), s.taxable), (f"{L('vat')} {L.percent(s.vat_rate)}", s.vat), (L("total"), s.total))
-    for label, value in figures:
-        out.append(f"{label}  {L.money(value):>12}".rjust(width))
-    if s.packages:
-        out.append("")
-        out.append(f"{L('prepaid_left')}: {L.number(s.package_hours_left)} h")
-        for p in s.packages:
-            state = L("expired") if p.expired else L("hours_left", h=L.number(p.hours_left))
-            until = L("valid_until", d=L.date(p.package.expires)) if p.package.expires else ""
-            out.append("  " + L("package_line", d=L.date(p.package.bought), h=L.quantity(p.package.hours), until=until,
-                                used=L.number(p.hours_drawn), state=state))
-    for warning in s.warnings:
-        out.append(f"! {shown(warning)}")
-    return "\n".join(out)
+        rows.append((L.date(line.day, "short") if line.day else "", line.ticket or "", shown(describe(line, L.language)),
+                     L.number(line.quantity, quantity_places(line.quantity)), L.number(line.unit_price), L.number(line.amount)))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    out = []
+    for n, r in enumerate(rows):
+        cells = [r[i].ljust(widths[i]) for i in range(3)] + [r[i].rjust(widths[i]) for i in range(3, 6)]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _packages(s, L: Locale) -> list[str]:
+    """The prepaid hours left, and every package as it stands."""
+    if not s.packages:
+        return []
+    out = ["", f"{L('prepaid_left')}: {L.number(s.package_hours_left)} h"]
+    for p in s.packages:
+        state = L("expired") if p.expired else L("hours_left", h=L.number(p.hours_left))
+        until = L("valid_until", d=L.date(p.package.expires)) if p.package.expires else ""
+        out.append("  " + L("package_line", d=L.date(p.package.bought), h=L.quantity(p.package.hours), until=until,
+                            used=L.number(p.hours_drawn), state=state))
+    return out

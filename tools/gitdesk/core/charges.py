@@ -8,10 +8,16 @@ processes for large repositories) and the cheap one per customer:
    minimum), call-out, parts, and the reductions of warranty, free repeat
    visits and late arrival (from :mod:`gitdesk.core.sla`); plus what prepaid
    packages may still cover and the phone minutes of the call.
-2. :func:`statement`: a customer's month: those lines, prepaid hours drawn
-   from packages (oldest valid package first, replaying every earlier month so
-   the balance is right), phone minutes beyond the included ones, the
-   contract fee, packages bought; taxable amount, VAT, total.
+2. :func:`statements`: a customer's months: those lines, prepaid hours drawn
+   from a :class:`Ledger` of packages (oldest valid package first, carried
+   forward month after month), phone minutes beyond the included ones, the
+   contract fee, packages bought, corrections; taxable amount, VAT, total.
+
+A line holds facts, not sentences: its kind, its reason and what its text
+says (:class:`Labour`, :class:`LateDiscount`, :class:`Prepaid`...); the
+words a customer reads are written where lines are shown
+(:mod:`gitdesk.text.lines`). Package warnings are :class:`Notice` records
+likewise.
 
 Money is Decimal, every line rounded half-up to the cent; time is counted in
 exact minutes (Decimal where a percentage leaves a fraction).
@@ -20,18 +26,16 @@ exact minutes (Decimal where a percentage leaves a fraction).
 from __future__ import annotations
 
 import calendar as _calendar
-import csv
-import io
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
 
-from gitdesk.text.i18n import charge_text, month_text
 from gitdesk.core.model import Intervention, Package, Ticket
-from gitdesk.core.scalars import format_duration, month_of, round_cents
+from gitdesk.core.scalars import month_of, round_cents
 from gitdesk.core.terms import Terms, terms_on
 
 if TYPE_CHECKING:
+    from gitdesk.core.model import Customer
     from gitdesk.core.repository import Repository
     from gitdesk.core.sla import Arrival, TicketSla
 
@@ -42,12 +46,92 @@ HUNDRED = Decimal(100)
 LOW_PACKAGE = Decimal("0.2")
 
 
+# ---------------------------------------------------------------- what a line says
+
+
+class Labour(NamedTuple):
+    """On-site or remote work: its billed minutes (rounded up, at least the minimum)."""
+
+    mode: str  # onsite | remote
+    minutes: int
+
+
+class Callout(NamedTuple):
+    """The call-out fee of an on-site intervention."""
+
+
+class Part(NamedTuple):
+    """A part fitted: its name and, when it has one, its code."""
+
+    name: str
+    code: Optional[str]
+
+
+class Warranty(NamedTuple):
+    """Work under warranty: labour, call-out and parts not charged."""
+
+
+class RepeatVisit(NamedTuple):
+    """A repeat visit after an unresolved intervention, free of call-out and labour."""
+
+
+class LateWaived(NamedTuple):
+    """A late arrival whose call-out and labour are not charged: how late (working time)."""
+
+    late: dt.timedelta
+
+
+class LateDiscount(NamedTuple):
+    """A late arrival's discount: ``percent`` for ``hours`` started or full hours of delay."""
+
+    rule: str  # started | full
+    hours: int
+    percent: Decimal
+
+
+class Prepaid(NamedTuple):
+    """Hours drawn from the package bought on ``bought``, for work or (``phone``) phone minutes."""
+
+    hours: Decimal
+    bought: dt.date
+    phone: bool
+
+
+class PhoneCalls(NamedTuple):
+    """A month's phone calls under one plan: how many, their minutes, the minutes included."""
+
+    calls: int
+    minutes: int
+    included: int
+
+
+class Fee(NamedTuple):
+    """A plan's monthly fee for ``month`` (YYYY-MM)."""
+
+    plan: str  # the plan's name
+    month: str
+
+
+class PackageBought(NamedTuple):
+    """A package of prepaid hours bought, valid until ``expires`` (or for ever)."""
+
+    hours: Decimal
+    expires: Optional[dt.date]
+
+
+class Correction(NamedTuple):
+    """A correction of issued statement ``number`` (of ``month``, when that statement is known), and why."""
+
+    number: str
+    month: Optional[str]
+    reason: str
+
 
 class Line(NamedTuple):
-    """One line of a statement (or of a work report)."""
+    """One line of a statement (or of a work report): what it is and the facts its text says."""
 
     kind: str  # labour | callout | part | phone | fee | package | discount | adjustment
-    description: str
+    facts: tuple  # one of the records above
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
@@ -56,31 +140,14 @@ class Line(NamedTuple):
     reason: Optional[str] = None  # for discounts: warranty | repeat_visit | late | prepaid
     intervention: Optional[int] = None
 
-    def as_json(self) -> dict:
-        out = {
-            "kind": self.kind,
-            "ticket": self.ticket,
-            "date": self.day.isoformat() if self.day else None,
-            "description": self.description,
-            "quantity": decimal_text(self.quantity),
-            "unit_price": f"{self.unit_price:.2f}",
-            "amount": f"{self.amount:.2f}",
-        }
-        if self.reason:
-            out["reason"] = self.reason
-        if self.intervention is not None:
-            out["intervention"] = self.intervention
-        return out
 
+class Notice(NamedTuple):
+    """A note on a prepaid package in a month: running low, used up, or expired with hours unused."""
 
-def quantity_places(value: Decimal) -> int:
-    """How many decimals a quantity is written with: two, or as many as it really has (``1.50``, ``0.125``)."""
-    return max(2, -int(value.normalize().as_tuple().exponent))
-
-
-def decimal_text(value: Decimal) -> str:
-    """A quantity as text, with :func:`quantity_places` decimals."""
-    return f"{value:.{quantity_places(value)}f}"
+    kind: str  # low | used_up | expired
+    bought: dt.date
+    hours_left: Decimal
+    expires: Optional[dt.date] = None
 
 
 class WorkCharges(NamedTuple):
@@ -105,7 +172,7 @@ class WorkCharges(NamedTuple):
 
     @property
     def charged(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
+        return _total(self.lines)
 
 
 # ---------------------------------------------------------------- step 1: per intervention
@@ -131,7 +198,6 @@ def ticket_charges(repo: "Repository", ticket: Ticket, late: Sequence["Arrival"]
     """The charges of every intervention of ``ticket``, in the order they were done,
     given the lateness of its arrivals (:func:`gitdesk.core.sla.arrivals_of`)."""
     tz = repo.tz
-    lang = repo.provider.language if repo.provider is not None else "en"
     customer = repo.customers.get(ticket.customer)
     arrivals = {a.index: a for a in late}
     out = []
@@ -140,7 +206,7 @@ def ticket_charges(repo: "Repository", ticket: Ticket, late: Sequence["Arrival"]
         terms = terms_on(repo, customer, day)
         if terms.plan is None:
             continue
-        out.append(_work_charges(ticket, index, work, day, terms, arrivals.get(index), lang))
+        out.append(_work_charges(ticket, index, work, day, terms, arrivals.get(index)))
     return out
 
 
@@ -161,63 +227,82 @@ def charges_as_recorded(repo: "Repository", ticket: Ticket, known: Optional[tupl
     return tuple(ticket_charges(repo, ticket, late))
 
 
-def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms, arrival: Optional["Arrival"], lang: str) -> WorkCharges:
-    plan = terms.plan
-    rates = terms.rates
+class _Reduction(NamedTuple):
+    """What a waiver or discount does to an intervention: its line, and the labour minutes still charged."""
+
+    line: Optional[Line]
+    still: Decimal
+    waived: bool
+
+
+def _work_charges(ticket: Ticket, index: int, work: Intervention, day: dt.date, terms: Terms,
+                  arrival: Optional["Arrival"]) -> WorkCharges:
+    plan, rates = terms.plan, terms.rates
     assert plan is not None and rates is not None
     minutes = billable_minutes(work, rates, plan.phone.increment)
-    lines: list[Line] = []
-    common = dict(ticket=ticket.id, day=day, intervention=index)
-    labour = callout = ZERO
     rate = {"onsite": rates.onsite_hour, "remote": rates.remote_hour, "phone": rates.phone_hour}[work.mode]
-    if work.mode != "phone":
-        labour = round_cents(rate * minutes / SIXTY)
-        lines.append(Line("labour", charge_text(lang, f"labour_{work.mode}", d=format_duration(dt.timedelta(minutes=minutes))),
-                          _hours(minutes), rate, labour, **common))
-    if work.mode == "onsite":
-        callout = rates.callout
-        lines.append(Line("callout", charge_text(lang, "callout"), Decimal(1), rates.callout, callout, **common))
-    parts = ZERO
-    for part in work.parts:
-        amount = round_cents(part.qty * part.price)
-        parts += amount
-        label = f"{part.name} ({part.code})" if part.code else part.name
-        lines.append(Line("part", label, part.qty, part.price, amount, **common))
-
-    still = Decimal(minutes) if work.mode != "phone" else ZERO  # labour minutes still charged
-    waived = False
-    if work.warranty:
-        total = labour + callout + parts
-        if total:
-            lines.append(_discount("warranty", charge_text(lang, "warranty"), total, common))
-        still = ZERO
-    elif arrival is not None and arrival.repeat and plan.repeat_visit == "free":
-        if labour + callout:
-            lines.append(_discount("repeat_visit", charge_text(lang, "repeat_visit"), labour + callout, common))
-        still, waived = ZERO, True
-    elif arrival is not None and arrival.percent > 0:
-        late = format_duration(arrival.late)
-        if arrival.rule == "waive":
-            text = charge_text(lang, "late_waive", late=late)
-            reduction = labour + callout
-            still, waived = ZERO, True
-        else:
-            unit = "started" if arrival.rule == "started" else "full"
-            hours = charge_text(lang, unit if arrival.hours == 1 else f"{unit}_n", n=arrival.hours)
-            text = charge_text(lang, "late_discount", hours=hours, p=f"{arrival.percent.normalize():f}")
-            reduction = round_cents((labour + callout) * arrival.percent / HUNDRED)
-            still = still * (HUNDRED - arrival.percent) / HUNDRED
-        if reduction:
-            lines.append(_discount("late", text, reduction, common))
+    common = dict(ticket=ticket.id, day=day, intervention=index)
+    lines = _work_lines(work, minutes, rate, rates.callout, common)
+    reduction = _reduction(work, arrival, plan.repeat_visit, minutes, lines, common)
+    if reduction.line is not None:
+        lines.append(reduction.line)
     phone_minutes = minutes if work.mode == "phone" and not work.warranty else 0
     return WorkCharges(
-        ticket.customer, ticket.id, index, work.start, day, month_of(day), work.mode, tuple(lines), still, rate,
-        phone_minutes, plan.phone.included_minutes, rates.phone_hour, terms.plan_id, work.warranty, waived,
+        ticket.customer, ticket.id, index, work.start, day, month_of(day), work.mode, tuple(lines), reduction.still,
+        rate, phone_minutes, plan.phone.included_minutes, rates.phone_hour, terms.plan_id, work.warranty,
+        reduction.waived,
     )
 
 
-def _discount(reason: str, text: str, amount: Decimal, common: dict) -> Line:
-    return Line("discount", text, Decimal(1), -amount, -amount, reason=reason, **common)
+def _work_lines(work: Intervention, minutes: int, rate: Decimal, callout: Decimal, common: dict) -> list[Line]:
+    """An intervention's labour (but for a phone call: billed with the month's calls), call-out and parts."""
+    lines = []
+    if work.mode != "phone":
+        lines.append(Line("labour", Labour(work.mode, minutes), _hours(minutes), rate,
+                          round_cents(rate * minutes / SIXTY), **common))
+    if work.mode == "onsite":
+        lines.append(Line("callout", Callout(), Decimal(1), callout, callout, **common))
+    for part in work.parts:
+        lines.append(Line("part", Part(part.name, part.code), part.qty, part.price, round_cents(part.qty * part.price),
+                          **common))
+    return lines
+
+
+def _reduction(work: Intervention, arrival: Optional["Arrival"], repeat_visit: str, minutes: int,
+               lines: Sequence[Line], common: dict) -> _Reduction:
+    """The one reduction an intervention may have: warranty, a free repeat visit, or a late arrival's."""
+    if work.warranty:
+        return _waiver("warranty", Warranty(), _total(lines), common, waived=False)
+    labour_callout = _total(line for line in lines if line.kind != "part")
+    if arrival is not None and arrival.repeat and repeat_visit == "free":
+        return _waiver("repeat_visit", RepeatVisit(), labour_callout, common)
+    still = Decimal(minutes) if work.mode != "phone" else ZERO  # labour minutes still charged
+    if arrival is not None and arrival.percent > 0:
+        return _late(arrival, labour_callout, still, common)
+    return _Reduction(None, still, False)
+
+
+def _late(arrival: "Arrival", labour_callout: Decimal, still: Decimal, common: dict) -> _Reduction:
+    """A late arrival: call-out and labour waived, or a percentage off them (and off the prepaid minutes)."""
+    if arrival.rule == "waive":
+        return _waiver("late", LateWaived(arrival.late), labour_callout, common)
+    rule = "started" if arrival.rule == "started" else "full"
+    reduction = round_cents(labour_callout * arrival.percent / HUNDRED)
+    line = _discount("late", LateDiscount(rule, arrival.hours, arrival.percent), reduction, common) if reduction else None
+    return _Reduction(line, still * (HUNDRED - arrival.percent) / HUNDRED, False)
+
+
+def _waiver(reason: str, facts: tuple, amount: Decimal, common: dict, waived: bool = True) -> _Reduction:
+    """Charges not made: a discount of their amount (no line when nothing was charged), no labour minutes left to draw."""
+    return _Reduction(_discount(reason, facts, amount, common) if amount else None, ZERO, waived)
+
+
+def _total(lines: Iterable[Line]) -> Decimal:
+    return sum((line.amount for line in lines), ZERO)
+
+
+def _discount(reason: str, facts: tuple, amount: Decimal, common: dict) -> Line:
+    return Line("discount", facts, Decimal(1), -amount, -amount, reason=reason, **common)
 
 
 def _hours(minutes) -> Decimal:
@@ -246,6 +331,8 @@ class PackageState(NamedTuple):
 
 
 class Statement(NamedTuple):
+    """A customer's month: its lines (sorted as the customer reads them), figures, packages and notices."""
+
     customer: str
     month: str
     lines: tuple[Line, ...]
@@ -254,7 +341,7 @@ class Statement(NamedTuple):
     total: Decimal
     vat_rate: Decimal
     packages: tuple[PackageState, ...]
-    warnings: tuple[str, ...]
+    notices: tuple[Notice, ...]
     plan: Optional[str]
     issued: Optional[tuple[str, dt.date]] = None  # (number, date) once issued; a draft until then
 
@@ -262,30 +349,60 @@ class Statement(NamedTuple):
     def package_hours_left(self) -> Decimal:
         return sum((p.hours_left for p in self.packages if not p.expired), Decimal("0.00"))
 
-    def as_json(self) -> dict:
-        return {
-            "customer": self.customer,
-            "month": self.month,
-            "lines": [line.as_json() for line in self.lines],
-            "taxable": f"{self.taxable:.2f}",
-            "vat_rate": f"{self.vat_rate.normalize():f}%",
-            "vat": f"{self.vat:.2f}",
-            "total": f"{self.total:.2f}",
-            "package_hours_left": f"{self.package_hours_left:.2f}",
-            "packages": [
-                {"bought": p.package.bought.isoformat(), "hours": decimal_text(p.package.hours),
-                 "expires": p.package.expires.isoformat() if p.package.expires else None,
-                 "hours_drawn": f"{p.hours_drawn:.2f}", "hours_left": f"{p.hours_left:.2f}", "expired": p.expired}
-                for p in self.packages
-            ],
-            "warnings": list(self.warnings),
-            "issued": {"number": self.issued[0], "date": self.issued[1].isoformat()} if self.issued else None,
-        }
-
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     year, mon = int(month[:4]), int(month[5:7])
     return dt.date(year, mon, 1), dt.date(year, mon, _calendar.monthrange(year, mon)[1])
+
+
+class Ledger:
+    """A customer's prepaid packages as they stand, carried forward month after month.
+
+    Hours are drawn from the oldest package valid on the day of the work
+    (ties: the one listed first); a draw that leaves a package below
+    :data:`LOW_PACKAGE` of its hours, or empty, gives a :class:`Notice`.
+    """
+
+    def __init__(self, packages: Sequence[Package]):
+        #: ``(index in the customer's list, package)``, oldest first.
+        self.order = sorted(enumerate(packages), key=lambda ip: (ip[1].bought, ip[0]))
+        self.left = {i: Decimal(p.hours) * SIXTY for i, p in self.order}
+        self.drawn = {i: ZERO for i, _ in self.order}
+
+    def draw(self, minutes: Decimal, day: dt.date, notices: list[Notice]) -> list[tuple[Package, Decimal]]:
+        """Take ``minutes`` worked on ``day``: the packages they come from and how many from each
+        (fewer in all when the valid packages run out); notices appended to ``notices``."""
+        taken = []
+        for i, package in self.order:
+            if minutes <= 0:
+                break
+            before = self.left[i]
+            if before <= 0 or not package.valid_on(day):
+                continue
+            part = min(minutes, before)
+            self.left[i] = after = before - part
+            self.drawn[i] += part
+            minutes -= part
+            taken.append((package, part))
+            notice = _draw_notice(package, before, after)
+            if notice is not None:
+                notices.append(notice)
+        return taken
+
+    def states(self, last: dt.date) -> tuple[PackageState, ...]:
+        """The packages bought by ``last`` (a month's last day) as they stand; expired before that day or not."""
+        return tuple(PackageState(p, i, self.drawn[i], self.left[i], p.expires is not None and p.expires < last)
+                     for i, p in self.order if p.bought <= last)
+
+
+def _draw_notice(package: Package, before: Decimal, after: Decimal) -> Optional[Notice]:
+    """What a draw from ``before`` to ``after`` minutes says about a package: running low, used up, or nothing."""
+    total = Decimal(package.hours) * SIXTY
+    if total and before > total * LOW_PACKAGE >= after and after > 0:
+        return Notice("low", package.bought, _hours(after))
+    if before > 0 and after == 0:
+        return Notice("used_up", package.bought, _hours(after))
+    return None
 
 
 def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[WorkCharges]) -> Statement:
@@ -294,94 +411,144 @@ def statement(repo: "Repository", customer_id: str, month: str, works: Sequence[
     ``works`` are the customer's :class:`WorkCharges` of every month up to
     ``month`` (earlier months are replayed for the prepaid balance only).
     """
+    return statements(repo, customer_id, [month], works)[0]
+
+
+def statements(repo: "Repository", customer_id: str, months: Sequence[str], works: Sequence[WorkCharges]) -> list[Statement]:
+    """The statements of ``customer_id`` for each of ``months``, each as :func:`statement` gives it.
+
+    ``works`` are the customer's :class:`WorkCharges` of every month up to the
+    last one. One pass: the work of every month, in the order it was done,
+    draws on one :class:`Ledger`; the months asked for become statements.
+    """
+    if not months:
+        return []
     customer = repo.customers.get(customer_id)
-    lang = repo.provider.language if repo.provider is not None else "en"
-    first, last = month_bounds(month)
-    packages = sorted(enumerate(customer.packages if customer else ()), key=lambda ip: (ip[1].bought, ip[0]))
-    by_index = dict(packages)
-    left = {i: Decimal(p.hours) * SIXTY for i, p in packages}
-    drawn = {i: ZERO for i, _ in packages}
-    lines: list[Line] = []
-    warnings: list[str] = []
+    ledger = Ledger(customer.packages if customer is not None else ())
+    wanted = set(months)
+    by_month = _by_month(works, max(wanted))
+    found: dict[str, Statement] = {}
+    for month in sorted(wanted.union(by_month)):
+        notices: list[Notice] = []
+        lines = _month_work(ledger, by_month.get(month, ()), notices, month in wanted)
+        if month in wanted:
+            found[month] = _statement(repo, customer_id, customer, month, ledger, lines, notices)
+    return [found[month] for month in months]
 
-    def draw(minutes: Decimal, day: dt.date) -> list[tuple[int, Decimal]]:
-        taken = []
-        for i, package in packages:
-            if minutes <= 0:
-                break
-            if not package.valid_on(day) or left[i] <= 0:
-                continue
-            part = min(minutes, left[i])
-            before = left[i]
-            left[i] -= part
-            drawn[i] += part
-            minutes -= part
-            taken.append((i, part))
-            total = Decimal(package.hours) * SIXTY
-            if in_month(day) and total and before > total * LOW_PACKAGE >= left[i] and left[i] > 0:
-                warnings.append(charge_text(lang, "low", d=package.bought, h=_hours(left[i])))
-            if in_month(day) and before > 0 and left[i] == 0:
-                warnings.append(charge_text(lang, "used_up", d=package.bought))
-        return taken
 
-    def in_month(day: dt.date) -> bool:
-        return first <= day <= last
-
+def _by_month(works: Iterable[WorkCharges], last: str) -> dict[str, list[WorkCharges]]:
+    """The work of every month up to ``last``, in the order it was done."""
     by_month: dict[str, list[WorkCharges]] = {}
     for w in sorted(works, key=lambda w: (w.start, w.ticket, w.index)):
-        if w.month <= month:
+        if w.month <= last:
             by_month.setdefault(w.month, []).append(w)
-    for m in sorted(by_month):
-        current = m == month
-        for w in by_month[m]:
-            if current:
-                lines.extend(w.lines)
-            if w.prepaid_minutes > 0:
-                for i, minutes in draw(w.prepaid_minutes, w.day):
-                    if current:
-                        amount = round_cents(w.rate * minutes / SIXTY)
-                        bought = by_index[i].bought
-                        lines.append(Line("discount", charge_text(lang, "prepaid", h=_hours(minutes), d=bought),
-                                          _hours(minutes), -w.rate, -amount, w.ticket, w.day, "prepaid", w.index))
-        lines_phone = _phone(by_month[m], draw, current, lang)
-        if current:
-            lines.extend(lines_phone)
+    return by_month
 
-    if customer is not None:
-        for contract in customer.contracts:
-            plan = repo.plans.get(contract.plan)
-            if plan is None or plan.fee.monthly is None:
-                continue
-            if contract.start <= last and (contract.end is None or contract.end >= first):
-                lines.append(Line("fee", charge_text(lang, "fee", plan=plan.name, month=month_text(lang, first)), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
-        for i, package in packages:
-            if first <= package.bought <= last:
-                text = charge_text(lang, "package_until" if package.expires else "package", h=package.hours, d=package.expires)
-                lines.append(Line("package", text, Decimal(1), package.price, package.price, day=package.bought))
 
+def _month_work(ledger: Ledger, works: Sequence[WorkCharges], notices: list[Notice], shown: bool = True) -> list[Line]:
+    """A month's work: its lines, the prepaid hours drawn for each intervention, then its phone calls.
+
+    A month not ``shown`` is replayed for what it draws from the packages: of its lines only
+    the few of its phone calls are made (they say how many minutes are drawn).
+    """
+    lines: list[Line] = []
+    for w in works:
+        if shown:
+            lines.extend(w.lines)
+        if w.prepaid_minutes > 0:
+            taken = ledger.draw(w.prepaid_minutes, w.day, notices)
+            if shown:
+                lines.extend(_prepaid(taken, w.rate, w.day, False, w.ticket, w.index))
+    for calls in _phone_groups(works):
+        lines.extend(_phone(calls, ledger, notices))
+    return lines
+
+
+def _prepaid(taken: Iterable[tuple[Package, Decimal]], rate: Decimal, day: dt.date, phone: bool,
+             ticket: Optional[str] = None, index: Optional[int] = None) -> list[Line]:
+    """The discount lines of prepaid hours drawn, one per package drawn from."""
+    return [Line("discount", Prepaid(_hours(minutes), package.bought, phone), _hours(minutes), -rate,
+                 -round_cents(rate * minutes / SIXTY), ticket, day, "prepaid", index)
+            for package, minutes in taken]
+
+
+def _phone_groups(works: Iterable[WorkCharges]) -> list[list[WorkCharges]]:
+    """A month's charged phone calls, by plan (in the order each plan's first call was made)."""
+    groups: dict[str, list[WorkCharges]] = {}
+    for w in works:
+        if w.mode == "phone" and w.phone_minutes:
+            groups.setdefault(w.plan, []).append(w)
+    return list(groups.values())
+
+
+def _phone(calls: Sequence[WorkCharges], ledger: Ledger, notices: list[Notice]) -> list[Line]:
+    """A plan's phone calls of a month: the minutes beyond the included ones billed, drawn from packages first."""
+    included, rate, last_day = calls[0].phone_included, calls[0].phone_rate, calls[-1].day
+    used = over = 0
+    for w in calls:
+        over += max(0, used + w.phone_minutes - max(included, used))
+        used += w.phone_minutes
+    lines = [Line("phone", PhoneCalls(len(calls), used, included), _hours(over), rate,
+                  round_cents(rate * over / SIXTY), day=last_day)]
+    if over:
+        lines.extend(_prepaid(ledger.draw(Decimal(over), last_day, notices), rate, last_day, True))
+    return lines
+
+
+def _statement(repo: "Repository", customer_id: str, customer: Optional["Customer"], month: str, ledger: Ledger,
+               lines: list[Line], notices: list[Notice]) -> Statement:
+    """A month's statement from its work's lines and notices, the ledger as it stands after the month."""
+    first, last = month_bounds(month)
+    lines = lines + _fees(repo, customer, month) + _packages_bought(ledger, first, last) + _corrections(repo, customer_id, month)
+    lines.sort(key=_line_order)
+    states = ledger.states(last)
+    notices = notices + [Notice("expired", s.package.bought, s.hours_left, s.package.expires)
+                         for s in states if _expired_in(s, first, last)]
+    taxable = round_cents(_total(lines))
+    vat_rate = repo.provider.vat_rate if repo.provider is not None else ZERO
+    vat = round_cents(taxable * vat_rate / HUNDRED)
+    plan = terms_on(repo, customer, last).plan_id
+    issued = next(((r.number, r.issued) for r in repo.issued.values() if r.customer == customer_id and r.month == month), None)
+    return Statement(customer_id, month, tuple(lines), taxable, vat, taxable + vat, vat_rate, states, tuple(notices),
+                     plan, issued)
+
+
+def _expired_in(state: PackageState, first: dt.date, last: dt.date) -> bool:
+    """Whether a package expired within the month with hours unused."""
+    expires = state.package.expires
+    return state.expired and expires is not None and first <= expires <= last and state.left_minutes > 0
+
+
+def _fees(repo: "Repository", customer: Optional["Customer"], month: str) -> list[Line]:
+    """The monthly fee of every contract in force some day of the month."""
+    if customer is None:
+        return []
+    first, last = month_bounds(month)
+    lines = []
+    for contract in customer.contracts:
+        plan = repo.plans.get(contract.plan)
+        if plan is None or plan.fee.monthly is None:
+            continue
+        if contract.start <= last and (contract.end is None or contract.end >= first):
+            lines.append(Line("fee", Fee(plan.name, month), Decimal(1), plan.fee.monthly, plan.fee.monthly, day=first))
+    return lines
+
+
+def _packages_bought(ledger: Ledger, first: dt.date, last: dt.date) -> list[Line]:
+    """The packages bought within the month."""
+    return [Line("package", PackageBought(p.hours, p.expires), Decimal(1), p.price, p.price, day=p.bought)
+            for _, p in ledger.order if first <= p.bought <= last]
+
+
+def _corrections(repo: "Repository", customer_id: str, month: str) -> list[Line]:
+    """The corrections of issued statements this month's statement carries."""
+    lines = []
     for adj in sorted(repo.adjustments.values(), key=lambda a: (a.date, a.id or "")):
         if adj.customer == customer_id and adj.month == month:
             target = repo.issued.get(adj.corrects)
-            of = f" ({target.month})" if target else ""
-            lines.append(Line("adjustment", charge_text(lang, "adjustment", n=adj.corrects, of=of, reason=adj.reason),
-                              Decimal(1), adj.amount, adj.amount, day=adj.date))
-
-    states = tuple(
-        PackageState(p, i, drawn[i], left[i], p.expires is not None and p.expires < last)
-        for i, p in packages if p.bought <= last
-    )
-    for s in states:
-        if s.expired and first <= s.package.expires <= last and s.left_minutes > 0:  # type: ignore[operator]
-            warnings.append(charge_text(lang, "expired", d=s.package.bought, e=s.package.expires, h=s.hours_left))
-    lines.sort(key=_line_order)
-    taxable = sum((line.amount for line in lines), ZERO)
-    taxable = round_cents(taxable)
-    vat_rate = repo.provider.vat_rate if repo.provider is not None else ZERO
-    vat = round_cents(taxable * vat_rate / HUNDRED)
-    terms = terms_on(repo, customer, last)
-    issued = next(((r.number, r.issued) for r in repo.issued.values() if r.customer == customer_id and r.month == month), None)
-    return Statement(customer_id, month, tuple(lines), taxable, vat, taxable + vat, vat_rate, states, tuple(warnings),
-                     terms.plan_id, issued)
+            facts = Correction(adj.corrects, target.month if target else None, adj.reason)
+            lines.append(Line("adjustment", facts, Decimal(1), adj.amount, adj.amount, day=adj.date))
+    return lines
 
 
 _KIND_ORDER = {"fee": 0, "package": 1, "adjustment": 2, "labour": 3, "callout": 4, "part": 5, "discount": 6, "phone": 7}
@@ -391,76 +558,3 @@ def _line_order(line: Line):
     phone = line.kind == "phone" or (line.reason == "prepaid" and line.ticket is None)
     kind = (line.kind != "phone") if phone else _KIND_ORDER.get(line.kind, 9)
     return (line.day or dt.date.min, phone, line.ticket or "", line.intervention if line.intervention is not None else -1, kind)
-
-
-def _phone(works: Sequence[WorkCharges], draw, current: bool, lang: str) -> list[Line]:
-    """The month's phone calls: minutes beyond the included ones billed, drawn from packages first."""
-    calls = [w for w in works if w.mode == "phone" and w.phone_minutes]
-    lines: list[Line] = []
-    groups: dict[str, list[WorkCharges]] = {}
-    for w in calls:
-        groups.setdefault(w.plan, []).append(w)
-    for plan, group in groups.items():
-        included = group[0].phone_included
-        rate = group[0].phone_rate
-        used = 0
-        over = 0
-        last_day = group[-1].day
-        for w in group:
-            over += max(0, used + w.phone_minutes - max(included, used))
-            used += w.phone_minutes
-        amount = round_cents(rate * over / SIXTY)
-        text = charge_text(lang, "phone" if len(group) == 1 else "phone_n", n=len(group), m=used, i=included)
-        if current:
-            lines.append(Line("phone", text, _hours(over), rate, amount, day=last_day))
-        if over:
-            for i, minutes in draw(Decimal(over), last_day):
-                if current:
-                    lines.append(Line("discount", charge_text(lang, "prepaid_phone", h=_hours(minutes)),
-                                      _hours(minutes), -rate, -round_cents(rate * minutes / SIXTY), day=last_day, reason="prepaid"))
-    return lines
-
-
-CSV_FIELDS = ["customer", "month", "date", "ticket", "kind", "reason", "description", "quantity", "unit_price", "amount"]
-#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP's CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(text: str) -> str:
-    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``.
-
-    Only for text (descriptions, part names, ids): the figures are written by
-    gitdesk itself and stay numbers, negative ones included. Line breaks are
-    written as ``\\n`` (the writer quotes a cell with one; a lone carriage
-    return it would leave unquoted, splitting the row).
-    """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_text(statements: Sequence["Statement"]) -> str:
-    """Statements as CSV for accounting: one row per line, then a ``vat`` and a ``total`` row each."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for s in statements:
-        head = [csv_cell(s.customer), csv_cell(s.month)]
-        for line in s.lines:
-            j = line.as_json()
-            writer.writerow([*head, j["date"] or "", csv_cell(j["ticket"] or ""), csv_cell(j["kind"]),
-                             csv_cell(j.get("reason", "")), csv_cell(j["description"]),
-                             j["quantity"], j["unit_price"], j["amount"]])
-        if s.lines:
-            writer.writerow([*head, "", "", "vat", "", f"VAT {s.vat_rate.normalize():f}% of {s.taxable:.2f}",
-                             "1", f"{s.vat:.2f}", f"{s.vat:.2f}"])
-            writer.writerow([*head, "", "", "total", "", "Total", "1", f"{s.total:.2f}", f"{s.total:.2f}"])
-    return out.getvalue()
-
-
-def statements(repo: "Repository", customer_id: str, months: Sequence[str], works: Sequence[WorkCharges]) -> list[Statement]:
-    """The statements of ``customer_id`` for each of ``months`` (in ascending order).
-
-    ``works`` are the customer's :class:`WorkCharges` of every month up to the last one.
-    """
-    return [statement(repo, customer_id, month, works) for month in months]

@@ -43,6 +43,8 @@ from gitdesk.portal import overrides as overrides_mod
 from gitdesk.core.errors import Problem
 from gitdesk.core.scalars import month_of
 from gitdesk.text.i18n import Locale
+from gitdesk.text import exports
+from gitdesk.text.lines import describe, notice_text
 from gitdesk.core.repository import Repository
 from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.core.model import Calendar, Customer, Ticket
@@ -80,6 +82,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["paragraphs"] = _paragraphs
+    env.filters.update(describe=describe, notice_text=notice_text)  # a statement line's and a notice's words
     return env
 
 
@@ -230,8 +233,8 @@ class Renderer:
         for s in statements:
             self.page(site, f"statements/{s.month}.md", f"{L('statement')} {L.month(s.month)}", "customer_statement.md.j2",
                       s=s, customer=customer)
-            site.add(f"statements/{s.month}.json", json.dumps(s.as_json(), indent=1, ensure_ascii=False) + "\n")
-            site.add(f"statements/{s.month}.csv", charges.csv_text([s]))
+            site.add(f"statements/{s.month}.json", json.dumps(exports.statement_json(s, L.language), indent=1, ensure_ascii=False) + "\n")
+            site.add(f"statements/{s.month}.csv", exports.csv_text([s], L.language))
         self.page(site, "statements/index.md", L("statements"), "customer_statements.md.j2", statements=list(reversed(statements)))
 
         # terms of its own contracts (and the on-demand terms where it has none in force)

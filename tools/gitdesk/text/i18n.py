@@ -155,54 +155,6 @@ WORDS = {
 }
 
 
-CHARGES = {
-    "en": {
-        "labour_onsite": "On-site labour, {d}", "labour_remote": "Remote support, {d}", "callout": "Call-out fee",
-        "warranty": "Warranty: labour, call-out and parts at no charge",
-        "repeat_visit": "Repeat visit after an unresolved intervention: no call-out, no labour",
-        "late_waive": "Late arrival ({late} of working time): no call-out, no labour",
-        "late_discount": "Late arrival, {hours}: {p}%",
-        "started": "{n} started hour", "started_n": "{n} started hours", "full": "{n} full hour", "full_n": "{n} full hours",
-        "prepaid": "Prepaid hours: {h} h from the package of {d}",
-        "prepaid_phone": "Prepaid hours: {h} h of phone support from the package",
-        "phone": "Phone support: {n} call, {m} min, {i} min included",
-        "phone_n": "Phone support: {n} calls, {m} min, {i} min included",
-        "fee": "Contract fee, {plan}, {month}",
-        "package": "Prepaid hours package, {h} h", "package_until": "Prepaid hours package, {h} h, valid until {d}",
-        "adjustment": "Correction of statement {n}{of}: {reason}",
-        "low": "The package bought {d} has {h} h left (less than 20%).",
-        "used_up": "The package bought {d} is used up.",
-        "expired": "The package bought {d} expired on {e} with {h} h unused.",
-    },
-    "it": {
-        "labour_onsite": "Manodopera sul posto, {d}", "labour_remote": "Assistenza remota, {d}", "callout": "Diritto di chiamata",
-        "warranty": "Garanzia: manodopera, diritto di chiamata e ricambi senza addebito",
-        "repeat_visit": "Nuova visita dopo un intervento non risolutivo: senza diritto di chiamata né manodopera",
-        "late_waive": "Arrivo in ritardo ({late} lavorativi): senza diritto di chiamata né manodopera",
-        "late_discount": "Arrivo in ritardo, {hours}: {p}%",
-        "started": "{n} ora iniziata", "started_n": "{n} ore iniziate", "full": "{n} ora intera", "full_n": "{n} ore intere",
-        "prepaid": "Ore prepagate: {h} h dal pacchetto del {d}",
-        "prepaid_phone": "Ore prepagate: {h} h di assistenza telefonica dal pacchetto",
-        "phone": "Assistenza telefonica: {n} chiamata, {m} min, {i} min inclusi",
-        "phone_n": "Assistenza telefonica: {n} chiamate, {m} min, {i} min inclusi",
-        "fee": "Canone, {plan}, {month}",
-        "package": "Pacchetto di ore prepagate, {h} h", "package_until": "Pacchetto di ore prepagate, {h} h, valido fino al {d}",
-        "adjustment": "Rettifica del rendiconto {n}{of}: {reason}",
-        "low": "Il pacchetto acquistato il {d} ha {h} h residue (meno del 20%).",
-        "used_up": "Il pacchetto acquistato il {d} è esaurito.",
-        "expired": "Il pacchetto acquistato il {d} è scaduto il {e} con {h} h non usate.",
-    },
-}
-
-
-def charge_text(language: str, key: str, **params) -> str:
-    """A statement line's description in the provider's language."""
-    table = CHARGES.get(language, CHARGES["en"])
-    locale = LOCALES.get(language, LOCALES["en"])
-    text = table[key].format(**{name: _plain(value, locale) for name, value in params.items()})
-    return _elide(text) if language == "it" else text
-
-
 def month_text(language: str, day: dt.date) -> str:
     """The month of ``day`` as a customer reads it: "ottobre 2026", "October 2026"."""
     return babel_dates.format_date(day, format="LLLL y", locale=LOCALES.get(language, LOCALES["en"]))
@@ -213,7 +165,8 @@ _ELISION = re.compile(r"\b(il|al|del|dal|nel) (8|11) ")
 _ELIDED = {"il": "l'", "al": "all'", "del": "dell'", "dal": "dall'", "nel": "nell'"}
 
 
-def _elide(text: str) -> str:
+def elide(text: str) -> str:
+    """Italian text with the article or preposition before the 8th or the 11th elided ("il 8" -> "l'8")."""
     return _ELISION.sub(lambda m: f"{_ELIDED[m.group(1)]}{m.group(2)} ", text)
 
 
@@ -229,15 +182,6 @@ def date_text(day: dt.date, form: str, locale: str) -> str:
         pattern = babel_dates.get_date_format(form, locale=locale).pattern
         return babel_dates.format_date(day, format=_DAY_FIELD.sub("d'°'", pattern, count=1), locale=locale)
     return babel_dates.format_date(day, format=form, locale=locale)
-
-
-def _plain(value, locale: str):
-    """Hours and days inside a sentence, written as the customer's locale writes them."""
-    if isinstance(value, Decimal):
-        return babel_numbers.format_decimal(value, locale=locale)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return date_text(value, "long", locale)
-    return value
 
 
 class Locale:
@@ -265,7 +209,7 @@ class Locale:
         if not params:
             return text
         text = text.format(**params)
-        return _elide(text) if self.language == "it" else text
+        return elide(text) if self.language == "it" else text
 
     def word(self, key: Optional[str]) -> str:
         if key is None:

@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from gitdesk.core.charges import Statement
+from gitdesk.text.lines import describe
 from gitdesk.write.yamlout import quote
 
 
-def record_text(s: Statement, number: str, issued: dt.date) -> str:
-    """The YAML of an issued statement: its figures and every line, as issued."""
+def record_text(s: Statement, number: str, issued: dt.date, language: str) -> str:
+    """The YAML of an issued statement: its figures and every line, as issued (described in ``language``)."""
     out = [
         "# An issued statement: its figures may not change. Corrections go into a later",
         "# statement: gitdesk statement adjust --number " + number,
@@ -25,7 +26,7 @@ def record_text(s: Statement, number: str, issued: dt.date) -> str:
     ]
     for line in s.lines:
         ticket = f"ticket: {line.ticket}, " if line.ticket else ""
-        out.append(f"  - {{kind: {line.kind}, {ticket}description: {quote(line.description)}, amount: \"{line.amount:.2f}\"}}")
+        out.append(f"  - {{kind: {line.kind}, {ticket}description: {quote(describe(line, language))}, amount: \"{line.amount:.2f}\"}}")
     return "\n".join(out) + "\n"
 
 
