@@ -11,9 +11,8 @@ import click
 
 from gitdesk.portal import output
 from gitdesk.portal import build as portal
-from gitdesk.core import sla
 from gitdesk.portal import webserver
-from gitdesk.load.loader import scan
+from gitdesk.load.loader import EVERY_TICKET, Evaluate, Request, scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import parse_now, provider_zone
 
@@ -58,8 +57,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     out = given.resolve()
     found = scan(root)
     moment = parse_now(now, provider_zone(found))
-    task = sla.Evaluation(moment)
-    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
+    repository = load_repository(found, open_cache(root, no_cache), jobs, Request(evaluate=Evaluate(moment), price=EVERY_TICKET))
     config, problems = portal.base_config(root)
     if problems:
         from gitdesk.core.errors import format_text
@@ -87,7 +85,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
     try:
         report = portal.build(
-            repository, out, now=moment, sla_results=repository.results,
+            repository, out, now=moment, sla_results=repository.sla,
             customers=list(customers) or None, shard=shard, jobs=jobs, public=public, config=config, sources=found.digests(),
             progress=(lambda name: bar.update(1)) if bar else None,
         )
