@@ -26,6 +26,19 @@ def _shard(ctx, param, value):
     return int(m.group(1)), int(m.group(2))
 
 
+def _config(root: Path):
+    """The portal's mkdocs configuration, and its problems, listed on stderr."""
+    config, problems = portal.base_config(root)
+    if problems:
+        from gitdesk.core.errors import format_text
+        from gitdesk.portal.mkdocs_config import source_text
+
+        click.echo(format_text(problems, lambda path: source_text(root)), err=True)
+        click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
+                   "the README says what it may hold", err=True)
+    return config, problems
+
+
 @click.command("build")
 @repo_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -58,14 +71,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     found = scan(root)
     moment = parse_now(now, provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, Request(evaluate=Evaluate(moment), price=EVERY_TICKET))
-    config, problems = portal.base_config(root)
-    if problems:
-        from gitdesk.core.errors import format_text
-        from gitdesk.portal.mkdocs_config import source_text
-
-        click.echo(format_text(problems, lambda path: source_text(root)), err=True)
-        click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
-                   "the README says what it may hold", err=True)
+    config, problems = _config(root)
     report_problems(repository)
     if problems:
         sys.exit(1)
