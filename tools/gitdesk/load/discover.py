@@ -195,32 +195,38 @@ class _Walk:
             if plain(name) and e.is_file(follow_symlinks=False):  # the common case first: a file named like data
                 yield base, name
                 continue
-            rel = f"{base}/{name}"
-            if name in IGNORED:
-                continue
-            if not files_mod.printable(name):
-                self.report(rel, "the name is not UTF-8 text or holds a control character: rename it to be read", "file-name")
-                continue
-            try:
-                if e.is_file(follow_symlinks=False):
-                    yield base, name
-                elif e.is_dir(follow_symlinks=False):
-                    folders.append((rel, e.path))
-                elif e.is_symlink():
-                    self._seen.add(rel)
-                    if self._link(rel, e.path):
-                        yield base, name
-                else:
-                    self._seen.add(rel)
-                    what = files_mod.kind_of(e.stat(follow_symlinks=False).st_mode)
-                    self.report(rel, f"{what}, not a data file: it is not read", "file-kind")
-            except OSError as exc:
-                self.report(rel, f"cannot read the file: {exc.strerror}", "io")
+            if self._readable(base, e, folders):
+                yield base, name
         for rel, sub in folders:
             if rel.rsplit("/", 1)[-1].startswith("."):
                 self.report(rel, "a hidden folder: the files in it are not read", "not-data")
                 continue
             yield from self._folder(rel, sub)
+
+    def _readable(self, base: str, e: os.DirEntry, folders: list[tuple[str, str]]) -> bool:
+        """Whether an entry not plainly named like data is a file to read; a folder is added to
+        ``folders``, and anything else that is not ignored by name is reported."""
+        name = e.name
+        rel = f"{base}/{name}"
+        if name in IGNORED:
+            return False
+        if not files_mod.printable(name):
+            self.report(rel, "the name is not UTF-8 text or holds a control character: rename it to be read", "file-name")
+            return False
+        try:
+            if e.is_file(follow_symlinks=False):
+                return True
+            if e.is_dir(follow_symlinks=False):
+                folders.append((rel, e.path))
+                return False
+            self._seen.add(rel)
+            if e.is_symlink():
+                return self._link(rel, e.path)
+            what = files_mod.kind_of(e.stat(follow_symlinks=False).st_mode)
+            self.report(rel, f"{what}, not a data file: it is not read", "file-kind")
+        except OSError as exc:
+            self.report(rel, f"cannot read the file: {exc.strerror}", "io")
+        return False
 
     def _link(self, rel: str, path: str) -> bool:
         """Whether a symbolic link is to be read as a file: one to a file inside the repository (or to
