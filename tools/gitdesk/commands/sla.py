@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from operator import itemgetter
 
 import click
 
@@ -18,15 +19,11 @@ from gitdesk.load.loader import PARALLEL_THRESHOLD, Evaluate, Request, scan
 
 
 def _rows(results, tz, locale, as_json=False) -> list[tuple]:
-    """Each ticket's part of the output and its tally: its JSON text (``as_json``) or its part of
-    the text form (:func:`ticket_text`). Texts and small tuples: cheap to send back from a worker."""
+    """Each ticket's sort key, its part of the output and its tally: its JSON text (``as_json``) or
+    its part of the text form (:func:`ticket_text`). Texts and small tuples: cheap to send back from a worker."""
     if as_json:
-        return [(to_json(sla.ticket_json(r, tz)), sla.tally(r)) for r in results]
-    return [(ticket_text(r, locale), sla.tally(r)) for r in results]
-
-
-def _reported(result: sla.TicketSla) -> tuple:
-    return result.reported.timestamp(), result.id
+        return [((r.reported.timestamp(), r.id), to_json(sla.ticket_json(r, tz)), sla.tally(r)) for r in results]
+    return [((r.reported.timestamp(), r.id), ticket_text(r, locale), sla.tally(r)) for r in results]
 
 
 @click.command("sla")
@@ -59,17 +56,18 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
     tz = repository.tz
-    results = sorted(repository.sla.values(), key=_reported)
+    results = list(repository.sla.values())
     work = functools.partial(_rows, tz=tz, locale=locale, as_json=fmt == "json")
-    rows = list(executor.run(work, results, jobs=jobs, threshold=PARALLEL_THRESHOLD, size=executor.batch_size(len(results), jobs)))
+    rows = sorted(executor.run(work, results, jobs=jobs, threshold=PARALLEL_THRESHOLD, size=executor.batch_size(len(results), jobs)),
+                  key=itemgetter(0))
     if fmt == "json":
         echo_pieces(json_lines(
             {"now": moment.astimezone(tz).isoformat()},
-            "tickets", [text for text, _ in rows],
-            {"summary": sla.summary_json(sla.summarize_tallies([t for _, t in rows]))},
+            "tickets", [text for _, text, _ in rows],
+            {"summary": sla.summary_json(sla.summarize_tallies([t for _, _, t in rows]))},
         ))
         return
-    click.echo(render_text(repository, rows, moment, month, locale))
+    click.echo(render_text(repository, [(text, tally) for _, text, tally in rows], moment, month, locale))
 
 
 def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
