@@ -20,8 +20,8 @@ Stages (what a worker process does for each ticket of ``gitdesk sla``):
     read      the three above, and the rest of reading one file
     checks    the rules of a ticket that need the plans and customers
     evaluate  the SLA of a ticket (gitdesk.core.sla.evaluate)
-    task      sla's task per ticket: evaluate, its JSON text, its tally
-    json      a whole worker batch of ``sla --format json``: read, check, compute
+    task      sla's rows per ticket: evaluate, its JSON text, its tally
+    json      a worker batch of ``sla --format json``'s load (read, check, evaluate), then its rows
     text      the same for the text tables
 
 Needs valgrind (Debian: apt-get install valgrind). Data is generated once
@@ -50,10 +50,14 @@ import datetime as dt, functools, gc, sys
 gc.disable()
 from gitdesk.core import checks
 from gitdesk.load import loader
+from gitdesk.load.discover import read_deferred
+from gitdesk.load.request import Evaluate, Request
+from gitdesk.load.tickets import TicketStage
 from gitdesk.core import sla
 from gitdesk.load import yamlsrc
 from gitdesk.commands import sla as sla_command
 from gitdesk.core.model import Ticket
+from gitdesk.text.i18n import Locale
 
 root, stage, count, now_text = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 found = loader.scan(root, defer_tickets=True)
@@ -61,9 +65,10 @@ context = loader.load(loader.Scan(found.root, [f for f in found.files if f.kind 
 tz, zone_name = context.tz, context.provider.timezone
 now = dt.datetime.fromisoformat(now_text).replace(tzinfo=tz)
 files = [f for f in found.files if f.kind == "ticket"][: count + WARM]
-loader._read_deferred(files, found.root)
+read_deferred(files, found.root)
 warm, measured = files[:WARM], files[WARM:]
-task = functools.partial(sla_command._evaluate, now=now, customer=None, month=None, as_json=stage != "text")
+rows = functools.partial(sla_command._rows, tz=tz, locale=Locale.of(context.provider), as_json=stage != "text")
+task = lambda context, ticket: rows([sla.evaluate(context, ticket, now)])
 
 
 def counted(work):
@@ -71,7 +76,8 @@ def counted(work):
 
 
 if stage in ("json", "text"):
-    batch = lambda part: loader._ticket_batch(part, context, zone_name, None, False, task, lambda c, t: False, None)
+    ticket_stage = TicketStage(context, zone_name, Request(tickets=False, evaluate=Evaluate(now)), None)
+    batch = lambda part: rows([o.sla for o in ticket_stage(part)])
     batch(warm)
     counted(lambda: batch(measured))
 elif stage == "compose":

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from conftest import ROOT, TICKET
-from gitdesk.load import loader
+from gitdesk.load import executor, loader
 from gitdesk.load.cache import Cache
-from gitdesk.load.loader import load
+from gitdesk.load.loader import EVERY_TICKET, Evaluate, Price, Request, load
 
 
 def test_records_remember_their_source(repo):
@@ -111,14 +111,58 @@ def test_workers_give_the_same_result(repo, monkeypatch):
     assert sequential.tickets == parallel.tickets
 
 
-def test_task_results_per_ticket(repo):
-    loaded = load(repo.root, keep_tickets=False, task=_title_length)
+def test_a_request_says_what_comes_back(repo):
+    """Without the tickets kept: counts, problems and the facts asked for, by ticket id and by customer."""
+    from gitdesk.core import charges, sla
+
+    moment = dt.datetime(2026, 12, 1, 12, tzinfo=dt.timezone.utc)
+    whole = load(repo.root)
+    ticket = whole.tickets["20261103-acme-psu1"]
+    assert whole.sla == {} and whole.works == {}  # nothing asked for, and no issued statement to lock
+    loaded = load(repo.root, Request(tickets=False, evaluate=Evaluate(moment), price=EVERY_TICKET))
     assert loaded.tickets == {} and loaded.ticket_count == 1
-    assert loaded.results == {"20261103-acme-psu1": len("Main server does not boot")}
+    assert loaded.sla == {ticket.id: sla.evaluate(whole, ticket, moment)}
+    assert loaded.works == {"acme": charges.charges_as_recorded(whole, ticket)}
+    assert load(repo.root, Request(evaluate=Evaluate(moment, customer="other"))).sla == {}
+    assert load(repo.root, Request(evaluate=Evaluate(moment, month="2026-10"))).sla == {}
+    assert list(load(repo.root, Request(evaluate=Evaluate(moment, month="2026-11"))).sla) == [ticket.id]
 
 
-def _title_length(context, ticket):
-    return len(ticket.title)
+def test_pricing_for_a_month_takes_the_tickets_its_statements_need(repo):
+    assert load(repo.root, Request(price=Price("2026-10"))).works == {}  # the work is of a later month
+    assert set(load(repo.root, Request(price=Price("2026-11", "acme"))).works) == {"acme"}
+    assert load(repo.root, Request(price=Price("2026-11", "other"))).works == {}
+
+
+def test_the_executor_gives_results_in_order_and_raises_what_a_worker_raised():
+    from gitdesk.load import executor
+
+    items = list(range(1000))
+    done = []
+    square = lambda batch: [(n * n, n) for n in batch]  # noqa: E731 - workers inherit closures
+    forked = list(executor.run(square, items, jobs=2, threshold=10, size=37, progress=done.append))
+    assert forked == [(n * n, n) for n in items] and sum(done) == 1000
+    assert list(executor.run(square, items, jobs=1, size=37)) == forked  # in this process: the same results
+    assert list(executor.run(square, items[:5], jobs=2, threshold=10)) == forked[:5]
+
+    def fails(batch):
+        if 500 in batch:
+            raise ValueError("item 500")
+        return list(batch)
+
+    with pytest.raises(ValueError, match="item 500"):
+        list(executor.run(fails, items, jobs=2, threshold=10, size=50))
+
+
+def test_workers_evaluate_and_price_as_this_process_does(repo, monkeypatch):
+    for n in range(30):
+        text = TICKET.replace("start: 2026-11-03 12:05", f"start: 2026-11-{10 + n % 4:02d} {8 + n // 4:02d}:00")
+        repo.ticket(f"20261103-acme-e{n:03d}", text.replace("end: 2026-11-03 13:35", f"end: 2026-11-{10 + n % 4:02d} {8 + n // 4:02d}:30"))
+    request = Request(tickets=False, evaluate=Evaluate(dt.datetime(2026, 12, 1, 12, tzinfo=dt.timezone.utc)), price=EVERY_TICKET)
+    here = load(repo.root, request, jobs=1)
+    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10)
+    forked = load(repo.root, request, jobs=2)
+    assert here.sla == forked.sla and here.works == forked.works and len(here.sla) == 31
 
 
 def test_demo_data_validates_clean():
@@ -132,7 +176,7 @@ def test_demo_data_validates_clean():
 
 
 def test_scan_reads_every_byte_of_small_empty_and_large_files(tmp_path):
-    from gitdesk.load.loader import _read_bytes
+    from gitdesk.load.discover import read_bytes as _read_bytes
 
     from gitdesk.load.files import MAX_BYTES, DataFileError
 
@@ -177,7 +221,7 @@ def test_an_unreadable_ticket_is_reported_by_every_command(repo, command):
 
 @given(count=st.integers(0, 50_000), size=st.integers(250, 2000), workers=st.integers(1, 8))
 def test_batches_cover_every_file_once_and_shrink_towards_the_end(count, size, workers):
-    bounds = loader._batches(count, size, workers)
+    bounds = executor.batches(count, size, workers)
     assert [i for a, b in bounds for i in range(a, b)] == list(range(count))
     steps = [b - a for a, b in bounds]
     assert all(0 < s <= size for s in steps)

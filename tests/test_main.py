@@ -43,13 +43,13 @@ def test_a_large_load_keeps_its_records_from_the_collector(monkeypatch):
     collector does not walk them again; the figures are the same either way."""
     import gc
 
-    from gitdesk import commands
+    from gitdesk.load import loader
 
     args = ["--repo", str(ROOT), "sla", "--format", "json", "--now", "2026-12-31 12:00", "--no-cache"]
     before = gc.get_freeze_count()
     small = CliRunner().invoke(cli, args)
     assert small.exit_code == 0 and gc.get_freeze_count() == before
-    monkeypatch.setattr(commands, "LARGE", 1)
+    monkeypatch.setattr(loader, "LARGE", 1)
     try:
         large = CliRunner().invoke(cli, args)
         assert large.exit_code == 0 and gc.get_freeze_count() > before

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import ROOT, TICKET
 from gitdesk.load import loader
 from gitdesk.load.loader import load, scan
+from gitdesk.load.read import cache_key
 
 NOW = "2026-12-31 12:00"
 
@@ -43,7 +44,7 @@ def hostile_cache(root: Path, folder: Path, marker: Path) -> None:
 
     found = scan(root)
     blob = pickle.dumps(Payload(marker))
-    keys = {loader._key(f, tz) for f in found.files for tz in ("", "Europe/Rome")}
+    keys = {cache_key(f, tz) for f in found.files for tz in ("", "Europe/Rome")}
     folder.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(folder / "cache.sqlite3")
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
@@ -168,7 +169,10 @@ def test_a_tampered_entry_is_a_miss_and_is_rewritten(repo, tmp_path, monkeypatch
         assert again.problems == fresh.problems == ()
         assert again.tickets == fresh.tickets and len(again.tickets) == 13
     calls = []
-    monkeypatch.setattr(loader, "read_record", lambda *a: calls.append(a) or pytest.fail("read again"))
+    from gitdesk.load import read, tickets
+
+    for module in (read, tickets):  # where contracts and tickets are read
+        monkeypatch.setattr(module, "read_record", lambda *a: calls.append(a) or pytest.fail("read again"))
     assert load(repo.root, jobs=2, cache=Cache(folder)).tickets == fresh.tickets  # rewritten with valid tags
     assert calls == []
 
@@ -195,7 +199,7 @@ def test_a_verified_entry_still_calls_nothing_but_what_the_cache_stores(repo, tm
     expected = load(repo.root)
     assert not expected.problems
     found = scan(repo.root)
-    cache.put_many({loader._key(f, tz): cache.pack(loader._key(f, tz), Payload(marker))
+    cache.put_many({cache_key(f, tz): cache.pack(cache_key(f, tz), Payload(marker))
                     for f in found.files for tz in ("", "Europe/Rome")})
     again = load(repo.root, cache=cache)
     assert not marker.exists()

@@ -11,7 +11,7 @@ import click
 from gitdesk.load.cache import Cache
 from gitdesk.core.repository import Repository
 from gitdesk.load.files import read_data_text
-from gitdesk.load.loader import Scan, load, scan
+from gitdesk.load.loader import Request, Scan, load, scan
 
 repo_option = click.option(
     "--repo",
@@ -40,25 +40,17 @@ def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
     return None if no_cache else Cache.open(root, warn=lambda message: click.echo(f"gitdesk: warning: {message}", err=True))
 
 
-#: Tickets from which a load shows a progress bar and keeps its records out of the collector's sight.
+#: Tickets from which a load shows a progress bar.
 LARGE = 2000
 
 
-def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], **options) -> Repository:
-    """Load with a progress bar on a terminal when there is much to read.
-
-    A large repository's records then live until the command ends: they are
-    moved out of the cycle collector's sight (``gc.freeze``) before it is
-    switched back on, as it would otherwise walk millions of them at its next
-    passes (over half a second for 100,000 tickets) without ever finding
-    garbage among them.
-    """
+def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], request: Request = Request()) -> Repository:
+    """Load what ``request`` asks for, with a progress bar on a terminal when there is much to read."""
     total = sum(1 for f in found.files if f.kind == "ticket")
-    large = total >= LARGE
-    if large and sys.stderr.isatty():
+    if total >= LARGE and sys.stderr.isatty():
         with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
-            return load(found, cache=cache, jobs=jobs, progress=bar.update, freeze=True, **options)
-    return load(found, cache=cache, jobs=jobs, freeze=large, **options)
+            return load(found, request, cache=cache, jobs=jobs, progress=bar.update)
+    return load(found, request, cache=cache, jobs=jobs)
 
 
 def read_repository(repo: Optional[str], no_cache: bool = False, jobs: Optional[int] = None) -> Repository:

@@ -11,9 +11,8 @@ import click
 
 from gitdesk.portal import output
 from gitdesk.portal import build as portal
-from gitdesk.core import sla
 from gitdesk.portal import webserver
-from gitdesk.load.loader import scan
+from gitdesk.load.loader import EVERY_TICKET, Evaluate, Request, scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import parse_now, provider_zone
 
@@ -25,6 +24,19 @@ def _shard(ctx, param, value):
     if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
         raise click.BadParameter("write it as K/N with 1 <= K <= N, e.g. 2/4")
     return int(m.group(1)), int(m.group(2))
+
+
+def _config(root: Path):
+    """The portal's mkdocs configuration, and its problems, listed on stderr."""
+    config, problems = portal.base_config(root)
+    if problems:
+        from gitdesk.core.errors import format_text
+        from gitdesk.portal.mkdocs_config import source_text
+
+        click.echo(format_text(problems, lambda path: source_text(root)), err=True)
+        click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
+                   "the README says what it may hold", err=True)
+    return config, problems
 
 
 @click.command("build")
@@ -58,16 +70,8 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     out = given.resolve()
     found = scan(root)
     moment = parse_now(now, provider_zone(found))
-    task = sla.Evaluation(moment)
-    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True, works=True, task=task)
-    config, problems = portal.base_config(root)
-    if problems:
-        from gitdesk.core.errors import format_text
-        from gitdesk.portal.mkdocs_config import source_text
-
-        click.echo(format_text(problems, lambda path: source_text(root)), err=True)
-        click.echo(f"gitdesk: {len(problems)} error{'s' if len(problems) != 1 else ''} in mkdocs.yml; "
-                   "the README says what it may hold", err=True)
+    repository = load_repository(found, open_cache(root, no_cache), jobs, Request(evaluate=Evaluate(moment), price=EVERY_TICKET))
+    config, problems = _config(root)
     report_problems(repository)
     if problems:
         sys.exit(1)
@@ -87,7 +91,7 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
     try:
         report = portal.build(
-            repository, out, now=moment, sla_results=repository.results,
+            repository, out, now=moment, sla_results=repository.sla,
             customers=list(customers) or None, shard=shard, jobs=jobs, public=public, config=config, sources=found.digests(),
             progress=(lambda name: bar.update(1)) if bar else None,
         )

@@ -20,7 +20,7 @@ from gitdesk.portal import overrides
 from gitdesk.core import sla
 from gitdesk.core.errors import Problem
 from gitdesk.load.files import read_data_text
-from gitdesk.load.loader import scan
+from gitdesk.load.loader import Evaluate, Request, scan
 from gitdesk.core.scalars import format_duration, parse_duration
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 from gitdesk.commands.options import parse_now, provider_zone
@@ -147,12 +147,11 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     changed = changed_tickets(root, base) if base else None
     found = scan(root, defer_tickets=True)
     moment = parse_now(now, provider_zone(found))
-    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=True,
-                                 task=sla.Evaluation(moment))
+    repository = load_repository(found, open_cache(root, no_cache), jobs, Request(evaluate=Evaluate(moment)))
     problems = list(repository.problems) + mkdocs_config.read(root)[1] + overrides.site_sources(root).problems  # what build would refuse
     read_text = functools.partial(read_data_text, root)
     if not repository.errors:
-        findings = sla_findings(repository, repository.results, changed, moment, window, fail_on == "breach")
+        findings = sla_findings(repository, repository.sla, changed, moment, window, fail_on == "breach")
         problems += locate_all(findings, read_text)
     if fmt == "json":
         click.echo(errors.format_json(problems))

@@ -9,32 +9,21 @@ from operator import itemgetter
 
 import click
 
-from gitdesk.core import scalars
 from gitdesk.core import sla
 from gitdesk.text.i18n import Locale
 from gitdesk.write.writer import one_line
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import customer_option, echo_pieces, json_lines, month_option, parse_now, provider_of, to_json
-from gitdesk.load.loader import scan
+from gitdesk.load import executor
+from gitdesk.load.loader import PARALLEL_THRESHOLD, Evaluate, Request, scan
 
 
-def _evaluate(context, ticket, now, customer, month, locale, as_json=False):
-    """Per-ticket task for the loader: the SLA of the tickets asked for, None for the others.
-
-    What comes back is what the output needs, written where the ticket was
-    evaluated (in a worker process for large repositories) and small enough
-    to travel back fast: the sort key, the ticket's JSON text (``as_json``) or
-    its part of the text form (:func:`ticket_text`), and its tally.
-    """
-    if customer is not None and ticket.customer != customer:
-        return None
-    if month is not None and scalars.month_of(ticket.reported.astimezone(context.tz)) != month:
-        return None
-    result = sla.evaluate(context, ticket, now)
-    key = (result.reported.timestamp(), result.id)
+def _rows(results, tz, locale, as_json=False) -> list[tuple]:
+    """Each ticket's sort key, its part of the output and its tally: its JSON text (``as_json``) or
+    its part of the text form (:func:`ticket_text`). Texts and small tuples: cheap to send back from a worker."""
     if as_json:
-        return key, to_json(sla.ticket_json(result, context.tz)), sla.tally(result)
-    return key, ticket_text(result, locale), sla.tally(result)
+        return [((r.reported.timestamp(), r.id), to_json(sla.ticket_json(r, tz)), sla.tally(r)) for r in results]
+    return [((r.reported.timestamp(), r.id), ticket_text(r, locale), sla.tally(r)) for r in results]
 
 
 @click.command("sla")
@@ -61,13 +50,16 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     provider = provider_of(found)
     moment = parse_now(now, provider.tz if provider is not None else dt.timezone.utc)
     locale = Locale.of(provider)
-    task = functools.partial(_evaluate, now=moment, customer=customer, month=month, locale=locale, as_json=fmt == "json")
-    repository = load_repository(found, open_cache(root, no_cache), jobs, keep_tickets=False, task=task)
+    request = Request(tickets=False, evaluate=Evaluate(moment, customer, month))
+    repository = load_repository(found, open_cache(root, no_cache), jobs, request)
     report_problems(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
-    rows = sorted([p for p in repository.results.values() if p is not None], key=itemgetter(0))
     tz = repository.tz
+    results = list(repository.sla.values())
+    work = functools.partial(_rows, tz=tz, locale=locale, as_json=fmt == "json")
+    rows = sorted(executor.run(work, results, jobs=jobs, threshold=PARALLEL_THRESHOLD, size=executor.batch_size(len(results), jobs)),
+                  key=itemgetter(0))
     if fmt == "json":
         echo_pieces(json_lines(
             {"now": moment.astimezone(tz).isoformat()},

@@ -12,11 +12,10 @@ import click
 from gitdesk.core import charges
 from gitdesk.core import issued
 from gitdesk.write import issuing, writer
-from gitdesk.core.scalars import month_of
 from gitdesk.text.exports import csv_text, quantity_places, statement_json
 from gitdesk.text.i18n import Locale
 from gitdesk.text.lines import describe, notice_text
-from gitdesk.load.loader import scan
+from gitdesk.load.loader import EVERY_TICKET, Price, Request, scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import customer_option, echo_pieces, json_array, month_option, to_json
 
@@ -27,31 +26,17 @@ def compute_statements(repository, month: str, customer=None) -> list:
     return [issued.current(repository, cid, month) for cid in ids]
 
 
-def needed_for(month: Optional[str], customer: Optional[str]):
-    """Which tickets a statement of ``month`` needs priced: its month's work, and the earlier
-    months' work of customers with prepaid packages (to know what is left of them)."""
-    if month is None:
-        return True
-
-    def wanted(context, ticket) -> bool:
-        if customer is not None and ticket.customer != customer:
-            return False
-        packaged = bool(context.customers[ticket.customer].packages) if ticket.customer in context.customers else False
-        for work in ticket.interventions:
-            worked = month_of(work.start.astimezone(context.tz))
-            if worked == month or (packaged and worked < month):
-                return True
-        return False
-
-    return wanted
+def needed_for(month: Optional[str], customer: Optional[str]) -> Price:
+    """Which tickets a statement of ``month`` needs priced (every ticket without a month): see :class:`Price`."""
+    return EVERY_TICKET if month is None else Price(month, customer)
 
 
 def load_with_works(repo, no_cache, jobs, customer=None, allow=(), month=None):
     """The repository with the interventions priced that ``month`` needs (all without one);
     refuses data with errors (but those in ``allow``)."""
     root = repo_root(repo)
-    repository = load_repository(scan(root, defer_tickets=True), open_cache(root, no_cache), jobs, keep_tickets=False,
-                                 works=needed_for(month, customer))
+    repository = load_repository(scan(root, defer_tickets=True), open_cache(root, no_cache), jobs,
+                                 Request(tickets=False, price=needed_for(month, customer)))
     blocking = [p for p in repository.errors if p.code not in allow]
     if blocking:
         report_problems(repository.__class__(**{**repository.__dict__, "problems": tuple(blocking)}))

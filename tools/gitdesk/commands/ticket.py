@@ -43,7 +43,7 @@ def _duration(value: Optional[str], option: str) -> Optional[dt.timedelta]:
 
 def _load(root: Path):
     """The repository as it is now (read while the write lock is held)."""
-    repository = load_repository(scan(root), open_cache(root, False), None, keep_tickets=True)
+    repository = load_repository(scan(root), open_cache(root, False), None)
     if repository.provider is None:
         raise click.ClickException("the provider file is missing or invalid: run 'gitdesk validate'")
     return repository

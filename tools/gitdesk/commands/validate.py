@@ -10,7 +10,7 @@ from gitdesk.core import errors
 from gitdesk.portal import mkdocs_config
 from gitdesk.portal import overrides
 from gitdesk.load.files import read_data_text
-from gitdesk.load.loader import scan
+from gitdesk.load.loader import Request, scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root
 
 
@@ -43,7 +43,7 @@ def command(repo, fmt, no_cache, jobs):
     if stored is not None:
         problems, counts = stored
     else:
-        repository = load_repository(found, cache, jobs, keep_tickets=False)
+        repository = load_repository(found, cache, jobs, Request(tickets=False))
         problems = list(repository.problems)
         counts = (len(repository.plans), len(repository.customers), repository.ticket_count)
         if cache is not None:

@@ -39,8 +39,8 @@ class Repository:
     digest: str = ""
     #: Files whose record failed validation and was kept, in part, for cross-file checks only.
     partial: frozenset[str] = frozenset()
-    #: Per ticket id, what the load evaluated (see :func:`gitdesk.load.loader.load`).
-    results: Mapping[str, Any] = field(default_factory=dict)
+    #: Per ticket id, its SLA at the moment the load was asked to evaluate (see :mod:`gitdesk.load.request`).
+    sla: Mapping[str, Any] = field(default_factory=dict)
     #: Tickets read (also when they were not kept in memory).
     ticket_count: int = 0
     #: Issued statements by number, and corrections of them by id.

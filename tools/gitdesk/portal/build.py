@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +49,7 @@ from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.core.model import Calendar, Customer, Ticket
 from gitdesk.core.terms import terms_on
 from gitdesk.write.yamlout import write_atomic
+from gitdesk.load import executor
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATE = ".gitdesk-build"  # in the output folder: what each site was built from
@@ -602,17 +602,9 @@ def build(
         if progress:
             progress(name)
 
-    try:
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(names)))
-        if workers > 1 and hasattr(os, "fork"):
-            import multiprocessing
-
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for name, built in pool.map(_render_and_build, names):
-                    record(name, built)
-        else:
-            for name in names:
-                record(*_render_and_build(name))
+    try:  # a site per worker at a time: pages, charts and mkdocs spread over every core
+        for name, built in executor.run(lambda batch: [_render_and_build(n) for n in batch], names, jobs=jobs):
+            record(name, built)
     finally:
         _JOB.clear()
         if private is not None:
