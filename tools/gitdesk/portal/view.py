@@ -69,15 +69,23 @@ class PublicView(NamedTuple):
 
 
 class ReportView(NamedTuple):
-    """A work report and what it was charged: its statement's lines, before and after discounts."""
+    """A work report and what it was charged: its lines on its month's statement."""
 
     index: int
     number: int  # as the customer reads it, from 1
     work: Intervention
     lines: tuple[Line, ...]
-    gross: Decimal  # what it would have cost (the charges, no discount)
-    net: Decimal  # what it was charged
     SKIP = ("work",)  # a part of the ticket's file
+
+    @property
+    def gross(self) -> Decimal:
+        """What it would have cost: its charges without the discounts."""
+        return sum((line.amount for line in self.lines if line.amount > 0), Decimal(0))
+
+    @property
+    def net(self) -> Decimal:
+        """What it was charged."""
+        return sum((line.amount for line in self.lines), Decimal(0))
 
 
 class TimelineEntry(NamedTuple):
@@ -214,7 +222,7 @@ class Views:
 
     def _ticket(self, ticket: Ticket, lines: "_WorkLines") -> TicketView:
         result = self.results[ticket.id]
-        reports = tuple(_report(index, work, lines.of(ticket.id, index, work))
+        reports = tuple(ReportView(index, index + 1, work, lines.of(ticket.id, index, work))
                         for index, work in sorted(enumerate(ticket.interventions), key=_started))
         plan = self.repo.plans.get(result.plan)
         return TicketView(ticket, result, plan.name if plan is not None else result.plan, reports)
@@ -281,12 +289,6 @@ class _WorkLines:
 
 def _started(indexed: tuple[int, Intervention]) -> dt.datetime:
     return indexed[1].start
-
-
-def _report(index: int, work: Intervention, lines: tuple[Line, ...]) -> ReportView:
-    gross = sum((l.amount for l in lines if l.amount > 0), Decimal(0))
-    net = sum((l.amount for l in lines), Decimal(0))
-    return ReportView(index, index + 1, work, lines, gross, net)
 
 
 def _months(first: str, last: str) -> tuple[str, ...]:
