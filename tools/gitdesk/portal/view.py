@@ -34,8 +34,9 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # ---------------------------------------------------------------- the views
 #
 # Every NamedTuple of this module is a view: digest() walks its fields. A field
-# named in a class's SKIP holds what another part of the same view already
-# counts for (a part of a ticket's file, derived from that file alone).
+# named in a class's SKIP holds only what other parts of the same view already
+# count for (a part of a ticket's file; the customer's tickets and results,
+# grouped or picked), so that the walk stays short.
 
 
 class CalendarView(NamedTuple):
@@ -119,6 +120,7 @@ class MonthView(NamedTuple):
     count: int
     open: int
     summary: sla.Summary
+    SKIP = ("rows",)  # the customer's tickets and results (CustomerView.tickets), by the month they were reported
 
 
 class OpenRequest(NamedTuple):
@@ -144,6 +146,7 @@ class Dashboard(NamedTuple):
     last_statement: Optional[Statement]
     open_requests: tuple[OpenRequest, ...]
     chart: ChartSeries
+    SKIP = ("open_requests",)  # the customer's tickets whose results (CustomerView.tickets) are open
 
 
 class CustomerView(NamedTuple):
@@ -348,40 +351,32 @@ class _Digest:
     scalar fields of a view together, to keep the walk short). A sequence whose
     first item is a figure counts as a whole by value (the views' sequences
     hold one kind of item; a record after a figure would count by value: still
-    right, only slower). A figure met again (a result on several pages) is
-    written out once.
+    right, only slower).
     """
 
     def __init__(self, sources: Mapping[str, str]):
         self.sources = sources
         self.out: list[str] = []
-        self.seen: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive so the id stays its own; its text)
 
     def feed(self, value) -> None:
-        out = self.out
+        """Write out a view (its class and the fields it counts) or a sequence of views, records or sequences."""
         cls = type(value)
         if _kind(cls) == _VIEW:
-            out.append(cls.__name__)
-            items: Sequence = [value[i] for i in _WALKED[cls]]
-        else:
-            items = value
+            self.out.append(cls.__name__)
+            value = [value[i] for i in _WALKED[cls]]
         scalars = []
-        kinds = _KINDS
-        for item in items:
-            kind = kinds.get(type(item)) or _kind(type(item))
+        for item in value:
+            kind = _KINDS.get(type(item)) or _kind(type(item))
             if kind == _SCALAR:
                 scalars.append(item)
             elif kind == _RECORD:
-                digest = self.sources.get(item.path)
-                out.append(f"<{item.path}:{digest}>" if digest is not None else self._text(item))
+                self._record(item)
             elif kind == _FIGURE or (kind == _SEQUENCE and (not item or _kind(type(item[0])) in _BY_VALUE)):
-                out.append(self._text(item))
+                self.out.append(repr(item) + "\x1f")
             else:
                 self.feed(item)
-        out.append(repr(scalars) + "\x1d")
+        self.out.append(repr(scalars) + "\x1d")
 
-    def _text(self, value) -> str:
-        known = self.seen.get(id(value))
-        if known is None:
-            known = self.seen[id(value)] = (value, repr(value) + "\x1f")
-        return known[1]
+    def _record(self, record: TopRecord) -> None:
+        digest = self.sources.get(record.path)
+        self.out.append(f"<{record.path}:{digest}>" if digest is not None else repr(record) + "\x1f")
