@@ -226,3 +226,40 @@ def test_theme_templates_compiled_once_per_process(repo, tmp_path, monkeypatch):
     result = run("build", "--out", str(tmp_path / "site"), "--now", NOW, "--jobs", "1", repo=repo.root)
     assert "built 3 sites" in result.stdout, result.output
     assert compiled["main.html"] <= 1 and compiled["base.html"] <= 1
+
+
+BETA_TICKET = """\
+customer: beta
+title: Printer offline
+reported: 2026-11-05 10:00
+priority: normal
+log:
+  - {at: 2026-11-05 10:30, event: confirmed, planned: 2026-11-05 14:00, by: mverdi}
+  - {at: 2026-11-05 15:00, event: resolved, by: mverdi}
+"""
+
+
+def test_a_site_is_rebuilt_exactly_when_what_it_shows_changes(repo, tmp_path):
+    """A change to a ticket of one customer rebuilds that customer's site only; a later moment rebuilds the
+    sites whose pages it changes (an open request's running targets, a new month), and nothing else."""
+    out = tmp_path / "site"
+    repo.ticket("20261105-beta-prn1", BETA_TICKET)
+
+    def build(now: str) -> set[str]:
+        """The sites this build rebuilt (their recorded state changed)."""
+        before = {p.name: p.read_bytes() for p in (out / ".gitdesk-build").glob("*.digest")} if out.exists() else {}
+        result = run("build", "--out", str(out), "--now", now, repo=repo.root)
+        assert result.exit_code == 0, result.output
+        after = {p.name: p.read_bytes() for p in (out / ".gitdesk-build").glob("*.digest")}
+        return {name.removesuffix(".digest") for name in after if before.get(name) != after[name]}
+
+    assert build(NOW) == {"public", "acme", "beta"}
+    assert build(NOW) == set()
+    repo.ticket("20261103-acme-psu1", TICKET.replace("Main server does not boot", "Main server does not start"))
+    assert build(NOW) == {"acme"}
+    assert "does not start" in (out / "customers/acme/tickets/20261103-acme-psu1.html").read_text()
+    assert build("2026-11-25 09:30") == set()  # every request resolved, every target decided: nothing moves
+    repo.ticket("20261124-beta-prn2", BETA_TICKET.replace("2026-11-05", "2026-11-24").split("log:")[0])
+    assert build("2026-11-25 09:30") == {"beta"}
+    assert build("2026-11-26 09:30") == {"beta"}  # its open request's downtime and running target moved
+    assert build("2026-12-01 09:30") == {"acme", "beta"}  # a new month on every dashboard; the public site shows none

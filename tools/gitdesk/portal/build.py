@@ -2,15 +2,14 @@
 
 Three steps, as everywhere in gitdesk:
 
-1. the figures: SLA results, work-report charges and statements come from
-   :mod:`gitdesk.core.sla`, :mod:`gitdesk.core.charges` and :mod:`gitdesk.core.issued`, the
-   same functions the command line uses;
-2. the pages: Jinja templates (autoescaped: a title or report is text, never
-   markup) turn those figures into the Markdown sources of each site, in
-   memory; Babel formats them for the provider's language;
-3. the sites: each is built by mkdocs in its own folder, with its own search
-   index and sitemap, in parallel; a site whose sources did not change since
-   the last build is not built again.
+1. the figures: :mod:`gitdesk.portal.view` makes one view of each site (SLA
+   results, work-report charges, statements, terms) from the same core
+   functions the command line uses;
+2. the pages: :mod:`gitdesk.portal.pages` formats a view through the Jinja
+   templates into the Markdown sources of its site, in memory;
+3. the sites (this module): each is built by mkdocs in its own folder, with its
+   own search index and sitemap, in parallel; a site whose view and inputs did
+   not change since the last build is neither rendered nor built again.
 
 Isolation is the security model: a customer's site is generated from that
 customer's records only, and nothing of it is shared with another site.
@@ -26,32 +25,22 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 import jinja2
-from markupsafe import Markup, escape
 
-from gitdesk.core import charges
-from gitdesk.core import issued
+from gitdesk.core.errors import Problem
+from gitdesk.core.repository import PLANS, PROVIDER, Repository
 from gitdesk.portal import mkdocs_config
 from gitdesk.portal import output
-from gitdesk.core import sla
 from gitdesk.portal import overrides as overrides_mod
-from gitdesk.core.errors import Problem
-from gitdesk.core.scalars import month_of
+from gitdesk.portal import view as views
+from gitdesk.portal.pages import Renderer, Site
 from gitdesk.text.i18n import Locale
-from gitdesk.text import exports
-from gitdesk.text.lines import describe, notice_text
-from gitdesk.core.repository import Repository
-from gitdesk.portal.mkdocs_hooks import MARKER
-from gitdesk.core.model import Calendar, Customer, Ticket
-from gitdesk.core.terms import terms_on
 from gitdesk.write.yamlout import write_atomic
 from gitdesk.load import executor
 
-TEMPLATES = Path(__file__).parent / "templates"
 STATE = ".gitdesk-build"  # in the output folder: what each site was built from
 
 #: The mkdocs configuration every site starts from when the data repository has no mkdocs.yml.
@@ -60,253 +49,6 @@ DEFAULT_CONFIG = {
     "plugins": ["search"],
     "markdown_extensions": ["tables", "toc"],
 }
-
-
-# ---------------------------------------------------------------- helpers for templates
-
-
-def _paragraphs(text: Optional[str]) -> Markup:
-    """Text as HTML: escaped, line breaks kept, on one line (so Markdown never sees it)."""
-    if not text:
-        return Markup("")
-    escaped = escape(text.strip())
-    return Markup("<br>".join(escaped.split("\n")))
-
-
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["paragraphs"] = _paragraphs
-    env.filters.update(describe=describe, notice_text=notice_text)  # a statement line's and a notice's words
-    return env
-
-
-def html_page(body: str) -> tuple[str, str]:
-    """A page: its Markdown source (a marker only) and its HTML body.
-
-    The body replaces the marker after Markdown ran, and the title is set from
-    the site's titles (see :mod:`gitdesk.portal.mkdocs_hooks`): no text of the data
-    goes through Markdown or YAML front matter.
-    """
-    lines = [line.strip() for line in body.splitlines()]
-    html = "\n".join(line for line in lines if line)
-    return f"{MARKER}\n", html + "\n"
-
-
-# ---------------------------------------------------------------- one site's sources
-
-
-@dataclass
-class Site:
-    """The sources of one site: pages and files by path, its navigation, its title."""
-
-    name: str  # "public" or the customer id
-    title: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    bodies: dict[str, str] = field(default_factory=dict)  # page path -> its rendered HTML body
-    titles: dict[str, str] = field(default_factory=dict)  # page path -> its title, as text
-    nav: list = field(default_factory=list)
-    language: str = "en"
-
-    def add(self, path: str, text: str | bytes) -> None:
-        self.files[path] = text.encode("utf-8") if isinstance(text, str) else text
-
-
-def _base(path: str) -> str:
-    """The relative path from a page (``a/b.md`` is ``a/b.html``) to the site's root."""
-    return "../" * path.count("/")
-
-
-def _calendar_view(cal: Calendar, L: Locale) -> dict:
-    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    week = cal.week
-    rows = [(days[i], [f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in week[i]]) for i in range(7) if week[i]]
-    return {"days": rows, "holidays": cal.holidays, "closed": sorted(cal.closed)}
-
-
-class Renderer:
-    """Renders the pages of the public site and of each customer's site from one repository."""
-
-    def __init__(self, repo: Repository, now: dt.datetime, sla_results: dict[str, "sla.TicketSla"], locale: Locale):
-        self.repo = repo
-        self.now = now
-        self.results = sla_results
-        self.provider = repo.provider
-        assert self.provider is not None
-        self.L = locale
-        self.env = environment()
-        self.team = {m.id: m.name for m in self.provider.team}
-        self.tickets_by_customer: dict[str, list[Ticket]] = {}
-        for ticket in repo.tickets.values():
-            self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
-        months = [month_of(t.reported.astimezone(repo.tz)) for t in repo.tickets.values()]
-        self.now_month = month_of(now.astimezone(repo.tz))
-        self.first_month = min(months + [self.now_month])
-
-    def warm(self) -> None:
-        """Compile the templates and load the locale's data once, before worker processes fork."""
-        for name in self.env.list_templates(extensions=["j2"]):
-            self.env.get_template(name)
-        self.L.month(self.now_month), self.L.money(Decimal("1.00")), self.L.date(self.now.date()), self.L.number(1)
-
-    def render(self, template: str, **values) -> str:
-        return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
-
-    def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        source, body = html_page(self.render(template, base=_base(path), **values))
-        site.add(path, source)
-        site.bodies[path] = body
-        site.titles[path] = title
-
-    # ------------------------------------------------------------ public
-
-    def public(self, extra_pages: Sequence[tuple[str, str]] = ()) -> Site:
-        L = self.L
-        site = Site("public", self.provider.name, language=L.language)
-        plans = sorted(self.repo.plans.items())
-        self.page(site, "index.md", self.provider.name, "public_index.md.j2", plans=plans)
-        terms_nav = []
-        for pid, plan in plans:
-            cal = self.provider.calendars.get(plan.calendar)
-            self.page(site, f"terms/{pid}.md", plan.name, "public_plan.md.j2", plan=plan,
-                      calendar=_calendar_view(cal, L) if cal else None)
-            terms_nav.append({plan.name: f"terms/{pid}.md"})
-        self.page(site, "team.md", L("team"), "public_team.md.j2")
-        office = next(iter(self.provider.calendars.values()), None)
-        self.page(site, "contacts.md", L("contacts"), "public_contacts.md.j2", calendar=_calendar_view(office, L) if office else None)
-        site.nav = [{L("home"): "index.md"}, {L("terms"): terms_nav}, {L("team"): "team.md"}, {L("contacts"): "contacts.md"}]
-        for title, path in extra_pages:
-            site.nav.append({title: path})
-        return site
-
-    # ------------------------------------------------------------ customers
-
-    def months(self) -> list[str]:
-        out, month = [], self.first_month
-        while month <= self.now_month:
-            out.append(month)
-            month = issued.next_month(month)
-        return out
-
-    def statements(self, cid: str) -> list[charges.Statement]:
-        """The customer's statements: every month with something on it, up to this one."""
-        works = self.repo.works.get(cid, ())
-        found = []
-        for month in self.months():
-            s = charges.statement(self.repo, cid, month, works)
-            if s.lines or s.issued:
-                found.append(s)
-        return found
-
-    def customer(self, cid: str) -> Site:
-        repo, L = self.repo, self.L
-        customer: Customer = repo.customers[cid]
-        site = Site(cid, customer.name, language=L.language)
-        tickets = sorted(self.tickets_by_customer.get(cid, []), key=lambda t: (t.reported, t.id))
-        results = {t.id: self.results[t.id] for t in tickets if t.id in self.results}
-        statements = self.statements(cid)
-        by_month_statement = {s.month: s for s in statements}
-
-        # tickets by month
-        months: dict[str, list] = {}
-        for t in tickets:
-            months.setdefault(month_of(t.reported.astimezone(repo.tz)), []).append((t, results[t.id]))
-        month_views = []
-        for month in sorted(months, reverse=True):
-            rows = months[month]
-            month_views.append({"month": month, "rows": rows, "open": sum(1 for _, r in rows if r.open),
-                                "summary": sla.summarize([r for _, r in rows])})
-        for view in month_views:
-            self.page(site, f"tickets/{view['month']}.md", L.month(view["month"]), "customer_month.md.j2", month=view)
-        self.page(site, "tickets/index.md", L("tickets"), "customer_tickets.md.j2", months=month_views)
-
-        # one page per ticket
-        for t in tickets:
-            self.ticket_page(site, t, results[t.id], by_month_statement)
-
-        # statements
-        for s in statements:
-            self.page(site, f"statements/{s.month}.md", f"{L('statement')} {L.month(s.month)}", "customer_statement.md.j2",
-                      s=s, customer=customer)
-            site.add(f"statements/{s.month}.json", json.dumps(exports.statement_json(s, L.language), indent=1, ensure_ascii=False) + "\n")
-            site.add(f"statements/{s.month}.csv", exports.csv_text([s], L.language))
-        self.page(site, "statements/index.md", L("statements"), "customer_statements.md.j2", statements=list(reversed(statements)))
-
-        # terms of its own contracts (and the on-demand terms where it has none in force)
-        term_items, seen = [], set()
-        for contract in customer.contracts:
-            plan = repo.plans.get(contract.plan)
-            if plan is not None:
-                term_items.append(self._terms(plan, contract))
-                seen.add(contract.plan)
-        today = self.now.astimezone(repo.tz).date()
-        current = terms_on(repo, customer, today)
-        if current.contract is None and current.plan is not None and current.plan_id not in seen:
-            term_items.append(self._terms(current.plan, None))
-        self.page(site, "terms.md", L("terms"), "customer_terms.md.j2", terms=term_items)
-
-        # dashboard
-        this_month = [r for (t, r) in months.get(self.now_month, [])]
-        recent = self.months()[-12:]
-        points = []
-        for month in recent:
-            s = sla.summarize([r for _, r in months.get(month, [])])
-            points.append((L.month(month)[:3].capitalize() if L.language == "en" else L.month(month)[:3], s.compliance))
-        from gitdesk.portal.charts import compliance_chart
-
-        chart_title = L("compliance_chart")
-        site.add("assets/compliance.svg", compliance_chart(points, chart_title))
-        chart_text = chart_title + ": " + "; ".join(
-            f"{L.month(m)} {L.percent(v)}" for m, (_, v) in zip(recent, points))
-        last = statements[-1] if statements else None
-        hours_left = charges.statement(repo, cid, self.now_month, repo.works.get(cid, ())).package_hours_left
-        open_tickets = [(t, results[t.id]) for t in tickets if results[t.id].open]
-        self.page(
-            site, "index.md", customer.name, "customer_index.md.j2",
-            customer=customer, contract=current.contract, plan=current.plan, this_month=self.now_month,
-            month_summary=sla.summarize(this_month), year_summary=sla.summarize([r for m in recent for _, r in months.get(m, [])]),
-            hours_left=hours_left, last_statement=last, open_tickets=open_tickets,
-            chart_text=chart_text,
-        )
-        site.nav = [
-            {L("dashboard"): "index.md"},
-            {L("tickets"): ["tickets/index.md"] + [{L.month(v["month"]): f"tickets/{v['month']}.md"} for v in month_views]},
-            {L("statements"): ["statements/index.md"] + [{L.month(s.month): f"statements/{s.month}.md"} for s in reversed(statements)]},
-            {L("terms"): "terms.md"},
-        ]
-        return site
-
-    def _terms(self, plan, contract) -> dict:
-        cal = self.provider.calendars.get(plan.calendar)
-        rates = plan.rates
-        if contract is not None:
-            changes = contract.rates.model_dump(exclude_none=True)
-            rates = plan.rates.model_copy(update=changes) if changes else plan.rates
-        return {"plan": plan, "contract": contract, "rates": rates, "calendar": _calendar_view(cal, self.L) if cal else None}
-
-    def ticket_page(self, site: Site, ticket: Ticket, result, statements_by_month) -> None:
-        L, repo = self.L, self.repo
-        timeline = [(e.at, "event", e) for e in ticket.log]
-        reports = []
-        for index, work in sorted(enumerate(ticket.interventions), key=lambda iw: iw[1].start):
-            timeline.append((work.start, "work", {"index": index, "work": work}))
-            month = month_of(work.start.astimezone(repo.tz))
-            s = statements_by_month.get(month)
-            lines = [l for l in (s.lines if s else ()) if l.ticket == ticket.id and l.intervention == index]
-            if s is None:  # a month not shown (later than now): price the work from its charges
-                lines = [l for w in repo.works.get(ticket.customer, ()) if w.ticket == ticket.id and w.index == index for l in w.lines]
-            gross = sum((l.amount for l in lines if l.amount > 0), Decimal(0))
-            net = sum((l.amount for l in lines), Decimal(0))
-            reports.append({"index": index, "work": work, "lines": lines, "gross": gross, "net": net})
-        timeline.sort(key=lambda item: item[0])
-        self.page(site, f"tickets/{ticket.id}.md", f"{L('ticket')} {ticket.id}", "customer_ticket.md.j2",
-                  ticket=ticket, result=result, timeline=timeline, reports=reports, team=self.team,
-                  plan_name=repo.plans[result.plan].name if result.plan in repo.plans else result.plan)
 
 
 # ---------------------------------------------------------------- building
@@ -386,18 +128,15 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
     return config
 
 
-def input_digest(job: dict, name: str) -> str:
-    """A fingerprint of everything a site is made of, computed before rendering it.
+def shared_digest(job: dict) -> bytes:
+    """A fingerprint of the inputs every site shares, beside its view.
 
-    The code and its libraries, the mkdocs configuration and site_src, the
-    provider's, plans' and statements' files, and for a customer its own file,
-    its tickets' files. The moment of the build counts by
-    its month (this month's figures, the chart), and to the minute for a
-    customer with open requests, whose running targets change with it.
+    The code and its libraries (templates included), the mkdocs configuration,
+    site_src (stylesheets, theme overrides, public pages), and the provider's
+    and plans' files (language, time zone, team, calendars, terms).
     """
     from gitdesk.load.cache import code_salt
 
-    renderer: Renderer = job["renderer"]
     sources: dict[str, str] = job["sources"]
     h = hashlib.blake2b(digest_size=20)
     h.update(code_salt().encode())
@@ -405,16 +144,16 @@ def input_digest(job: dict, name: str) -> str:
     for files in (job["assets"], job["override_files"], job["public_pages"]):
         for path in sorted(files):
             h.update(path.encode() + b"\0" + files[path])
-    for path in sorted(p for p in sources if not p.startswith(("tickets/", "contracts/customers/"))):
+    for path in sorted(p for p in sources if p == PROVIDER or p.startswith(PLANS + "/")):
         h.update(f"{path}\0{sources[path]}".encode())
-    h.update(renderer.now_month.encode())
-    if name != "public":
-        h.update(f"contracts/customers/{name}.yaml\0{sources.get(f'contracts/customers/{name}.yaml', '')}".encode())
-        tickets = renderer.tickets_by_customer.get(name, [])
-        for ticket in tickets:
-            h.update(f"{ticket.path}\0{sources.get(ticket.path or '', '')}".encode())
-        if any(renderer.results[t.id].open for t in tickets if t.id in renderer.results):
-            h.update(renderer.now.isoformat(timespec="minutes").encode())
+    return h.digest()
+
+
+def site_digest(job: dict, name: str, view: tuple) -> str:
+    """A fingerprint of everything a site is made of: the shared inputs and its view (see :func:`gitdesk.portal.view.digest`)."""
+    h = hashlib.blake2b(job["shared"], digest_size=20)
+    h.update(name.encode() + b"\0")
+    views.digest(h, view, job["sources"])
     return h.hexdigest()
 
 
@@ -484,22 +223,16 @@ _JOB: dict = {}
 
 
 def _render_and_build(name: str) -> tuple[str, bool]:
-    """Worker: render one site's sources, and build it unless they are unchanged."""
+    """Worker: make one site's view; render and build the site unless it shows what it showed last time."""
     job = _JOB
-    renderer: Renderer = job["renderer"]
     out: Path = job["out"]
     target = out / ("public" if name == "public" else f"customers/{name}")
     state = out / STATE / f"{name}.digest"
-    digest = input_digest(job, name)
-    signed = output.state_text(job["key"], name, digest)
+    view = job["views"].public() if name == "public" else job["views"].customer(name)
+    signed = output.state_text(job["key"], name, site_digest(job, name, view))
     if signed is not None and output.is_file(target / "index.html") and output.read_state(state) == signed:
-        return name, False  # nothing it is made of changed (as this machine's last build recorded): not even rendered
-    site = renderer.public(job["extra_pages"]) if name == "public" else renderer.customer(name)
-    if name == "public":
-        for page, content in job["public_pages"].items():
-            site.add(f"about/{page}", content)
-    for path, content in job["assets"].items():
-        site.add(path, content)
+        return name, False  # it would show the same (as this machine's last build recorded): not even rendered
+    site = _pages(job, name, view)
     config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
     try:
         build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "config": config,
@@ -507,6 +240,20 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     except (jinja2.TemplateError, RecursionError) as exc:
         raise SiteProblem([_template_problem(exc, job["overrides"])]) from None
     return name, True
+
+
+def _pages(job: dict, name: str, view: tuple) -> Site:
+    """A site's pages from its view, with site_src's stylesheets (and, on the public site, its pages)."""
+    renderer: Renderer = job["renderer"]
+    if name == "public":
+        site = renderer.public(view, job["extra_pages"])
+        for page, content in job["public_pages"].items():
+            site.add(f"about/{page}", content)
+    else:
+        site = renderer.customer(view)
+    for path, content in job["assets"].items():
+        site.add(path, content)
+    return site
 
 
 class SiteProblem(Exception):
@@ -557,56 +304,76 @@ def build(
     """Build the public site and the customers' sites into ``out``.
 
     ``sources`` maps each data file's path to a digest of its bytes (from the
-    scan); a site none of whose inputs changed is neither rendered nor built.
+    scan); a site whose view and shared inputs did not change is neither
+    rendered nor built.
 
-    Each site is rendered and built by a worker process of its own (pages,
-    chart and mkdocs run there), so the work spreads over every core.
+    Each site is made, rendered and built by a worker process of its own
+    (view, pages, chart and mkdocs run there), so the work spreads over every core.
     """
-    root = repo.root
-    sources_of_site = overrides_mod.site_sources(root, public)
-    if sources_of_site.problems:  # nothing is built from site_src/ that is not all read and checked
-        raise SiteProblem(sources_of_site.problems)
-    assets = {f"stylesheets/{k}": v for k, v in sources_of_site.stylesheets.items()}
-    public_pages, override_files = sources_of_site.public_pages, sources_of_site.overrides
-    if config is None:
-        config, problems = base_config(root)
-        if problems:
-            raise ValueError("; ".join(map(str, problems)))
-    base = config
-    if assets:
-        base = dict(base)
-        base["extra_css"] = sorted(set(base.get("extra_css", [])) | set(assets))
-    extra_pages = []
-    for name, content in public_pages.items():
-        if name.endswith(".md"):
-            title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
-            extra_pages.append((title, f"about/{name}"))
-    names = (["public"] if public else []) + shard_of(sorted(customers) if customers is not None else sorted(repo.customers), shard)
-    renderer = Renderer(repo, now, sla_results, Locale.of(repo.provider))
-    renderer.warm()
+    found, config = _checked_sources(repo.root, public, config)
+    names = (["public"] if public else []) + shard_of(sorted(repo.customers if customers is None else customers), shard)
     # The theme reads the checked bytes of the overrides from a folder of this build, never the repository's.
-    private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-") if override_files else None
-    overrides = Path(private.name) if private else None
-    if overrides is not None:
-        overrides_mod.write(override_files, overrides)
-    _JOB.clear()
-    _JOB.update(
-        renderer=renderer, root=root, base=base, overrides=overrides, assets=assets,
-        override_files=override_files, out=out, public_pages=public_pages,
-        extra_pages=extra_pages, sources=sources or {}, key=output.build_key(),
-    )
+    private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-") if found.overrides else None
     report = BuildReport()
-
-    def record(name: str, built: bool) -> None:
-        (report.built if built else report.unchanged).append(name)
-        if progress:
-            progress(name)
-
-    try:  # a site per worker at a time: pages, charts and mkdocs spread over every core
-        for name, built in executor.run(lambda batch: [_render_and_build(n) for n in batch], names, jobs=jobs):
-            record(name, built)
+    try:
+        _prepare(repo, now, sla_results, out, config, found, Path(private.name) if private else None, sources or {})
+        for name, built in _each_site(names, jobs):
+            (report.built if built else report.unchanged).append(name)
+            if progress:
+                progress(name)
     finally:
         _JOB.clear()
         if private is not None:
             private.cleanup()
     return report
+
+
+def _checked_sources(root: Path, public: bool, config: Optional[dict]) -> tuple[overrides_mod.SiteSources, dict]:
+    """site_src/ and the mkdocs configuration, all read and checked: nothing is built from them otherwise."""
+    found = overrides_mod.site_sources(root, public)
+    if found.problems:
+        raise SiteProblem(found.problems)
+    if config is None:
+        config, problems = base_config(root)
+        if problems:
+            raise ValueError("; ".join(map(str, problems)))
+    return found, config
+
+
+def _prepare(repo: Repository, now: dt.datetime, sla_results: dict, out: Path, config: dict,
+             found: overrides_mod.SiteSources, overrides: Optional[Path], sources: dict[str, str]) -> None:
+    """Set up what the workers share (:data:`_JOB`): views, pages, configuration, site_src, the inputs' digest."""
+    if overrides is not None:
+        overrides_mod.write(found.overrides, overrides)
+    renderer = Renderer(repo.provider, Locale.of(repo.provider))
+    renderer.warm()
+    assets = {f"stylesheets/{k}": v for k, v in found.stylesheets.items()}
+    _JOB.clear()
+    _JOB.update(
+        views=views.Views(repo, now, sla_results), renderer=renderer, base=_with_stylesheets(config, assets),
+        overrides=overrides, assets=assets, override_files=found.overrides, out=out, public_pages=found.public_pages,
+        extra_pages=_extra_pages(found.public_pages), sources=sources, key=output.build_key(),
+    )
+    _JOB["shared"] = shared_digest(_JOB)
+
+
+def _with_stylesheets(config: dict, assets: dict[str, bytes]) -> dict:
+    """The configuration with site_src's stylesheets added to its extra_css."""
+    if not assets:
+        return config
+    return dict(config, extra_css=sorted(set(config.get("extra_css", [])) | set(assets)))
+
+
+def _extra_pages(public_pages: dict[str, bytes]) -> list[tuple[str, str]]:
+    """The public site's own pages from site_src, as (title, path): titled by their first heading."""
+    pages = []
+    for name, content in public_pages.items():
+        if name.endswith(".md"):
+            title = next((l[2:].strip() for l in content.decode("utf-8", "replace").splitlines() if l.startswith("# ")), name)
+            pages.append((title, f"about/{name}"))
+    return pages
+
+
+def _each_site(names: Sequence[str], jobs: Optional[int]) -> Iterable[tuple[str, bool]]:
+    """Each site's (name, built), in order: a site per worker at a time (pages, charts and mkdocs spread over every core)."""
+    return executor.run(lambda batch: [_render_and_build(n) for n in batch], names, jobs=jobs)

@@ -1,0 +1,382 @@
+"""What each site of the portal shows, as facts: one view of the public site and one of each customer.
+
+A view holds records and figures, never a text in a language: the pages
+(:mod:`gitdesk.portal.pages`) only format it. The figures come from the same
+functions as the command line: :func:`gitdesk.core.charges.statements` for the
+statements, :func:`gitdesk.core.sla.summarize` for the service levels,
+:attr:`gitdesk.core.terms.Terms.rates` for the rates.
+
+A view holds everything its site's pages show, including what depends on the
+moment of the build (running targets, this month, the contract in force), so
+that :func:`digest` of it changes exactly when a page would: records count by
+the digest of their file, figures by value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from typing import Any, Mapping, NamedTuple, Optional, Sequence
+
+from gitdesk.core import charges
+from gitdesk.core import issued
+from gitdesk.core import sla
+from gitdesk.core.charges import Line, Statement
+from gitdesk.core.model import Calendar, Contract, Customer, Intervention, Plan, Rates, Ticket, TopRecord
+from gitdesk.core.repository import Repository
+from gitdesk.core.scalars import month_of
+from gitdesk.core.terms import Terms, terms_on
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+# ---------------------------------------------------------------- the views
+#
+# Every NamedTuple of this module is a view: digest() walks its fields. A field
+# named in a class's SKIP holds only what other parts of the same view already
+# count for (a part of a ticket's file; the customer's tickets and results,
+# grouped or picked), so that the walk stays short.
+
+
+class CalendarView(NamedTuple):
+    """Working hours: per day with any (mon..sun), its windows in minutes from midnight."""
+
+    days: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
+    holidays: Optional[str]
+    closed: tuple[dt.date, ...]
+
+
+class TermsView(NamedTuple):
+    """A plan's terms as a contract (or, with none, the on-demand terms) makes them."""
+
+    plan: Plan
+    contract: Optional[Contract]
+    rates: Rates
+    calendar: Optional[CalendarView]
+
+
+class PlanView(NamedTuple):
+    id: str
+    plan: Plan
+    calendar: Optional[CalendarView]
+
+
+class PublicView(NamedTuple):
+    """The public site: the plans (by id) and the office hours."""
+
+    plans: tuple[PlanView, ...]
+    office: Optional[CalendarView]
+
+
+class ReportView(NamedTuple):
+    """A work report and what it was charged: its lines on its month's statement."""
+
+    index: int
+    number: int  # as the customer reads it, from 1
+    work: Intervention
+    lines: tuple[Line, ...]
+    SKIP = ("work",)  # a part of the ticket's file
+
+    @property
+    def gross(self) -> Decimal:
+        """What it would have cost: its charges without the discounts."""
+        return sum((line.amount for line in self.lines if line.amount > 0), Decimal(0))
+
+    @property
+    def net(self) -> Decimal:
+        """What it was charged."""
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+class TimelineEntry(NamedTuple):
+    when: dt.datetime
+    kind: str  # event | work
+    item: Any  # the log event, or the work's ReportView
+
+
+class TicketView(NamedTuple):
+    """One request: the record, its service levels, its reports (in the order they started)."""
+
+    ticket: Ticket
+    result: sla.TicketSla
+    plan_name: str
+    reports: tuple[ReportView, ...]
+
+    @property
+    def timeline(self) -> tuple[TimelineEntry, ...]:
+        """Its log events and work reports in time order (made when a page shows it: only the ticket's file decides it)."""
+        entries = [TimelineEntry(e.at, "event", e) for e in self.ticket.log]
+        entries += [TimelineEntry(r.work.start, "work", r) for r in self.reports]
+        entries.sort(key=lambda entry: entry.when)
+        return tuple(entries)
+
+
+class MonthView(NamedTuple):
+    """The requests reported in a month, as (ticket, result) pairs, and their service levels."""
+
+    month: str
+    rows: tuple[tuple[Ticket, sla.TicketSla], ...]
+    count: int
+    open: int
+    summary: sla.Summary
+    SKIP = ("rows",)  # the customer's tickets and results (CustomerView.tickets), by the month they were reported
+
+
+class OpenRequest(NamedTuple):
+    ticket: Ticket
+    result: sla.TicketSla
+    running: tuple[sla.Target, ...]  # its targets not met yet
+
+
+class ChartSeries(NamedTuple):
+    """The share of targets met in each of the last twelve months (None: nothing decided)."""
+
+    months: tuple[str, ...]
+    compliance: tuple[Optional[Decimal], ...]
+
+
+class Dashboard(NamedTuple):
+    contract: Optional[Contract]  # in force at the moment of the build
+    plan: Optional[Plan]
+    this_month: str
+    month_summary: sla.Summary
+    year_summary: sla.Summary  # the chart's months
+    hours_left: Decimal  # prepaid, this month
+    last_statement: Optional[Statement]
+    open_requests: tuple[OpenRequest, ...]
+    chart: ChartSeries
+    SKIP = ("open_requests",)  # the customer's tickets whose results (CustomerView.tickets) are open
+
+
+class CustomerView(NamedTuple):
+    """Everything a customer's site shows."""
+
+    id: str
+    customer: Customer
+    months: tuple[MonthView, ...]  # newest first
+    tickets: tuple[TicketView, ...]  # as reported
+    statements: tuple[Statement, ...]  # every month with something on it, oldest first
+    terms: tuple[TermsView, ...]
+    dashboard: Dashboard
+
+
+# ---------------------------------------------------------------- making them
+
+
+def calendar_view(cal: Optional[Calendar]) -> Optional[CalendarView]:
+    if cal is None:
+        return None
+    week = cal.week
+    days = tuple((DAYS[i], tuple(week[i])) for i in range(7) if week[i])
+    return CalendarView(days, cal.holidays, tuple(sorted(cal.closed)))
+
+
+class Views:
+    """Makes the views of one repository at one moment (shared by every site, made before workers fork)."""
+
+    def __init__(self, repo: Repository, now: dt.datetime, results: Mapping[str, sla.TicketSla]):
+        self.repo = repo
+        self.now = now
+        self.results = results
+        self.tickets_by_customer: dict[str, list[Ticket]] = {}
+        self.reported: dict[str, str] = {}  # ticket id -> the month it was reported in
+        tz = repo.tz
+        for ticket in repo.tickets.values():
+            self.tickets_by_customer.setdefault(ticket.customer, []).append(ticket)
+            self.reported[ticket.id] = month_of(ticket.reported.astimezone(tz))
+        self.now_month = month_of(now.astimezone(tz))
+        self.months = _months(min([*self.reported.values(), self.now_month]), self.now_month)
+
+    # ------------------------------------------------------------ public
+
+    def public(self) -> PublicView:
+        provider = self.repo.provider
+        plans = tuple(PlanView(pid, plan, calendar_view(provider.calendars.get(plan.calendar)))
+                      for pid, plan in sorted(self.repo.plans.items()))
+        return PublicView(plans, calendar_view(next(iter(provider.calendars.values()), None)))
+
+    # ------------------------------------------------------------ a customer
+
+    def customer(self, cid: str) -> CustomerView:
+        repo = self.repo
+        customer = repo.customers[cid]
+        tickets = sorted(self.tickets_by_customer.get(cid, []), key=lambda t: (t.reported, t.id))
+        by_month = self._by_month(tickets)
+        summaries = {month: sla.summarize([r for _, r in rows]) for month, rows in by_month.items()}
+        every = charges.statements(repo, cid, self.months, repo.works.get(cid, ()))
+        shown = tuple(s for s in every if s.lines or s.issued)
+        lines = _WorkLines(shown, repo.works.get(cid, ()), repo.tz)
+        return CustomerView(
+            id=cid,
+            customer=customer,
+            months=tuple(_month_view(month, by_month[month], summaries[month]) for month in sorted(by_month, reverse=True)),
+            tickets=tuple(self._ticket(t, lines) for t in tickets),
+            statements=shown,
+            terms=self._terms(customer),
+            dashboard=self._dashboard(customer, tickets, by_month, summaries, every[-1].package_hours_left, shown),
+        )
+
+    def _by_month(self, tickets: Sequence[Ticket]) -> dict[str, list[tuple[Ticket, sla.TicketSla]]]:
+        months: dict[str, list[tuple[Ticket, sla.TicketSla]]] = {}
+        for t in tickets:
+            months.setdefault(self.reported[t.id], []).append((t, self.results[t.id]))
+        return months
+
+    def _ticket(self, ticket: Ticket, lines: "_WorkLines") -> TicketView:
+        result = self.results[ticket.id]
+        reports = tuple(ReportView(index, index + 1, work, lines.of(ticket.id, index, work))
+                        for index, work in sorted(enumerate(ticket.interventions), key=_started))
+        plan = self.repo.plans.get(result.plan)
+        return TicketView(ticket, result, plan.name if plan is not None else result.plan, reports)
+
+    def _terms(self, customer: Customer) -> tuple[TermsView, ...]:
+        """The terms of its own contracts, and the on-demand terms where it has none in force."""
+        items, seen = [], set()
+        for contract in customer.contracts:
+            plan = self.repo.plans.get(contract.plan)
+            if plan is not None:
+                items.append(self._terms_view(Terms(contract.plan, plan, contract)))
+                seen.add(contract.plan)
+        current = self._current_terms(customer)
+        if current.contract is None and current.plan is not None and current.plan_id not in seen:
+            items.append(self._terms_view(current))
+        return tuple(items)
+
+    def _terms_view(self, terms: Terms) -> TermsView:
+        cal = self.repo.provider.calendars.get(terms.plan.calendar)
+        return TermsView(terms.plan, terms.contract, terms.rates, calendar_view(cal))
+
+    def _current_terms(self, customer: Customer) -> Terms:
+        return terms_on(self.repo, customer, self.now.astimezone(self.repo.tz).date())
+
+    def _dashboard(self, customer: Customer, tickets: Sequence[Ticket], by_month: Mapping[str, list],
+                   summaries: Mapping[str, sla.Summary], hours_left: Decimal, statements: Sequence[Statement]) -> Dashboard:
+        current = self._current_terms(customer)
+        recent = self.months[-12:]
+        nothing = sla.summarize(())
+        chart = ChartSeries(recent, tuple(summaries.get(m, nothing).compliance for m in recent))
+        open_requests = tuple(OpenRequest(t, r, r.unmet) for t in tickets for r in (self.results[t.id],) if r.open)
+        return Dashboard(
+            contract=current.contract, plan=current.plan, this_month=self.now_month,
+            month_summary=summaries.get(self.now_month, nothing),
+            year_summary=sla.summarize([r for month in recent for _, r in by_month.get(month, ())]),
+            hours_left=hours_left, last_statement=statements[-1] if statements else None,
+            open_requests=open_requests, chart=chart,
+        )
+
+
+class _WorkLines:
+    """The lines of each work report: those of its month's statement, or (a month not shown) its own charges."""
+
+    def __init__(self, statements: Sequence[Statement], works: Sequence[charges.WorkCharges], tz):
+        self.shown = {s.month for s in statements}
+        self.on_statements: dict[tuple[str, Optional[str], int], list[Line]] = {}
+        for s in statements:
+            for line in s.lines:
+                if line.intervention is not None:
+                    self.on_statements.setdefault((s.month, line.ticket, line.intervention), []).append(line)
+        self.charged: dict[tuple[str, int], list[Line]] = {}
+        self.month: dict[tuple[str, int], str] = {}
+        for work in works:
+            self.charged.setdefault((work.ticket, work.index), []).extend(work.lines)
+            self.month[work.ticket, work.index] = work.month
+        self.tz = tz
+
+    def of(self, ticket: str, index: int, work: Intervention) -> tuple[Line, ...]:
+        month = self.month.get((ticket, index)) or month_of(work.start.astimezone(self.tz))
+        if month in self.shown:
+            return tuple(self.on_statements.get((month, ticket, index), ()))
+        return tuple(self.charged.get((ticket, index), ()))
+
+
+def _started(indexed: tuple[int, Intervention]) -> dt.datetime:
+    return indexed[1].start
+
+
+def _months(first: str, last: str) -> tuple[str, ...]:
+    out, month = [], first
+    while month <= last:
+        out.append(month)
+        month = issued.next_month(month)
+    return tuple(out)
+
+
+def _month_view(month: str, rows: Sequence[tuple[Ticket, sla.TicketSla]], summary: sla.Summary) -> MonthView:
+    return MonthView(month, tuple(rows), len(rows), sum(1 for _, r in rows if r.open), summary)
+
+
+# ---------------------------------------------------------------- what a view shows, as a digest
+
+
+def digest(h: "hashlib._Hash", view: tuple, sources: Mapping[str, str]) -> None:
+    """Feed ``h`` with what ``view`` shows: a record as its file's digest in ``sources``, a figure by value.
+
+    A record whose file is not in ``sources`` counts by value. Equal views give
+    equal digests in any process (nothing here depends on object identity or
+    on the order of a set).
+    """
+    walk = _Digest(sources)
+    walk.feed(view)
+    h.update("".join(walk.out).encode())
+
+
+#: Per view class: the positions of the fields its digest walks.
+_WALKED: dict[type, tuple[int, ...]] = {}
+#: How each class counts in a digest (see _Digest).
+_SCALAR, _FIGURE, _RECORD, _VIEW, _SEQUENCE = range(1, 6)  # not 0: `kinds.get(...) or` falls back
+_KINDS: dict[type, int] = {cls: _SCALAR for cls in (str, int, bool, type(None), Decimal, dt.date, dt.datetime, dt.timedelta)}
+_KINDS.update({tuple: _SEQUENCE, list: _SEQUENCE})
+_BY_VALUE = (_SCALAR, _FIGURE)
+
+
+def _kind(cls: type) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if cls.__module__ == __name__ and hasattr(cls, "_fields"):
+            skip = getattr(cls, "SKIP", ())
+            _WALKED[cls] = tuple(i for i, name in enumerate(cls._fields) if name not in skip)
+            kind = _VIEW
+        else:
+            kind = _RECORD if issubclass(cls, TopRecord) else _FIGURE
+        _KINDS[cls] = kind
+    return kind
+
+
+class _Digest:
+    """One walk of a view.
+
+    A view counts as its class and its fields (those not in its SKIP); a record
+    as its file's digest; any other value by its repr, which is its value (the
+    scalar fields of a view together, to keep the walk short). A sequence whose
+    first item is a figure counts as a whole by value (the views' sequences
+    hold one kind of item; a record after a figure would count by value: still
+    right, only slower).
+    """
+
+    def __init__(self, sources: Mapping[str, str]):
+        self.sources = sources
+        self.out: list[str] = []
+
+    def feed(self, value) -> None:
+        """Write out a view (its class and the fields it counts) or a sequence of views, records or sequences."""
+        cls = type(value)
+        if _kind(cls) == _VIEW:
+            self.out.append(cls.__name__)
+            value = [value[i] for i in _WALKED[cls]]
+        scalars = []
+        for item in value:
+            kind = _KINDS.get(type(item)) or _kind(type(item))
+            if kind == _SCALAR:
+                scalars.append(item)
+            elif kind == _RECORD:
+                self._record(item)
+            elif kind == _FIGURE or (kind == _SEQUENCE and (not item or _kind(type(item[0])) in _BY_VALUE)):
+                self.out.append(repr(item) + "\x1f")
+            else:
+                self.feed(item)
+        self.out.append(repr(scalars) + "\x1d")
+
+    def _record(self, record: TopRecord) -> None:
+        digest = self.sources.get(record.path)
+        self.out.append(f"<{record.path}:{digest}>" if digest is not None else repr(record) + "\x1f")
