@@ -273,8 +273,8 @@ class Timeline(NamedTuple):
     resolved_at: Optional[dt.datetime]  # the last resolution, unless the ticket was reopened since
 
 
-#: Events that end a wait: the customer answered, or the request was resolved meanwhile.
-_ENDS_WAIT = ("resumed", "resolved")
+#: Events that make or move an appointment.
+_APPOINTMENTS = ("confirmed", "rescheduled")
 
 
 def timeline(log: Sequence[LogEvent], now: dt.datetime) -> Timeline:
@@ -282,36 +282,40 @@ def timeline(log: Sequence[LogEvent], now: dt.datetime) -> Timeline:
 
     Pauses open and close like brackets: ``waiting`` while already waiting,
     ``resumed`` while not waiting, ``resolved`` while resolved and ``reopened``
-    while not resolved change nothing.
+    while not resolved change nothing. A ``resolved`` event also ends a wait;
+    a confirmation also acknowledges.
     """
     waits: list = []
     reopened: list = []
     plannings: list = []
-    first: dict = {}  # the first moment of each kind of event
     waiting = resolved = None  # when the open wait, the standing resolution began
+    acknowledged = confirmed = None  # the first of each
     reschedules = 0
     for e in _happened(log, now):
         kind, when = e.event, e.at
-        first.setdefault(kind, when)
-        if kind == "waiting":
+        if kind == "acknowledged":
+            if acknowledged is None:
+                acknowledged = when
+        elif kind in _APPOINTMENTS:
+            plannings.append((when, e.planned))
+            reschedules += e.side == "provider"  # moved by the provider (only a rescheduled event has a side)
+            if kind == "confirmed" and confirmed is None:
+                confirmed = when
+        elif kind == "waiting":
             if waiting is None:
                 waiting = when
                 waits.append((when, None))
-        elif kind in _ENDS_WAIT:
+        elif kind == "reopened":
+            if resolved is not None:
+                reopened.append((resolved, when))
+                resolved = None
+        else:  # resumed or resolved: the end of a wait
             if waiting is not None:
                 waits[-1] = (waiting, when)
                 waiting = None
             if kind == "resolved" and resolved is None:
                 resolved = when
-        elif kind == "reopened":
-            if resolved is not None:
-                reopened.append((resolved, when))
-                resolved = None
-        elif kind != "acknowledged":  # confirmed or rescheduled: an appointment
-            plannings.append((when, e.planned))
-            reschedules += e.side == "provider"  # moved by the provider (only a rescheduled event has a side)
-    confirmed = first.get("confirmed")
-    acknowledged = _earliest(first.get("acknowledged"), confirmed)
+    acknowledged = _earliest(acknowledged, confirmed)
     return _record(Timeline, (waits, reopened, plannings, acknowledged, confirmed, reschedules, resolved))
 
 
