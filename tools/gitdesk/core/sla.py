@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
 from gitdesk.core.calendar import BeyondHorizon, WorkCalendar
@@ -492,12 +492,10 @@ def _arrival(cal, index: int, basis: str, deadline, work: Intervention, rule, re
         return _record(Arrival, (index, basis, deadline, late, None, _NONE, 0, repeat))
     if rule == "waive":
         return _record(Arrival, (index, basis, deadline, late, "waive", _ALL, 0, repeat))
-    minutes = int(late.total_seconds() // 60)  # a LateDiscount
-    if rule.per_started_hour:
-        hours = -(-minutes // 60)
-        return _record(Arrival, (index, basis, deadline, late, "started", min(_ALL, rule.percent * hours), hours, repeat))
-    hours = minutes // 60
-    return _record(Arrival, (index, basis, deadline, late, "full", min(_ALL, rule.percent * hours), hours, repeat))
+    minutes = int(late.total_seconds() // 60)  # the rule is a LateDiscount: a percent per started or full hour
+    counted = "started" if rule.per_started_hour else "full"
+    hours = -(-minutes // 60) if rule.per_started_hour else minutes // 60
+    return _record(Arrival, (index, basis, deadline, late, counted, min(_ALL, rule.percent * hours), hours, repeat))
 
 
 # ---------------------------------------------------------------- summaries
