@@ -162,6 +162,92 @@ def test_reopened_and_not_resolved_again(repo):
     assert r.open
 
 
+def log_of(*events: str):
+    """Log events from "HH:MM kind [planned HH:MM] [side]" on 2026-11-03, in the order given (as in a file)."""
+    from gitdesk.core.model import LogEvent
+
+    out = []
+    for text in events:
+        words = text.split()
+        data = {"at": at(f"2026-11-03 {words[0]}"), "event": words[1]}
+        if len(words) > 2:
+            data["planned"] = at(f"2026-11-03 {words[2]}")
+        if len(words) > 3:
+            data["side"] = words[3]
+        out.append(LogEvent.model_validate(data))
+    return out
+
+
+def spans(*pairs: str) -> list:
+    """[(from, to)] from "HH:MM-HH:MM" (to "…": still open) on 2026-11-03."""
+    out = []
+    for pair in pairs:
+        a, b = pair.split("-")
+        out.append((at(f"2026-11-03 {a}"), None if b == "…" else at(f"2026-11-03 {b}")))
+    return out
+
+
+def test_timeline_pauses_and_reopenings_are_brackets():
+    """Waits and resolutions open and close like brackets, whatever the order of the file;
+    a resolution ends a wait; nothing after the moment of evaluation has happened."""
+    log = log_of("13:00 reopened", "10:00 waiting", "09:00 acknowledged", "11:00 resumed", "10:30 waiting",
+                 "11:30 resumed", "12:00 resolved", "13:30 reopened", "14:00 waiting", "15:00 resolved",
+                 "15:10 resolved", "16:00 reopened", "17:00 resolved")
+    line = sla.timeline(log, at("2026-11-03 18:00"))
+    assert line.waits == spans("10:00-11:00", "14:00-15:00")
+    assert line.reopened == spans("12:00-13:00", "15:00-16:00")
+    assert line.resolved_at == at("2026-11-03 17:00")
+    assert line.acknowledged == at("2026-11-03 09:00") and line.confirmed is None
+    assert line.plannings == [] and line.reschedules == 0
+
+    line = sla.timeline(log, at("2026-11-03 16:30"))  # reopened at 16:00, not resolved again yet
+    assert line.reopened == spans("12:00-13:00", "15:00-16:00") and line.resolved_at is None
+    line = sla.timeline(log, at("2026-11-03 14:30"))  # waiting since 14:00
+    assert line.waits == spans("10:00-11:00", "14:00-…")
+    assert line.reopened == spans("12:00-13:00") and line.resolved_at is None
+    line = sla.timeline(log, at("2026-11-03 12:00"))  # an event at the very moment has happened
+    assert line.waits == spans("10:00-11:00") and line.reopened == [] and line.resolved_at == at("2026-11-03 12:00")
+
+
+def test_timeline_ties_keep_the_order_of_the_file():
+    now = at("2026-11-03 18:00")
+    line = sla.timeline(log_of("12:00 resolved", "12:00 reopened"), now)
+    assert line.reopened == spans("12:00-12:00") and line.resolved_at is None
+    line = sla.timeline(log_of("12:00 reopened", "12:00 resolved"), now)
+    assert line.reopened == [] and line.resolved_at == at("2026-11-03 12:00")
+    line = sla.timeline(log_of("10:00 waiting", "10:00 resumed", "10:00 waiting"), now)
+    assert line.waits == spans("10:00-10:00", "10:00-…")
+
+
+def test_timeline_appointments_acknowledgement_and_reschedules():
+    log = log_of("09:40 rescheduled 12:00 customer", "09:20 acknowledged", "09:10 confirmed 10:00",
+                 "09:30 rescheduled 11:00 provider", "09:50 confirmed 12:30", "10:10 rescheduled 13:00 provider")
+    line = sla.timeline(log, at("2026-11-03 10:00"))
+    assert line.acknowledged == at("2026-11-03 09:10")  # a confirmation acknowledges too
+    assert line.confirmed == at("2026-11-03 09:10")  # the first one
+    assert line.plannings == [(at(f"2026-11-03 {made}"), at(f"2026-11-03 {planned}"))
+                              for made, planned in (("09:10", "10:00"), ("09:30", "11:00"), ("09:40", "12:00"), ("09:50", "12:30"))]
+    assert line.reschedules == 1  # by the provider, before 10:00
+    assert sla.timeline(log, at("2026-11-03 12:00")).reschedules == 2
+    assert sla.timeline([], at("2026-11-03 12:00")) == ([], [], [], None, None, 0, None)
+
+
+def test_waits_and_reopenings_both_pause_the_resolve_clock(repo):
+    _always(repo)
+    log = (event("2026-11-03 09:10", "acknowledged") + event("2026-11-03 10:00", "waiting") + event("2026-11-03 11:00", "resolved")
+           + event("2026-11-03 12:00", "reopened") + event("2026-11-03 13:00", "waiting") + event("2026-11-03 14:00", "resumed")
+           + event("2026-11-03 18:00", "resolved"))
+    r = evaluate(repo, ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 09:30", "2026-11-03 10:00")))
+    t = target(r, "resolve")
+    # 8h: 09-10, paused 10-11 (waiting) and 11-12 (resolved), 12-13, paused 13-14, then 6h from 14:00
+    assert t.due == at("2026-11-03 20:00") and t.met_at == at("2026-11-03 18:00") and t.status == "met"
+    assert t.paused == dt.timedelta(hours=3)
+    assert r.paused == dt.timedelta(hours=2)  # the summary counts the waits only
+    assert r.to_resolution == dt.timedelta(hours=9) and r.downtime == dt.timedelta(hours=9)
+    assert target(r, "acknowledge").met_at == at("2026-11-03 09:10")
+    assert r.first_arrival == at("2026-11-03 09:30") and r.to_arrival == dt.timedelta(minutes=30)
+
+
 def test_late_urgent_arrival_is_waived(repo):
     r = evaluate(repo, ticket("2026-11-03 09:00", works=work("2026-11-03 15:30", "2026-11-03 16:30")))
     t = target(r, "onsite")

@@ -7,6 +7,11 @@ target after each unresolved intervention) with its due time, the moment it
 was met, its status and how late it was in working time; the lateness of every
 intervention against its arrival deadline, which the charges use; downtime.
 
+The evaluation first folds the ticket's events into its :class:`Timeline`
+(pauses, resolutions, appointments, first acknowledgement and confirmation);
+small functions then give the targets, the repeat visits, the arrivals and
+the summary times from it and from the interventions.
+
 Rules (the data format's "Clock rules"):
 
 - a target's clock starts when the ticket is reported, at the next working
@@ -22,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
 from gitdesk.core.calendar import BeyondHorizon, WorkCalendar
 from gitdesk.core.errors import Problem, at
-from gitdesk.core.model import Intervention, LateDiscount, Plan, Ticket
+from gitdesk.core.model import Intervention, LateDiscount, LogEvent, Plan, Ticket
 from gitdesk.core.scalars import format_duration
 from gitdesk.core.terms import terms_on
 
@@ -37,6 +43,11 @@ ZERO = dt.timedelta(0)
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)
 SECOND = dt.timedelta(seconds=1)
+
+#: Makes a named tuple from a tuple of all its fields, without the call into the Python ``__new__`` that
+#: calling the class makes: each ticket's evaluation makes several (timeline, targets, arrivals, result).
+_record = tuple.__new__
+
 
 class Target(NamedTuple):
     """One promise: ``kind`` due at ``due``, met at ``met_at`` (None: not yet)."""
@@ -238,141 +249,217 @@ def arrivals_of(repo: "Repository", ticket: Ticket, now: dt.datetime) -> tuple[A
     return _evaluate(repo, ticket, now, False).arrivals
 
 
-def _at(event) -> dt.datetime:
-    return event.at
+#: Sort keys in C, as a sort calls its key for every item: events by time, pairs by their first item.
+_at = attrgetter("at")
+_first = itemgetter(0)
 
 
 def _started(indexed: tuple) -> dt.datetime:
     return indexed[1].start
 
 
-def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool) -> TicketSla:
-    # Written for speed: this runs for every ticket of every command. One pass over
-    # the events gathers what the targets need; the plan's rules are prepared once.
-    reported = ticket.reported
-    terms = terms_on(repo, repo.customers.get(ticket.customer), reported.astimezone(repo.tz).date())
-    log = ticket.log
-    events = sorted(log, key=_at) if len(log) > 1 else list(log)  # stable: ties keep the file's order
+# ---------------------------------------------------------------- the timeline
+
+
+class Timeline(NamedTuple):
+    """What a ticket's log says at the moment of evaluation: the fold of its events (:func:`timeline`)."""
+
+    waits: list  # (from, to) of each waiting … resumed (or resolved); to None: still waiting
+    reopened: list  # (resolved, reopened): the resolve clock stood still until the ticket was reopened
+    plannings: list  # (at, planned) of every confirmed and rescheduled event, in time order
+    acknowledged: Optional[dt.datetime]  # the first acknowledged or confirmed event
+    confirmed: Optional[dt.datetime]  # the first confirmed event
+    reschedules: int  # appointments the provider moved
+    resolved_at: Optional[dt.datetime]  # the last resolution, unless the ticket was reopened since
+
+
+#: Events that make or move an appointment.
+_APPOINTMENTS = ("confirmed", "rescheduled")
+
+
+def timeline(log: Sequence[LogEvent], now: dt.datetime) -> Timeline:
+    """The ticket's timeline at ``now``: one pass over its events in time order, ties in the file's order.
+
+    Pauses open and close like brackets: ``waiting`` while already waiting,
+    ``resumed`` while not waiting, ``resolved`` while resolved and ``reopened``
+    while not resolved change nothing. A ``resolved`` event also ends a wait;
+    a confirmation also acknowledges.
+    """
+    waits: list = []
+    reopened: list = []
+    plannings: list = []
+    waiting = resolved = None  # when the open wait, the standing resolution began
+    acknowledged = confirmed = None  # the first of each
+    reschedules = 0
+    for e in _happened(log, now):
+        kind, when = e.event, e.at
+        if kind == "acknowledged":
+            if acknowledged is None:
+                acknowledged = when
+        elif kind in _APPOINTMENTS:
+            plannings.append((when, e.planned))
+            reschedules += e.side == "provider"  # moved by the provider (only a rescheduled event has a side)
+            if kind == "confirmed" and confirmed is None:
+                confirmed = when
+        elif kind == "waiting":
+            if waiting is None:
+                waiting = when
+                waits.append((when, None))
+        elif kind == "reopened":
+            if resolved is not None:
+                reopened.append((resolved, when))
+                resolved = None
+        else:  # resumed or resolved: the end of a wait
+            if waiting is not None:
+                waits[-1] = (waiting, when)
+                waiting = None
+            if kind == "resolved" and resolved is None:
+                resolved = when
+    acknowledged = _earliest(acknowledged, confirmed)
+    return _record(Timeline, (waits, reopened, plannings, acknowledged, confirmed, reschedules, resolved))
+
+
+def _happened(log: Sequence[LogEvent], now: dt.datetime) -> Sequence[LogEvent]:
+    """The events of ``log`` up to ``now`` in time order (the sort is stable: ties keep the file's order)."""
+    events = sorted(log, key=_at) if len(log) > 1 else log
     if events and events[-1].at > now:
         events = [e for e in events if e.at <= now]
-    done = ticket.interventions
-    if len(done) == 1:
-        indexed = [(0, done[0])] if done[0].start <= now else []
-    else:
-        indexed = sorted(((i, w) for i, w in enumerate(done) if w.start <= now), key=_started)
+    return events
 
-    # Pauses: waiting…resumed for every target; resolved…reopened for `resolve` only.
-    waits: list[tuple] = []
-    solved: list[tuple] = []
-    plannings: list[tuple] = []  # (at, planned) of confirmed and rescheduled events
-    reschedules = 0
-    acknowledged = confirmed = None  # the first event that meets each target
-    for e in events:
-        kind = e.event
-        if kind == "confirmed" or kind == "rescheduled":
-            plannings.append((e.at, e.planned))
-            if kind == "confirmed":
-                if confirmed is None:
-                    confirmed = e.at
-                if acknowledged is None:
-                    acknowledged = e.at
-            elif e.side == "provider":
-                reschedules += 1
-        elif kind == "acknowledged":
-            if acknowledged is None:
-                acknowledged = e.at
-        elif kind == "waiting":
-            if not waits or waits[-1][1] is not None:
-                waits.append((e.at, None))
-        elif kind == "resumed" or kind == "resolved":
-            if waits and waits[-1][1] is None:
-                waits[-1] = (waits[-1][0], e.at)
-            if kind == "resolved" and (not solved or solved[-1][1] is not None):
-                solved.append((e.at, None))
-        elif kind == "reopened" and solved and solved[-1][1] is None:
-            solved[-1] = (solved[-1][0], e.at)
-    resolved_at = solved[-1][0] if solved and solved[-1][1] is None else None
-    reopened = [p for p in solved if p[1] is not None]
+
+def _earliest(a: Optional[dt.datetime], b: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """The earlier of two moments, either of which may not have happened (None); ``a`` on a tie."""
+    if a is None:
+        return b
+    if b is None or a <= b:
+        return a
+    return b
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool) -> TicketSla:
+    """The ticket's SLA at ``now``; without ``whole``, only what the arrivals need."""
+    reported = ticket.reported
+    prepared = repo.rules
+    terms = terms_on(repo, repo.customers.get(ticket.customer), reported.astimezone(prepared.tz).date())
+    line = timeline(ticket.log, now)
+    resolved_at = line.resolved_at
+    head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
     downtime = (resolved_at or now) - reported
     if downtime < ZERO:
         downtime = ZERO
-    head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
-    tail = (reschedules, resolved_at, downtime, ticket.users_blocked)
-
-    rules = repo.rules.clocks(terms.plan_id, ticket.priority)
+    tail = (line.reschedules, resolved_at, downtime, ticket.users_blocked)
+    rules = prepared.clocks(terms.plan_id, ticket.priority)
     if rules is None:
-        return TicketSla._make((*head, (), (), *tail, *_NO_TIMES))
+        return _record(TicketSla, (*head, (), (), *tail, *_NO_TIMES))
     cal = rules.calendar
+    indexed = _visits(ticket.interventions, now)
     works = [w for _, w in indexed]
-    first_onsite = None
-    for w in works:
-        if w.mode == "onsite" or (w.mode == "remote" and rules.remote_counts):
-            first_onsite = w
-            break
+    first_onsite = _first_onsite(works, rules.remote_counts)
     first_start = works[0].start if works else None
-    targets: list[Target] = []
-    onsite_target = None
-    for kind, duration in rules.targets:
+    onsite_at = first_onsite.start if first_onsite is not None else None
+    targets, onsite = _targets(cal, rules.targets, line, reported, onsite_at, first_start, now, whole)
+    repeat_due: dict = {}
+    if rules.repeat is not None and works:
+        repeats, repeat_due = _repeats(cal, rules.repeat, works, line.waits, now)
+        targets += repeats
+    arrivals = _arrivals(cal, rules, indexed, repeat_due, first_onsite, onsite, line.plannings)
+    times = _times(cal, reported, onsite_at or first_start, line, now) if whole else _NO_TIMES
+    return _record(TicketSla, (*head, tuple(targets), arrivals, *tail, *times))
+
+
+def _visits(done: Sequence[Intervention], now: dt.datetime) -> list:
+    """``(index in the file, intervention)`` of each intervention started by ``now``, in order of start."""
+    if len(done) == 1:  # the common case, without sorting
+        return [(0, done[0])] if done[0].start <= now else []
+    return sorted(((i, w) for i, w in enumerate(done) if w.start <= now), key=_started)
+
+
+def _first_onsite(works: Sequence[Intervention], remote_counts: bool) -> Optional[Intervention]:
+    """The first intervention that meets the ``onsite`` target: on site, or remote where the plan counts it."""
+    for work in works:
+        if work.mode == "onsite" or (remote_counts and work.mode == "remote"):
+            return work
+    return None
+
+
+def _targets(cal, kinds, line: Timeline, reported, onsite_at, first_start, now, whole) -> tuple[list, Optional[Target]]:
+    """The targets of the ticket's priority (only ``onsite`` without ``whole``), and the ``onsite`` one.
+
+    ``acknowledge`` and ``confirm`` are met by their first event or by the first
+    intervention, whichever came first; ``resolve`` by the standing resolution.
+    """
+    targets = []
+    onsite = None
+    for kind, duration in kinds:
         if kind == "onsite":
-            met_at = first_onsite.start if first_onsite is not None else None
+            met_at = onsite_at
         elif not whole:
             continue
         elif kind == "resolve":
-            met_at = resolved_at
-        else:  # acknowledge, confirm: the first such event, or the first intervention
-            met_at = acknowledged if kind == "acknowledge" else confirmed
+            met_at = line.resolved_at
+        else:  # acknowledge, confirm: the first such event, or the first intervention when earlier
+            met_at = line.acknowledged if kind == "acknowledge" else line.confirmed
             if first_start is not None and (met_at is None or first_start < met_at):
                 met_at = first_start
-        pauses = waits
-        if kind == "resolve" and reopened:  # the clock stops while the ticket was resolved, until reopened
-            pauses = sorted(waits + reopened, key=_first)
+        pauses = line.waits
+        if kind == "resolve" and line.reopened:  # the clock stops while the ticket was resolved, until reopened
+            pauses = sorted(line.waits + line.reopened, key=_first)
         target = _target(cal, kind, duration, reported, met_at, pauses, now)
         if kind == "onsite":
-            onsite_target = target
+            onsite = target
         targets.append(target)
+    return targets, onsite
 
-    # Repeat visits: after an unresolved intervention, the next one is due under the top priority.
-    repeat_due: dict[int, Optional[dt.datetime]] = {}
-    repeat_duration = rules.repeat
-    if repeat_duration is not None:
-        for i, work in enumerate(works):
-            if work.outcome != "unresolved" or work.end > now:
-                continue
-            nxt = works[i + 1].start if i + 1 < len(works) else None
-            target = _target(cal, "repeat", repeat_duration, work.end, nxt, waits, now)
-            targets.append(target)
-            if i + 1 < len(works):
-                repeat_due[i + 1] = target.due
 
+def _repeats(cal, duration, works: Sequence[Intervention], waits, now) -> tuple[list, dict]:
+    """A ``repeat`` target after each unresolved intervention ended by ``now``: the next one is due within
+    ``duration`` (the top priority's). Also the due time of each repeat visit, by its place in ``works``."""
+    targets = []
+    due = {}
+    for i, work in enumerate(works):
+        if work.outcome != "unresolved" or work.end > now:
+            continue
+        later = i + 1 < len(works)
+        target = _target(cal, "repeat", duration, work.end, works[i + 1].start if later else None, waits, now)
+        targets.append(target)
+        if later:
+            due[i + 1] = target.due
+    return targets, due
+
+
+def _arrivals(cal, rules, indexed: list, repeat_due: dict, first_onsite, onsite: Optional[Target], plannings) -> tuple:
+    """Each intervention against its deadline, in the file's order: a repeat visit against its repeat target
+    (the top priority's late rule), the first on-site one against the ``onsite`` target, any other against
+    the appointment in force when it started (none: never late)."""
     arrivals = []
     for i, (index, work) in enumerate(indexed):
         if i in repeat_due:
             arrivals.append(_arrival(cal, index, "repeat", repeat_due[i], work, rules.top_late, True))
-        elif work is first_onsite and onsite_target is not None:
-            arrivals.append(_arrival(cal, index, "onsite", onsite_target.due, work, rules.late, False))
-        else:
+        elif work is first_onsite and onsite is not None:
+            arrivals.append(_arrival(cal, index, "onsite", onsite.due, work, rules.late, False))
+        else:  # the last appointment made before the intervention started
             basis, planned = "none", None
-            for at, when in plannings:  # the last appointment made before the arrival
-                if at < work.start:
+            for made, when in plannings:
+                if made < work.start:
                     basis, planned = "appointment", when
             arrivals.append(_arrival(cal, index, basis, planned, work, rules.late, False))
     if len(arrivals) > 1:
         arrivals.sort(key=_first)
+    return tuple(arrivals)
 
-    if not whole:
-        return TicketSla._make((*head, tuple(targets), tuple(arrivals), *tail, *_NO_TIMES))
-    arrival_at = first_onsite.start if first_onsite is not None else first_start
-    return TicketSla._make((
-        *head, tuple(targets), tuple(arrivals), *tail,
+
+def _times(cal, reported, arrival_at, line: Timeline, now) -> tuple:
+    """The summary times: the first arrival, working time to it and to the resolution, working time paused."""
+    resolved_at = line.resolved_at
+    return (
         arrival_at,
-        cal.between(reported, arrival_at) if arrival_at else None,
-        cal.between(reported, resolved_at) if resolved_at else None,
-        paused_time(cal, reported, resolved_at or now, waits) if waits else ZERO,
-    ))
-
-
-def _first(pair: tuple):
-    return pair[0]
+        cal.between(reported, arrival_at) if arrival_at is not None else None,
+        cal.between(reported, resolved_at) if resolved_at is not None else None,
+        paused_time(cal, reported, resolved_at or now, line.waits) if line.waits else ZERO,
+    )
 
 
 #: A TicketSla's summary times when they are not computed.
@@ -386,30 +473,29 @@ def _target(cal, kind, duration, start, met_at, pauses, now) -> Target:
         except BeyondHorizon:  # the calendar closed for a century: no due time (validate reports the target)
             due = None
         status, late = _status(due, met_at, now, cal)
-        return Target(kind, duration, start, due, met_at, status, late, ZERO)
+        return _record(Target, (kind, duration, start, due, met_at, status, late, ZERO))
     relevant = [p for p in pauses if met_at is None or p[0] < met_at]
     due = due_time(cal, start, duration, relevant)
     status, late = _status(due, met_at, now, cal)
     paused = paused_time(cal, start, met_at or now, relevant)
-    return Target(kind, duration, start, due, met_at, status, late, paused)
+    return _record(Target, (kind, duration, start, due, met_at, status, late, paused))
 
 
 _NONE, _ALL = Decimal(0), Decimal(100)  # percents of a reduction
 
 
 def _arrival(cal, index: int, basis: str, deadline, work: Intervention, rule, repeat: bool) -> Arrival:
-    late = cal.between(deadline, work.start) if deadline is not None and work.start > deadline else ZERO
-    percent, hours = _NONE, 0
-    if late > ZERO and rule == "waive":
-        percent = _ALL
-    elif late > ZERO and isinstance(rule, LateDiscount):
-        minutes = int(late.total_seconds() // 60)
-        hours = -(-minutes // 60) if rule.per_started_hour else minutes // 60
-        percent = min(_ALL, rule.percent * hours)
-    kind = None
-    if late > ZERO and rule is not None:
-        kind = "waive" if rule == "waive" else ("started" if rule.per_started_hour else "full")
-    return Arrival(index, basis, deadline, late, kind, percent, hours, repeat)
+    """The intervention ``work`` against ``deadline``, and the reduction that ``rule`` gives when it was late."""
+    start = work.start
+    late = cal.between(deadline, start) if deadline is not None and start > deadline else ZERO
+    if late <= ZERO or rule is None:
+        return _record(Arrival, (index, basis, deadline, late, None, _NONE, 0, repeat))
+    if rule == "waive":
+        return _record(Arrival, (index, basis, deadline, late, "waive", _ALL, 0, repeat))
+    minutes = int(late.total_seconds() // 60)  # the rule is a LateDiscount: a percent per started or full hour
+    counted = "started" if rule.per_started_hour else "full"
+    hours = -(-minutes // 60) if rule.per_started_hour else minutes // 60
+    return _record(Arrival, (index, basis, deadline, late, counted, min(_ALL, rule.percent * hours), hours, repeat))
 
 
 # ---------------------------------------------------------------- summaries
@@ -443,7 +529,7 @@ class Tally(NamedTuple):
 
     Times are whole seconds (every moment is), so that :func:`tally` can hand
     over a plain tuple of integers: pickled and unpickled in C, where named
-    tuples and timedeltas each cost a call into Python (3 µs a ticket).
+    tuples and timedeltas each need a call into Python.
     """
 
     met: int
@@ -466,7 +552,7 @@ def summarize_tallies(tallies: Sequence[tuple], breaches: tuple = ()) -> Summary
     """The summary of tickets given by their tallies (:func:`tally`)."""
     met = breached = running = moved = 0
     arrivals, resolutions = [], []
-    for t in tallies:  # one pass: 100,000 tallies lie all over the heap, each visit is a cache miss
+    for t in tallies:  # one pass: the tallies lie all over the heap, each visit is a trip to memory
         met += t[0]
         breached += t[1]
         running += t[2]
