@@ -369,7 +369,7 @@ def test_charges_reuse_an_evaluation_made_after_everything_recorded():
         latest = sla.as_recorded(ticket)
         fresh = charges_as_recorded(demo, ticket)
         later = latest + dt.timedelta(days=3)
-        assert charges_as_recorded(demo, ticket, (later, sla.Evaluation(later)(demo, ticket))) == fresh
+        assert charges_as_recorded(demo, ticket, (later, sla.evaluate(demo, ticket, later))) == fresh
         # an evaluation before the last record is not used, whatever it says
         earlier = ticket.reported
         assert charges_as_recorded(demo, ticket, (earlier, sla.evaluate(demo, ticket, earlier))) == fresh

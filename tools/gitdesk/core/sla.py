@@ -215,20 +215,6 @@ def as_recorded(ticket: Ticket) -> dt.datetime:
     return max(moments)
 
 
-class Evaluation(NamedTuple):
-    """The loader's per-ticket task that evaluates every ticket at one moment.
-
-    A named task rather than a closure, so the loader can tell that a result
-    evaluated at or after everything a ticket records also serves its charges
-    (:func:`gitdesk.core.charges.charges_as_recorded`) instead of evaluating twice.
-    """
-
-    now: dt.datetime
-
-    def __call__(self, repo: "Repository", ticket: Ticket) -> "TicketSla":
-        return evaluate(repo, ticket, self.now)
-
-
 def evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime) -> TicketSla:
     """Every target and arrival of ``ticket`` as they stand at ``now``.
 
