@@ -14,16 +14,15 @@ from gitdesk.text.i18n import Locale
 from gitdesk.write.writer import one_line
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import customer_option, echo_pieces, json_lines, month_option, parse_now, provider_of, to_json
-from gitdesk.load import executor
-from gitdesk.load.loader import PARALLEL_THRESHOLD, Evaluate, Request, scan
+from gitdesk.load.loader import Evaluate, Request, scan
 
 
-def _rows(results, tz, locale, as_json=False) -> list[tuple]:
-    """Each ticket's sort key, its part of the output and its tally: its JSON text (``as_json``) or
-    its part of the text form (:func:`ticket_text`). Texts and small tuples: cheap to send back from a worker."""
-    if as_json:
-        return [((r.reported.timestamp(), r.id), to_json(sla.ticket_json(r, tz)), sla.tally(r)) for r in results]
-    return [((r.reported.timestamp(), r.id), ticket_text(r, locale), sla.tally(r)) for r in results]
+def _row(r: sla.TicketSla, tz, locale: Locale, as_json: bool = False) -> tuple:
+    """A ticket's sort key, its part of the output and its tally: its JSON text (``as_json``) or
+    its part of the text form (:func:`ticket_text`). Made where the ticket is evaluated (see
+    :class:`gitdesk.load.request.Evaluate`): texts and small tuples cross back from a worker cheaply."""
+    part = to_json(sla.ticket_json(r, tz)) if as_json else ticket_text(r, locale)
+    return (r.reported.timestamp(), r.id), part, sla.tally(r)
 
 
 @click.command("sla")
@@ -50,16 +49,15 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     provider = provider_of(found)
     moment = parse_now(now, provider.tz if provider is not None else dt.timezone.utc)
     locale = Locale.of(provider)
-    request = Request(tickets=False, evaluate=Evaluate(moment, customer, month))
+    tz = provider.tz if provider is not None else dt.timezone.utc
+    row = functools.partial(_row, tz=tz, locale=locale, as_json=fmt == "json")
+    request = Request(tickets=False, evaluate=Evaluate(moment, customer, month, shape=row))
     repository = load_repository(found, open_cache(root, no_cache), jobs, request)
     report_problems(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r} in {root}", param_hint="'--customer'")
     tz = repository.tz
-    results = list(repository.sla.values())
-    work = functools.partial(_rows, tz=tz, locale=locale, as_json=fmt == "json")
-    rows = sorted(executor.run(work, results, jobs=jobs, threshold=PARALLEL_THRESHOLD, size=executor.batch_size(len(results), jobs)),
-                  key=itemgetter(0))
+    rows = sorted(repository.sla.values(), key=itemgetter(0))
     if fmt == "json":
         echo_pieces(json_lines(
             {"now": moment.astimezone(tz).isoformat()},

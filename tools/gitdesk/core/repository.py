@@ -39,7 +39,8 @@ class Repository:
     digest: str = ""
     #: Files whose record failed validation and was kept, in part, for cross-file checks only.
     partial: frozenset[str] = frozenset()
-    #: Per ticket id, its SLA at the moment the load was asked to evaluate (see :mod:`gitdesk.load.request`).
+    #: Per ticket id, its SLA at the moment the load was asked to evaluate, a TicketSla (or what the request
+    #: asked to make of it: see :class:`gitdesk.load.request.Evaluate`).
     sla: Mapping[str, Any] = field(default_factory=dict)
     #: Tickets read (also when they were not kept in memory).
     ticket_count: int = 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from gitdesk.core.model import Ticket
 from gitdesk.core.scalars import month_of
@@ -32,6 +32,10 @@ class Evaluate:
     at: dt.datetime
     customer: Optional[str] = None
     month: Optional[str] = None  # 'YYYY-MM', in the provider's time zone
+    #: What comes back of each evaluated ticket: its TicketSla (None), or what ``shape(ticket_sla)`` makes of it
+    #: where the ticket was evaluated. A command that only prints rows asks for them: 100,000 rows of text
+    #: cross back from the workers cheaper than the results they are made of.
+    shape: Optional[Callable[[Any], Any]] = None
 
     def wants(self, ticket: Ticket, tz: dt.tzinfo) -> bool:
         if self.customer is not None and ticket.customer != self.customer:

@@ -115,6 +115,8 @@ class TicketStage:
         spans = checks.spans_of(ticket, f.path)
         result = None if partial else self._evaluated(ticket)
         works = () if partial or problems else self._priced(ticket, result)
+        if result is not None and self.request.evaluate.shape is not None:  # type: ignore[union-attr]
+            result = self.request.evaluate.shape(result)  # type: ignore[union-attr]
         return Outcome(ticket.id, problems, spans, partial, ticket if self.request.tickets else None, result, works, entry)
 
     def _evaluated(self, ticket: Ticket):
