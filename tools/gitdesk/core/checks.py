@@ -88,6 +88,7 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
             "unknown-priority",
         ))
     problems.extend(_timeline(ticket, path, team, tz))
+    problems.extend(_lifecycle(repo, customer, ticket, path))
     for i, work in enumerate(ticket.interventions):
         if team is not None and work.technician not in team:
             problems.append(errors.at(path, ("interventions", i, "technician"), _unknown("technician", work.technician, team), "unknown-technician"))
@@ -111,8 +112,10 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
 
 
 def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
-    """Events name team members, come after the report and pair up (waiting/resumed, resolved/reopened)."""
+    """Events name team members, come after the report and pair up (waiting/resumed, resolved or cancelled/reopened);
+    only ``reopened`` follows a cancellation, and no intervention starts while the ticket is cancelled."""
     waiting = resolved = False
+    cancelled = None  # when the ticket was cancelled, until it is reopened
     order = sorted(range(len(ticket.log)), key=[e.at for e in ticket.log].__getitem__)
     for i in order:
         event = ticket.log[i]
@@ -121,7 +124,10 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             yield errors.at(path, where + ("by",), _unknown("team member", event.by, team), "unknown-technician")
         if event.at < ticket.reported:
             yield errors.at(path, where + ("at",), f"{event.event} at {local(event.at, tz)}, before the ticket was reported", "timeline")
-        if event.event == "waiting":
+        if cancelled is not None and event.event != "reopened":
+            yield errors.at(path, where + ("event",), f"{event.event} at {local(event.at, tz)}, after the ticket was "
+                            f"cancelled at {local(cancelled, tz)}: only reopened may follow a cancellation", "timeline")
+        elif event.event == "waiting":
             if waiting:
                 yield errors.at(path, where + ("event",), "waiting while already waiting: a resumed event is missing", "timeline")
             waiting = True
@@ -131,10 +137,13 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             waiting = False
         elif event.event == "resolved":
             resolved, waiting = True, False
+        elif event.event == "cancelled":
+            cancelled, waiting = event.at, False
         elif event.event == "reopened":
-            if not resolved:
-                yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved before", "timeline")
-            resolved = False
+            if not resolved and cancelled is None:
+                yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved or cancelled before", "timeline")
+            resolved, cancelled = False, None
+    closed = _cancellations(ticket)
     for i, work in enumerate(ticket.interventions):
         if work.start < ticket.reported:
             yield errors.at(
@@ -142,6 +151,48 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
                 f"the intervention starts at {local(work.start, tz)}, before the ticket was reported",
                 "timeline",
             )
+        for since, until in closed:
+            if since < work.start and (until is None or work.start < until):
+                yield errors.at(
+                    path, ("interventions", i, "start"),
+                    f"the intervention starts at {local(work.start, tz)}, after the ticket was cancelled at "
+                    f"{local(since, tz)}" + ("" if until is None else f" and before it was reopened at {local(until, tz)}"),
+                    "timeline",
+                )
+
+
+def _cancellations(ticket: Ticket) -> list[tuple]:
+    """``(cancelled, reopened)`` of each cancellation of the ticket; reopened None: still cancelled."""
+    spans: list[tuple] = []
+    since = None
+    for event in sorted(ticket.log, key=lambda e: e.at):
+        if event.event == "cancelled" and since is None:
+            since = event.at
+        elif event.event == "reopened" and since is not None:
+            spans.append((since, event.at))
+            since = None
+    if since is not None:
+        spans.append((since, None))
+    return spans
+
+
+def _lifecycle(repo: Repository, customer, ticket: Ticket, path: str) -> Iterator[Problem]:
+    """A ``priority`` event names a priority of the plan in force that day; ``assigned`` a team member."""
+    team = repo.team_ids if repo.provider is not None else None
+    tz = repo.tz
+    for i, event in enumerate(ticket.log):
+        if event.event == "assigned" and team is not None and event.to not in team:
+            yield errors.at(path, ("log", i, "to"), _unknown("team member", event.to, team), "unknown-technician")
+        elif event.event == "priority":
+            day = event.at.astimezone(tz).date()
+            terms = terms_on(repo, customer, day)
+            if terms.plan is not None and event.to not in terms.plan.priorities:
+                yield errors.at(
+                    path, ("log", i, "to"),
+                    f"priority {event.to!r} is not in plan {terms.plan_id!r}, in force on {day} "
+                    f"(its priorities: {', '.join(terms.plan.priorities)})",
+                    "unknown-priority",
+                )
 
 
 def spans_of(ticket: Ticket, path: str) -> list[tuple]:
