@@ -6,14 +6,16 @@ returning problems; :func:`check` runs them all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from operator import itemgetter
-from typing import Iterator
+from typing import Iterator, Optional
 
 from gitdesk.core import errors
 from gitdesk.core.errors import Problem
 from gitdesk.core.repository import PROVIDER, Repository
 from gitdesk.core.model import Ticket
+from gitdesk.core.scalars import format_duration
 from gitdesk.core.terms import terms_on
 
 
@@ -143,6 +145,11 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             if not resolved and cancelled is None:
                 yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved or cancelled before", "timeline")
             resolved, cancelled = False, None
+    yield from _interventions_in_time(ticket, path, tz)
+
+
+def _interventions_in_time(ticket: Ticket, path: str, tz) -> Iterator[Problem]:
+    """No intervention starts before the ticket was reported, nor while it is cancelled."""
     closed = _cancellations(ticket)
     for i, work in enumerate(ticket.interventions):
         if work.start < ticket.reported:
@@ -231,8 +238,102 @@ def _overlap(tech: str, here, other, tz) -> Problem:
 
 def local(moment, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A moment (or POSIX seconds) as the provider's wall time, for messages."""
-    import datetime as dt
-
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
     return moment.astimezone(tz).strftime(fmt)
+
+
+# ---------------------------------------------------------------- warnings: possible, but probably mistyped
+
+#: An intervention longer than this is probably a mistyped end.
+LONG_INTERVENTION = dt.timedelta(hours=12)
+#: An intervention longer than this many times the duration its appointment expected is probably a mistyped end.
+EXPECTED_FACTOR = 3
+#: How many days of one intervention are looked at for a closed day (a longer one is already said to be long).
+_DAYS_LOOKED_AT = 31
+#: The codes of the warnings (``--strict`` makes them errors).
+WARNING_CODES = frozenset(("long-intervention", "overnight-intervention", "closed-day", "over-expected"))
+
+
+def ticket_warnings(repo: Repository, ticket: Ticket) -> list[Problem]:
+    """What a ticket may hold but probably holds by mistake: an intervention longer than 12 hours or past
+    midnight, work on a day the calendar is closed, an appointment's ``expected`` duration exceeded threefold."""
+    tz = repo.tz
+    path = _path(ticket, "")
+    customer = repo.customers.get(ticket.customer)
+    found: list[Problem] = []
+    for i, work in enumerate(ticket.interventions):
+        found.extend(_duration_warnings(path, i, work, tz))
+        closed = _closed_day(repo, customer, work)
+        if closed is not None:
+            found.append(_warning(path, ("interventions", i, "start"), closed, "closed-day"))
+        over = _over_expected(ticket, work, tz)
+        if over is not None:
+            found.append(_warning(path, ("interventions", i, "end"), over, "over-expected"))
+    return found
+
+
+def _warning(path: str, where: tuple, message: str, code: str) -> Problem:
+    return errors.at(path, where, message, code, severity="warning")
+
+
+def _duration_warnings(path: str, i: int, work, tz) -> Iterator[Problem]:
+    """Longer than 12 hours; or, not that long, past midnight (a long one says enough about its end)."""
+    lasts = work.end - work.start
+    if lasts > LONG_INTERVENTION:
+        yield _warning(path, ("interventions", i, "end"), f"the intervention lasts {format_duration(lasts)} "
+                       f"(more than {format_duration(LONG_INTERVENTION)}): check its end", "long-intervention")
+    elif _last_day(work, tz) != work.start.astimezone(tz).date():
+        yield _warning(path, ("interventions", i, "end"), f"the intervention runs past midnight "
+                       f"({local(work.start, tz)} to {local(work.end, tz)}): check its start and end",
+                       "overnight-intervention")
+
+
+def _last_day(work, tz) -> dt.date:
+    """The last local day the intervention works on (one that ends at midnight ends the day before)."""
+    end = work.end.astimezone(tz)
+    return end.date() - dt.timedelta(days=1) if end.time() == dt.time(0) else end.date()
+
+
+def _closed_day(repo: Repository, customer, work) -> Optional[str]:
+    """The first day of the intervention on which the calendar of the plan then in force is closed, said in words."""
+    tz = repo.tz
+    day = work.start.astimezone(tz).date()
+    last = min(_last_day(work, tz), day + dt.timedelta(days=_DAYS_LOOKED_AT))
+    while day <= last:
+        terms = terms_on(repo, customer, day)
+        calendar = repo.rules.calendar(terms.plan.calendar) if terms.plan is not None else None
+        if calendar is not None and not calendar.is_working_day(day):
+            return (f"work on {_WEEKDAYS[day.weekday()]} {day}, when calendar {terms.plan.calendar!r} (plan "
+                    f"{terms.plan_id!r}) is closed ({_why_closed(calendar, day)}): check the intervention's dates")
+        day += dt.timedelta(days=1)
+    return None
+
+
+def _why_closed(calendar, day: dt.date) -> str:
+    if day in calendar.closed:
+        return "a closure"
+    if calendar.is_closed(day):
+        return "a public holiday"
+    return f"no working hours on {_WEEKDAYS[day.weekday()]}s"
+
+
+#: Day names for messages (not the locale's: messages are in English).
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _over_expected(ticket: Ticket, work, tz) -> Optional[str]:
+    """The intervention against the ``expected`` duration of its appointment: the latest ``confirmed`` or
+    ``rescheduled`` event before it starts (a rescheduling that gives none keeps the one before)."""
+    expected = since = None
+    for event in sorted(ticket.log, key=lambda e: e.at):
+        if event.at > work.start:
+            break
+        if event.event == "confirmed" or (event.event == "rescheduled" and event.expected is not None):
+            expected, since = event.expected, event.at
+    lasts = work.end - work.start
+    if not expected or lasts <= expected * EXPECTED_FACTOR:
+        return None
+    return (f"the intervention lasts {format_duration(lasts)}, more than {EXPECTED_FACTOR} times the "
+            f"{format_duration(expected)} expected by the appointment of {local(since, tz)}: check its end "
+            "(or the expected duration)")
