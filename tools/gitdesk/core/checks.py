@@ -282,7 +282,7 @@ def _duration_warnings(path: str, i: int, work, tz) -> Iterator[Problem]:
     lasts = work.end - work.start
     if lasts > LONG_INTERVENTION:
         yield _warning(path, ("interventions", i, "end"), f"the intervention lasts {format_duration(lasts)} "
-                       f"(more than {format_duration(LONG_INTERVENTION)}): check its end", "long-intervention")
+                       f"(more than {LONG_INTERVENTION // dt.timedelta(hours=1)} hours): check its end", "long-intervention")
     elif _last_day(work, tz) != work.start.astimezone(tz).date():
         yield _warning(path, ("interventions", i, "end"), f"the intervention runs past midnight "
                        f"({local(work.start, tz)} to {local(work.end, tz)}): check its start and end",
