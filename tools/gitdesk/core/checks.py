@@ -251,23 +251,32 @@ LONG_INTERVENTION = dt.timedelta(hours=12)
 EXPECTED_FACTOR = 3
 #: How many days of one intervention are looked at for a closed day (a longer one is already said to be long).
 _DAYS_LOOKED_AT = 31
-#: The codes of the warnings (``--strict`` makes them errors).
+#: The codes of the warnings.
 WARNING_CODES = frozenset(("long-intervention", "overnight-intervention", "closed-day", "over-expected"))
+#: Day names for messages (not the locale's: messages are in English).
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def ticket_warnings(repo: Repository, ticket: Ticket) -> list[Problem]:
     """What a ticket may hold but probably holds by mistake: an intervention longer than 12 hours or past
-    midnight, work on a day the calendar is closed, an appointment's ``expected`` duration exceeded threefold."""
+    midnight, work on a day the calendar is closed, an appointment's ``expected`` duration exceeded threefold.
+
+    Apart from :func:`ticket_checks`: these never refuse a ticket (``--strict`` makes them errors when asked).
+    """
+    if not ticket.interventions:
+        return []
     tz = repo.tz
     path = _path(ticket, "")
     customer = repo.customers.get(ticket.customer)
+    appointments = _appointments(ticket)
     found: list[Problem] = []
     for i, work in enumerate(ticket.interventions):
-        found.extend(_duration_warnings(path, i, work, tz))
-        closed = _closed_day(repo, customer, work)
+        start, end = work.start.astimezone(tz), work.end.astimezone(tz)
+        found.extend(_duration_warnings(path, i, work.end - work.start, start, end))
+        closed = _closed_day(repo, customer, start.date(), _last_day(end))
         if closed is not None:
             found.append(_warning(path, ("interventions", i, "start"), closed, "closed-day"))
-        over = _over_expected(ticket, work, tz)
+        over = _over_expected(appointments, work, tz) if appointments else None
         if over is not None:
             found.append(_warning(path, ("interventions", i, "end"), over, "over-expected"))
     return found
@@ -277,29 +286,26 @@ def _warning(path: str, where: tuple, message: str, code: str) -> Problem:
     return errors.at(path, where, message, code, severity="warning")
 
 
-def _duration_warnings(path: str, i: int, work, tz) -> Iterator[Problem]:
-    """Longer than 12 hours; or, not that long, past midnight (a long one says enough about its end)."""
-    lasts = work.end - work.start
+def _duration_warnings(path: str, i: int, lasts: dt.timedelta, start: dt.datetime, end: dt.datetime) -> Iterator[Problem]:
+    """Longer than 12 hours (``lasts``: the time elapsed); or, not that long, past midnight (a long one says
+    enough about its end). ``start`` and ``end`` are the provider's wall time."""
     if lasts > LONG_INTERVENTION:
         yield _warning(path, ("interventions", i, "end"), f"the intervention lasts {format_duration(lasts)} "
                        f"(more than {LONG_INTERVENTION // dt.timedelta(hours=1)} hours): check its end", "long-intervention")
-    elif _last_day(work, tz) != work.start.astimezone(tz).date():
+    elif _last_day(end) != start.date():
         yield _warning(path, ("interventions", i, "end"), f"the intervention runs past midnight "
-                       f"({local(work.start, tz)} to {local(work.end, tz)}): check its start and end",
+                       f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}): check its start and end",
                        "overnight-intervention")
 
 
-def _last_day(work, tz) -> dt.date:
-    """The last local day the intervention works on (one that ends at midnight ends the day before)."""
-    end = work.end.astimezone(tz)
+def _last_day(end: dt.datetime) -> dt.date:
+    """The last day an intervention ending at ``end`` (wall time) works on: one that ends at midnight ends the day before."""
     return end.date() - dt.timedelta(days=1) if end.time() == dt.time(0) else end.date()
 
 
-def _closed_day(repo: Repository, customer, work) -> Optional[str]:
-    """The first day of the intervention on which the calendar of the plan then in force is closed, said in words."""
-    tz = repo.tz
-    day = work.start.astimezone(tz).date()
-    last = min(_last_day(work, tz), day + dt.timedelta(days=_DAYS_LOOKED_AT))
+def _closed_day(repo: Repository, customer, day: dt.date, last: dt.date) -> Optional[str]:
+    """The first day from ``day`` to ``last`` on which the calendar of the plan then in force is closed, in words."""
+    last = min(last, day + dt.timedelta(days=_DAYS_LOOKED_AT))
     while day <= last:
         terms = terms_on(repo, customer, day)
         calendar = repo.rules.calendar(terms.plan.calendar) if terms.plan is not None else None
@@ -318,18 +324,19 @@ def _why_closed(calendar, day: dt.date) -> str:
     return f"no working hours on {_WEEKDAYS[day.weekday()]}s"
 
 
-#: Day names for messages (not the locale's: messages are in English).
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+def _appointments(ticket: Ticket) -> list:
+    """The ``confirmed`` and ``rescheduled`` events, in time order: each may say how long the work is expected to take."""
+    return sorted((e for e in ticket.log if e.event in ("confirmed", "rescheduled")), key=lambda e: e.at)
 
 
-def _over_expected(ticket: Ticket, work, tz) -> Optional[str]:
+def _over_expected(appointments: list, work, tz) -> Optional[str]:
     """The intervention against the ``expected`` duration of its appointment: the latest ``confirmed`` or
     ``rescheduled`` event before it starts (a rescheduling that gives none keeps the one before)."""
     expected = since = None
-    for event in sorted(ticket.log, key=lambda e: e.at):
+    for event in appointments:
         if event.at > work.start:
             break
-        if event.event == "confirmed" or (event.event == "rescheduled" and event.expected is not None):
+        if event.event == "confirmed" or event.expected is not None:
             expected, since = event.expected, event.at
     lasts = work.end - work.start
     if not expected or lasts <= expected * EXPECTED_FACTOR:
