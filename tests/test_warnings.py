@@ -276,3 +276,12 @@ def test_a_cached_run_prints_the_same_warnings(warned_repo):
         args = ("check", "--now", "2026-12-01 12:00", "--format", fmt)
         first, second = warned_repo.run(*args, "--cache"), warned_repo.run(*args, "--cache")
         assert first.stdout == second.stdout == warned_repo.run(*args).stdout and "12h30m" in first.stdout
+
+
+def test_every_warning_is_documented():
+    from conftest import ROOT
+    from gitdesk.core.checks import WARNING_CODES
+
+    table = (ROOT / "docs/validation.md").read_text()
+    assert WARNING_CODES == {"long-intervention", "overnight-intervention", "closed-day", "over-expected"}
+    assert all(f"| `{code}` |" in table for code in WARNING_CODES)
