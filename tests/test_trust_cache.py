@@ -166,7 +166,7 @@ def test_a_tampered_entry_is_a_miss_and_is_rewritten(repo, tmp_path, monkeypatch
     for keep_tag in (False, True):
         assert _tamper(folder, "files", lie, keep_tag) == 5 + 13
         again = load(repo.root, jobs=2, cache=Cache(folder))
-        assert again.problems == fresh.problems == ()
+        assert again.problems == fresh.problems and again.errors == ()  # a warning: the work on Sunday 2026-11-15
         assert again.tickets == fresh.tickets and len(again.tickets) == 13
     calls = []
     from gitdesk.load import read, tickets

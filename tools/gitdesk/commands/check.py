@@ -129,15 +129,18 @@ def format_codeclimate(problems) -> str:
               help="breach: SLA breaches and provider reschedules fail the run too (they warn by default).")
 @click.option("--within", metavar="DURATION", default="4h", show_default=True, help="A running target due within this much working time is at risk.")
 @click.option("--now", metavar="TIMESTAMP", default=None, help="The moment of evaluation (default: now).")
+@click.option("--strict", is_flag=True, help="The data's warnings (what is possible but probably mistyped, as 'validate' "
+              "reports it) are errors: they fail the run. The SLA's are errors with --fail-on breach.")
 @cache_option
 @jobs_option
-def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
+def command(repo, base, fmt, fail_on, within, now, strict, no_cache, jobs):
     """Check a push: everything 'validate' checks, the issued statements, and the SLA.
 
     Errors in the data (and an edit that changes an issued statement) fail
-    the run. SLA breaches and appointments postponed by the provider among the
-    tickets changed since --base, and running targets due within --within,
-    are warnings, unless --fail-on breach.
+    the run. The data's warnings (what is possible but probably mistyped)
+    warn, unless --strict. SLA breaches and appointments postponed by the
+    provider among the tickets changed since --base, and running targets due
+    within --within, are warnings, unless --fail-on breach.
     """
     root = repo_root(repo)
     try:
@@ -149,6 +152,8 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     moment = parse_now(now, provider_zone(found))
     repository = load_repository(found, open_cache(root, no_cache), jobs, Request(evaluate=Evaluate(moment)))
     problems = list(repository.problems) + mkdocs_config.read(root)[1] + overrides.site_sources(root).problems  # what build would refuse
+    if strict:
+        problems = errors.strict(problems)
     read_text = functools.partial(read_data_text, root)
     if not repository.errors:
         findings = sla_findings(repository, repository.sla, changed, moment, window, fail_on == "breach")
@@ -165,6 +170,6 @@ def command(repo, base, fmt, fail_on, within, now, no_cache, jobs):
     failing = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(failing)
     scope = f"{len(changed)} changed ticket{'s' if len(changed) != 1 else ''}" if changed is not None else "all tickets"
-    click.echo(f"gitdesk check: {len(failing)} error{'s' if len(failing) != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
+    click.echo(f"gitdesk check: {errors.counted(len(failing), 'error')}, {errors.counted(warnings, 'warning')} "
                f"({scope}; {repository.ticket_count} tickets)", err=True)
     sys.exit(1 if failing else 0)

@@ -14,9 +14,9 @@ from gitdesk.core import scalars
 from gitdesk.write import writer
 from gitdesk.core.errors import format_text
 from gitdesk.load.files import MAX_BYTES, MAX_SHOWN, DataFileError, read_data_file
-from gitdesk.load.loader import scan
+from gitdesk.load import workset
 from gitdesk.write.yamlout import append_to_list
-from gitdesk.commands import load_repository, open_cache, repo_option, repo_root
+from gitdesk.commands import open_cache, repo_option, repo_root
 
 EVENTS = ["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
 commit_option = click.option("--commit", is_flag=True, help="Commit the file (git), with a message that says what it is; "
@@ -43,7 +43,7 @@ def _duration(value: Optional[str], option: str) -> Optional[dt.timedelta]:
 
 def _load(root: Path):
     """The repository as it is now (read while the write lock is held)."""
-    repository = load_repository(scan(root), open_cache(root, False), None)
+    repository = workset.for_writing(root, open_cache(root, False))
     if repository.provider is None:
         raise click.ClickException("the provider file is missing or invalid: run 'gitdesk validate'")
     return repository

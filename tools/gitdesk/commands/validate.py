@@ -24,9 +24,10 @@ from gitdesk.commands import cache_option, jobs_option, load_repository, open_ca
     show_default=True,
     help="text: path:line:column: message, with the line quoted; json: a list of objects; github: workflow annotations.",
 )
+@click.option("--strict", is_flag=True, help="Warnings (what is possible but probably mistyped) are errors: they fail the run.")
 @cache_option
 @jobs_option
-def command(repo, fmt, no_cache, jobs):
+def command(repo, fmt, strict, no_cache, jobs):
     """Check every file of the data repository and report every problem.
 
     Schema errors (unknown or missing fields, wrong types, bad durations,
@@ -34,6 +35,11 @@ def command(repo, fmt, no_cache, jobs):
     technicians or priorities, overlapping contracts or interventions, parts
     without approval, ids that disagree with file names), and the portal's
     mkdocs.yml (only what a portal may hold). Exits 1 when anything is wrong.
+
+    Warnings point at what is possible but probably mistyped (an intervention
+    longer than 12 hours or past midnight, work on a day the calendar is
+    closed, an appointment's expected duration exceeded threefold): they do
+    not change the exit code, unless --strict.
     """
     root = repo_root(repo)
     found = scan(root)
@@ -50,6 +56,8 @@ def command(repo, fmt, no_cache, jobs):
             cache.put_run(key, (problems, counts))
     problems += mkdocs_config.read(root)[1]  # the portal's configuration: what build would refuse
     problems += overrides.site_sources(root).problems  # and what it takes from site_src/
+    if strict:
+        problems = errors.strict(problems)
 
     def read_text(path):
         return read_data_text(root, path)  # only a data file's lines are ever quoted
@@ -61,12 +69,17 @@ def command(repo, fmt, no_cache, jobs):
             click.echo(errors.format_github(problems))
     elif problems:
         click.echo(errors.format_text(problems, read_text))
-    n_errors = sum(1 for p in problems if p.severity == "error")
-    files = len({p.path for p in problems})
+    failing = [p for p in problems if p.severity == "error"]
     if fmt == "text":
-        if n_errors:
-            click.echo(f"gitdesk: {n_errors} error{'s' if n_errors != 1 else ''} in {files} file{'s' if files != 1 else ''}", err=True)
-        else:
-            plans, customers, tickets = counts
-            click.echo(f"gitdesk: {plans} plans, {customers} customers, {tickets} tickets: no errors", err=True)
-    sys.exit(1 if n_errors else 0)
+        click.echo(_summary(failing, len(problems) - len(failing), counts), err=True)
+    sys.exit(1 if failing else 0)
+
+
+def _summary(failing, warnings: int, counts) -> str:
+    """``gitdesk: 2 errors in 1 file`` or ``gitdesk: 3 plans, 8 customers, 169 tickets: no errors``, and the warnings."""
+    if failing:
+        said = f"{errors.counted(len(failing), 'error')} in {errors.counted(len({p.path for p in failing}), 'file')}"
+    else:
+        plans, customers, tickets = counts
+        said = f"{plans} plans, {customers} customers, {tickets} tickets: no errors"
+    return f"gitdesk: {said}" + (f", {errors.counted(warnings, 'warning')}" if warnings else "")

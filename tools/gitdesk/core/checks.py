@@ -6,14 +6,16 @@ returning problems; :func:`check` runs them all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from operator import itemgetter
-from typing import Iterator
+from typing import Iterator, Optional
 
 from gitdesk.core import errors
 from gitdesk.core.errors import Problem
 from gitdesk.core.repository import PROVIDER, Repository
 from gitdesk.core.model import Ticket
+from gitdesk.core.scalars import format_duration
 from gitdesk.core.terms import terms_on
 
 
@@ -88,6 +90,7 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
             "unknown-priority",
         ))
     problems.extend(_timeline(ticket, path, team, tz))
+    problems.extend(_lifecycle(repo, customer, ticket, path))
     for i, work in enumerate(ticket.interventions):
         if team is not None and work.technician not in team:
             problems.append(errors.at(path, ("interventions", i, "technician"), _unknown("technician", work.technician, team), "unknown-technician"))
@@ -111,8 +114,10 @@ def ticket_checks(repo: Repository, ticket: Ticket) -> list[Problem]:
 
 
 def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
-    """Events name team members, come after the report and pair up (waiting/resumed, resolved/reopened)."""
+    """Events name team members, come after the report and pair up (waiting/resumed, resolved or cancelled/reopened);
+    only ``reopened`` follows a cancellation, and no intervention starts while the ticket is cancelled."""
     waiting = resolved = False
+    cancelled = None  # when the ticket was cancelled, until it is reopened
     order = sorted(range(len(ticket.log)), key=[e.at for e in ticket.log].__getitem__)
     for i in order:
         event = ticket.log[i]
@@ -121,7 +126,10 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             yield errors.at(path, where + ("by",), _unknown("team member", event.by, team), "unknown-technician")
         if event.at < ticket.reported:
             yield errors.at(path, where + ("at",), f"{event.event} at {local(event.at, tz)}, before the ticket was reported", "timeline")
-        if event.event == "waiting":
+        if cancelled is not None and event.event != "reopened":
+            yield errors.at(path, where + ("event",), f"{event.event} at {local(event.at, tz)}, after the ticket was "
+                            f"cancelled at {local(cancelled, tz)}: only reopened may follow a cancellation", "timeline")
+        elif event.event == "waiting":
             if waiting:
                 yield errors.at(path, where + ("event",), "waiting while already waiting: a resumed event is missing", "timeline")
             waiting = True
@@ -131,10 +139,18 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
             waiting = False
         elif event.event == "resolved":
             resolved, waiting = True, False
+        elif event.event == "cancelled":
+            cancelled, waiting = event.at, False
         elif event.event == "reopened":
-            if not resolved:
-                yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved before", "timeline")
-            resolved = False
+            if not resolved and cancelled is None:
+                yield errors.at(path, where + ("event",), "reopened, but the ticket was not resolved or cancelled before", "timeline")
+            resolved, cancelled = False, None
+    yield from _interventions_in_time(ticket, path, tz)
+
+
+def _interventions_in_time(ticket: Ticket, path: str, tz) -> Iterator[Problem]:
+    """No intervention starts before the ticket was reported, nor while it is cancelled."""
+    closed = _cancellations(ticket)
     for i, work in enumerate(ticket.interventions):
         if work.start < ticket.reported:
             yield errors.at(
@@ -142,6 +158,48 @@ def _timeline(ticket: Ticket, path: str, team, tz) -> Iterator[Problem]:
                 f"the intervention starts at {local(work.start, tz)}, before the ticket was reported",
                 "timeline",
             )
+        for since, until in closed:
+            if since < work.start and (until is None or work.start < until):
+                yield errors.at(
+                    path, ("interventions", i, "start"),
+                    f"the intervention starts at {local(work.start, tz)}, after the ticket was cancelled at "
+                    f"{local(since, tz)}" + ("" if until is None else f" and before it was reopened at {local(until, tz)}"),
+                    "timeline",
+                )
+
+
+def _cancellations(ticket: Ticket) -> list[tuple]:
+    """``(cancelled, reopened)`` of each cancellation of the ticket; reopened None: still cancelled."""
+    spans: list[tuple] = []
+    since = None
+    for event in sorted(ticket.log, key=lambda e: e.at):
+        if event.event == "cancelled" and since is None:
+            since = event.at
+        elif event.event == "reopened" and since is not None:
+            spans.append((since, event.at))
+            since = None
+    if since is not None:
+        spans.append((since, None))
+    return spans
+
+
+def _lifecycle(repo: Repository, customer, ticket: Ticket, path: str) -> Iterator[Problem]:
+    """A ``priority`` event names a priority of the plan in force that day; ``assigned`` a team member."""
+    team = repo.team_ids if repo.provider is not None else None
+    tz = repo.tz
+    for i, event in enumerate(ticket.log):
+        if event.event == "assigned" and team is not None and event.to not in team:
+            yield errors.at(path, ("log", i, "to"), _unknown("team member", event.to, team), "unknown-technician")
+        elif event.event == "priority":
+            day = event.at.astimezone(tz).date()
+            terms = terms_on(repo, customer, day)
+            if terms.plan is not None and event.to not in terms.plan.priorities:
+                yield errors.at(
+                    path, ("log", i, "to"),
+                    f"priority {event.to!r} is not in plan {terms.plan_id!r}, in force on {day} "
+                    f"(its priorities: {', '.join(terms.plan.priorities)})",
+                    "unknown-priority",
+                )
 
 
 def spans_of(ticket: Ticket, path: str) -> list[tuple]:
@@ -180,8 +238,109 @@ def _overlap(tech: str, here, other, tz) -> Problem:
 
 def local(moment, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A moment (or POSIX seconds) as the provider's wall time, for messages."""
-    import datetime as dt
-
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
     return moment.astimezone(tz).strftime(fmt)
+
+
+# ---------------------------------------------------------------- warnings: possible, but probably mistyped
+
+#: An intervention longer than this is probably a mistyped end.
+LONG_INTERVENTION = dt.timedelta(hours=12)
+#: An intervention longer than this many times the duration its appointment expected is probably a mistyped end.
+EXPECTED_FACTOR = 3
+#: How many days of one intervention are looked at for a closed day (a longer one is already said to be long).
+_DAYS_LOOKED_AT = 31
+#: The codes of the warnings.
+WARNING_CODES = frozenset(("long-intervention", "overnight-intervention", "closed-day", "over-expected"))
+#: Day names for messages (not the locale's: messages are in English).
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def ticket_warnings(repo: Repository, ticket: Ticket) -> list[Problem]:
+    """What a ticket may hold but probably holds by mistake: an intervention longer than 12 hours or past
+    midnight, work on a day the calendar is closed, an appointment's ``expected`` duration exceeded threefold.
+
+    Apart from :func:`ticket_checks`: these never refuse a ticket (``--strict`` makes them errors when asked).
+    """
+    if not ticket.interventions:
+        return []
+    tz = repo.tz
+    path = _path(ticket, "")
+    customer = repo.customers.get(ticket.customer)
+    appointments = _appointments(ticket)
+    found: list[Problem] = []
+    for i, work in enumerate(ticket.interventions):
+        start, end = work.start.astimezone(tz), work.end.astimezone(tz)
+        found.extend(_duration_warnings(path, i, work.end - work.start, start, end))
+        closed = _closed_day(repo, customer, start.date(), _last_day(end))
+        if closed is not None:
+            found.append(_warning(path, ("interventions", i, "start"), closed, "closed-day"))
+        over = _over_expected(appointments, work, tz) if appointments else None
+        if over is not None:
+            found.append(_warning(path, ("interventions", i, "end"), over, "over-expected"))
+    return found
+
+
+def _warning(path: str, where: tuple, message: str, code: str) -> Problem:
+    return errors.at(path, where, message, code, severity="warning")
+
+
+def _duration_warnings(path: str, i: int, lasts: dt.timedelta, start: dt.datetime, end: dt.datetime) -> Iterator[Problem]:
+    """Longer than 12 hours (``lasts``: the time elapsed); or, not that long, past midnight (a long one says
+    enough about its end). ``start`` and ``end`` are the provider's wall time."""
+    if lasts > LONG_INTERVENTION:
+        yield _warning(path, ("interventions", i, "end"), f"the intervention lasts {format_duration(lasts)} "
+                       f"(more than {LONG_INTERVENTION // dt.timedelta(hours=1)} hours): check its end", "long-intervention")
+    elif _last_day(end) != start.date():
+        yield _warning(path, ("interventions", i, "end"), f"the intervention runs past midnight "
+                       f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}): check its start and end",
+                       "overnight-intervention")
+
+
+def _last_day(end: dt.datetime) -> dt.date:
+    """The last day an intervention ending at ``end`` (wall time) works on: one that ends at midnight ends the day before."""
+    return end.date() - dt.timedelta(days=1) if end.time() == dt.time(0) else end.date()
+
+
+def _closed_day(repo: Repository, customer, day: dt.date, last: dt.date) -> Optional[str]:
+    """The first day from ``day`` to ``last`` on which the calendar of the plan then in force is closed, in words."""
+    last = min(last, day + dt.timedelta(days=_DAYS_LOOKED_AT))
+    while day <= last:
+        terms = terms_on(repo, customer, day)
+        calendar = repo.rules.calendar(terms.plan.calendar) if terms.plan is not None else None
+        if calendar is not None and not calendar.is_working_day(day):
+            return (f"work on {_WEEKDAYS[day.weekday()]} {day}, when calendar {terms.plan.calendar!r} (plan "
+                    f"{terms.plan_id!r}) is closed ({_why_closed(calendar, day)}): check the intervention's dates")
+        day += dt.timedelta(days=1)
+    return None
+
+
+def _why_closed(calendar, day: dt.date) -> str:
+    if day in calendar.closed:
+        return "a closure"
+    if calendar.is_closed(day):
+        return "a public holiday"
+    return f"no working hours on {_WEEKDAYS[day.weekday()]}s"
+
+
+def _appointments(ticket: Ticket) -> list:
+    """The ``confirmed`` and ``rescheduled`` events, in time order: each may say how long the work is expected to take."""
+    return sorted((e for e in ticket.log if e.event in ("confirmed", "rescheduled")), key=lambda e: e.at)
+
+
+def _over_expected(appointments: list, work, tz) -> Optional[str]:
+    """The intervention against the ``expected`` duration of its appointment: the latest ``confirmed`` or
+    ``rescheduled`` event before it starts (a rescheduling that gives none keeps the one before)."""
+    expected = since = None
+    for event in appointments:
+        if event.at > work.start:
+            break
+        if event.event == "confirmed" or event.expected is not None:
+            expected, since = event.expected, event.at
+    lasts = work.end - work.start
+    if not expected or lasts <= expected * EXPECTED_FACTOR:
+        return None
+    return (f"the intervention lasts {format_duration(lasts)}, more than {EXPECTED_FACTOR} times the "
+            f"{format_duration(expected)} expected by the appointment of {local(since, tz)}: check its end "
+            "(or the expected duration)")

@@ -10,7 +10,7 @@ fast path never pays for positions it does not print.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
@@ -47,9 +47,10 @@ class Problem:
         }
 
 
-def at(path: str, where: Sequence[Any], message: str, code: str = "invalid", key: bool = False) -> Problem:
+def at(path: str, where: Sequence[Any], message: str, code: str = "invalid", key: bool = False,
+       severity: str = "error") -> Problem:
     """A problem at a place in a document, to be located later."""
-    return Problem(path=path, message=message, code=code, where=tuple(where), at_key=key)
+    return Problem(path=path, message=message, code=code, severity=severity, where=tuple(where), at_key=key)
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
@@ -163,6 +164,16 @@ def _record_type(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def strict(problems: Iterable[Problem]) -> list[Problem]:
+    """Every warning made an error (``--strict``)."""
+    return [p if p.severity == "error" else replace(p, severity="error") for p in problems]
+
+
+def counted(n: int, word: str) -> str:
+    """``1 warning``, ``2 warnings``."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _escape_data(text: str) -> str:

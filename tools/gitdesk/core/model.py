@@ -554,7 +554,31 @@ class Customer(TopRecord):
 
 # ---------------------------------------------------------------- tickets
 
-EventKind = Literal["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
+EventKind = Literal["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened",
+                    "priority", "assigned", "cancelled"]
+
+#: What each field of a log event belongs to: the events that carry it.
+_EVENT_FIELDS = {
+    "planned": ("confirmed", "rescheduled"),
+    "mode": ("confirmed", "rescheduled"),
+    "expected": ("confirmed", "rescheduled"),
+    "side": ("rescheduled",),
+    "to": ("priority", "assigned"),
+    "reason": ("cancelled",),
+}
+#: What each event needs, and why.
+_EVENT_NEEDS = {
+    "confirmed": ("planned", "planned: the time of the intervention"),
+    "rescheduled": ("planned", "planned: the time of the intervention"),
+    "priority": ("to", "to: the new priority"),
+    "assigned": ("to", "to: the team member now in charge"),
+    "cancelled": ("reason", "reason: duplicate, withdrawn, or a text"),
+}
+
+
+def _a(word: str) -> str:
+    """The word after its indefinite article."""
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 class LogEvent(Record):
@@ -565,20 +589,21 @@ class LogEvent(Record):
     mode: Optional[Mode] = None
     expected: Optional[Duration] = None
     side: Optional[Literal["customer", "provider"]] = None
+    to: Optional[Ident] = Field(default=None, description="priority: the new priority; assigned: the team member")
+    reason: Optional[Text] = Field(default=None, description="cancelled: duplicate, withdrawn, or a text")
     note: Optional[Text] = None
 
     @model_validator(mode="after")
     def _fields_of_event(self) -> "LogEvent":
-        planning = self.event in ("confirmed", "rescheduled")
-        if planning and self.planned is None:
-            raise ValueError(f"a {self.event} event needs planned: the time of the intervention")
+        needed = _EVENT_NEEDS.get(self.event)
+        if needed is not None and getattr(self, needed[0]) is None:
+            raise ValueError(f"{_a(self.event)} event needs {needed[1]}")
         if self.event == "rescheduled" and self.side is None:
             raise ValueError("a rescheduled event needs side: customer or provider")
-        if not planning and (self.planned is not None or self.mode is not None or self.expected is not None):
-            extra = [k for k in ("planned", "mode", "expected") if getattr(self, k) is not None]
-            raise ValueError(f"{', '.join(extra)} only belongs to a confirmed or rescheduled event")
-        if self.event != "rescheduled" and self.side is not None:
-            raise ValueError("side only belongs to a rescheduled event")
+        extra = [k for k, events in _EVENT_FIELDS.items() if self.event not in events and getattr(self, k) is not None]
+        if extra:
+            owners = sorted({e for k in extra for e in _EVENT_FIELDS[k]})
+            raise ValueError(f"{', '.join(extra)} only belongs to {' or '.join(map(_a, owners))} event")
         return self
 
 
@@ -631,6 +656,15 @@ class Ticket(TopRecord):
     description: Optional[Text] = None
     log: tuple[LogEvent, ...] = Field(default=())
     interventions: tuple[Intervention, ...] = Field(default=())
+
+    @property
+    def assignee(self) -> Optional[str]:
+        """The team member of the latest ``assigned`` event (ties: the later in the file), or None."""
+        latest = None
+        for event in self.log:
+            if event.event == "assigned" and (latest is None or event.at >= latest.at):
+                latest = event
+        return latest.to if latest is not None else None
 
 
 # ---------------------------------------------------------------- issued statements

@@ -256,7 +256,7 @@ def lock_issued(records: Records, problems: list[Problem]) -> tuple[Records, lis
     from gitdesk.core import issued as issued_rules
 
     context = records.context
-    if not context.issued or problems:
+    if not context.issued or any(p.severity == "error" for p in problems):  # a warning leaves the figures sound
         return records, problems
     priced = dataclasses.replace(context, works=records.works)
     return records, problems + issued_rules.lock_problems(priced)

@@ -2,7 +2,9 @@
 
 Per file, in a worker process for a large repository (see
 :mod:`gitdesk.load.executor`): its record and own problems (from the cache
-when its bytes are known), the rules that need the contracts, and on request
+when its bytes are known), the rules that need the contracts, the warnings
+(what is possible but probably mistyped: they are worked out on every run,
+cached or not, as the rules that need the contracts are), and on request
 its SLA at a moment and its charges. What comes back for each file is an
 :class:`Outcome`: facts small enough to travel back fast, and the record
 itself only when the command keeps the tickets.
@@ -115,6 +117,7 @@ class TicketStage:
         spans = checks.spans_of(ticket, f.path)
         result = None if partial else self._evaluated(ticket)
         works = () if partial or problems else self._priced(ticket, result)
+        problems.extend(checks.ticket_warnings(self.context, ticket))  # a warning stops no evaluation nor pricing
         if result is not None and self.request.evaluate.shape is not None:  # type: ignore[union-attr]
             result = self.request.evaluate.shape(result)  # type: ignore[union-attr]
         return Outcome(ticket.id, problems, spans, partial, ticket if self.request.tickets else None, result, works, entry)
