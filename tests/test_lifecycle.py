@@ -313,3 +313,80 @@ def test_check_does_not_warn_about_a_resolved_or_cancelled_ticket(repo):
     out = repo.run("check", "--now", "2026-11-17 12:00")
     # (before the lifecycle rules: the phone-resolved ticket's on-site target, never met, was a breach growing forever)
     assert out.exit_code == 0 and "0 errors, 0 warnings" in out.output and "SLA" not in out.output, out.output
+
+
+def test_portal_pages_show_a_cancellation_and_an_escalation(repo, tmp_path):
+    """The customer's pages (English here; the demo's Italian ones in the browser test below)."""
+    repo.remove("tickets/2026/11/20261103-acme-psu1.yaml")
+    repo.ticket("20261103-acme-dup1", ticket("2026-11-03 10:00", "urgent", [event("2026-11-03 10:30", "cancelled", "reason: duplicate")]))
+    repo.ticket("20261103-acme-up01", ticket("2026-11-03 09:00", "normal",
+                                             [event("2026-11-03 10:00", "priority", "to: urgent"), event("2026-11-03 10:05", "assigned", "to: mverdi")],
+                                             [work("2026-11-03 14:00", "2026-11-03 15:00")]))
+    out = tmp_path / "site"
+    result = repo.run("build", "--out", str(out), "--now", "2026-11-20 12:00")
+    assert result.exit_code == 0, result.output
+    site = out / "customers/acme"
+    cancelled = (site / "tickets/20261103-acme-dup1.html").read_text()
+    assert "Cancelled</span> 3 Nov 2026 10:30: duplicate request" in cancelled
+    assert "request cancelled: duplicate request" in cancelled and 'gd-status gd-cancelled">cancelled' in cancelled
+    raised = (site / "tickets/20261103-acme-up01.html").read_text()
+    assert "priority raised to urgent: its targets count from here" in raised and "assigned to Marco Verdi" in raised
+    assert "urgent, normal when reported" in raised
+    month = (site / "tickets/2026-11.html").read_text()
+    assert "Cancelled</span>" in month
+    dashboard = (site / "index.html").read_text()
+    assert "20261103-acme-dup1" not in dashboard  # not an open request
+
+
+def test_demo_pages_in_a_browser(tmp_path):
+    """The demo's cancelled duplicate and escalated request, as a customer sees them (Italian), on a wide
+    and a narrow screen; screenshots in test-artifacts/."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import pytest
+    from click.testing import CliRunner
+
+    from conftest import ROOT
+    from gitdesk.main import cli
+    from test_portal_browser import ARTIFACTS, CHROMIUM, FLAGS, Quiet, sync_playwright
+
+    if not CHROMIUM or sync_playwright is None:
+        pytest.skip("headless Chromium and playwright are needed")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["--repo", str(ROOT), "build", "--out", str(out), "--now", "2026-11-22 12:00"],
+                                env={"GITDESK_NO_CACHE": "1"})
+    assert result.exit_code == 0, result.output
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/customers"
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            for width in (1280, 390):
+                page = browser.new_page(viewport={"width": width, "height": 900}, locale="it-IT")
+                errors = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.goto(f"{base}/fumagalli/tickets/20261119-fumagalli-v4zc.html")
+                page.wait_for_load_state("networkidle")
+                assert page.locator(".gd-facts").inner_text().count("Annullata 19 nov 2026 14:25: richiesta doppia") == 1
+                assert page.locator(".gd-sla .gd-cancelled").inner_text() == "annullato"
+                assert "richiesta annullata: richiesta doppia" in page.locator(".gd-timeline").inner_text()
+                page.screenshot(path=str(ARTIFACTS / f"portal-cancelled-{width}.png"), full_page=True)
+                page.goto(f"{base}/brivio/tickets/20261120-brivio-r8tn.html")
+                page.wait_for_load_state("networkidle")
+                raised = page.locator(".gd-timeline .gd-raised").inner_text()
+                assert "priorità alzata a urgent: i suoi obiettivi contano da qui" in raised
+                assert "urgent, normal alla segnalazione" in page.locator(".gd-facts").inner_text()
+                page.screenshot(path=str(ARTIFACTS / f"portal-escalation-{width}.png"), full_page=True)
+                page.goto(f"{base}/fumagalli/tickets/2026-11.html")
+                page.wait_for_load_state("networkidle")
+                row = page.locator("tr", has_text="20261119-fumagalli-v4zc").inner_text()
+                assert "Annullata" in row and "Aperta" not in row
+                assert errors == []
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
