@@ -390,3 +390,17 @@ def test_demo_pages_in_a_browser(tmp_path):
             browser.close()
     finally:
         server.shutdown()
+
+
+def test_the_example_of_the_documentation(repo):
+    """docs/lifecycle.md's example, and its two cancellations."""
+    raised = [event("2026-11-03 10:00", "priority", "to: urgent"), event("2026-11-03 10:05", "assigned", "to: mverdi")]
+    r = evaluate(repo, ticket("2026-11-03 09:00", "normal", raised + [event("2026-11-03 16:05", "resolved")],
+                              [work("2026-11-03 16:00", "2026-11-03 16:05")]))
+    assert [(t.kind, t.due, t.status, t.late_minutes) for t in r.targets] == [
+        ("confirm", at("2026-11-04 09:00"), "met", 0), ("onsite", at("2026-11-03 15:30"), "breached", 30)]
+    assert r.arrivals[0].waived
+    early = evaluate(repo, ticket("2026-11-03 09:00", "normal", raised + [event("2026-11-03 11:00", "cancelled", "reason: duplicate")]))
+    assert [t.status for t in early.targets] == ["cancelled", "cancelled"]
+    late = evaluate(repo, ticket("2026-11-03 09:00", "normal", raised + [event("2026-11-03 16:00", "cancelled", "reason: duplicate")]))
+    assert [(t.kind, t.status, t.late_minutes) for t in late.targets] == [("confirm", "cancelled", 0), ("onsite", "breached", 30)]
