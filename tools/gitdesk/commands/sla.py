@@ -37,10 +37,12 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     """Check every ticket against the service terms of its plan.
 
     For each ticket: every target of its priority (acknowledge, confirm,
-    onsite, resolve, and a repeat target after an unresolved visit), its due
-    time in working time, when it was met, and whether it is met, breached or
-    still running at --now. Tickets are chosen by the month they were
-    reported in (--month) and by customer (--customer).
+    onsite, resolve, and a repeat target after an unresolved visit; a change
+    to a higher priority adds that priority's targets), its due time in
+    working time, when it was met, and whether it is met, breached, still
+    running at --now, or cancelled (the ticket was cancelled before it was
+    due). Tickets are chosen by the month they were reported in (--month)
+    and by customer (--customer).
     """
     root = repo_root(repo)
     if now is not None and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}", now):
@@ -71,13 +73,15 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
 def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
     """A ticket's part of the text form, in the provider's language: its customer,
     its rows of the customer's table, and its lines under the table (each breach
-    explained, the provider's reschedules). A plain tuple of texts: cheap to send."""
+    explained; the provider's reschedules, escalations and the cancellation).
+    A plain tuple of texts: cheap to send."""
     when, dur = L.moment, L.duration  # every value shown below is there (none is None)
     rows = []
+    priority = r.priority if r.priority_now in (None, r.priority) else f"{r.priority}→{r.priority_now}"
     if not r.targets:
-        rows.append((r.id, r.priority, "-", "", "", L("no_targets"), ""))
+        rows.append((r.id, priority, "-", "", "", L("no_targets"), ""))
     for t in r.targets:
-        rows.append((r.id, r.priority, L(f"target_{t.kind}"), when(t.due) if t.due else L("paused"),
+        rows.append((r.id, priority, L(f"target_{t.kind}"), when(t.due) if t.due else L("paused"),
                      when(t.met_at) if t.met_at else "", L(f"{t.status}_status"), dur(t.late) if t.late else ""))
     breaches = []
     for t in r.targets:
@@ -87,11 +91,16 @@ def ticket_text(r: sla.TicketSla, L: Locale) -> tuple:
         paused = L("sla_paused", paused=dur(t.paused)) if t.paused else ""
         breaches.append("  ! " + L("sla_breach", id=r.id, kind=L(f"target_{t.kind}"), due=when(t.due), met=met,
                                    late=dur(t.late)) + paused)
-    moved = []
+    notes = []
     if r.provider_reschedules:
         key = "sla_moved" if r.provider_reschedules == 1 else "sla_moved_n"
-        moved.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
-    return r.customer, tuple(rows), tuple(breaches), tuple(moved)
+        notes.append("  ! " + L(key, id=r.id, n=r.provider_reschedules))
+    for e in r.escalations:
+        notes.append("  · " + L("sla_raised", id=r.id, before=e.before, to=e.to, when=when(e.at)))
+    if r.cancelled is not None:
+        reason = one_line(L.word(r.cancelled.reason), limit=None) if r.cancelled.reason else "-"
+        notes.append("  · " + L("sla_cancelled", id=r.id, when=when(r.cancelled.at), reason=reason))
+    return r.customer, tuple(rows), tuple(breaches), tuple(notes)
 
 
 def render_text(repository, tickets: list[tuple], now, month, locale: Locale) -> str:
@@ -107,8 +116,9 @@ def render_text(repository, tickets: list[tuple], now, month, locale: Locale) ->
 
     def summary_line(s):
         pct = f" ({L.percent(s.compliance)})" if s.compliance is not None else ""
+        cancelled = L("sla_summary_cancelled", n=s.cancelled) if s.cancelled else ""
         return L("sla_summary", met=s.met, targets=s.targets, pct=pct, breached=s.breached, running=s.running,
-                 moved=s.provider_reschedules)
+                 moved=s.provider_reschedules) + cancelled
 
     lines = [L("sla_head", when=L.moment(now)) + (L("sla_month", month=L.month(month)) if month else "")]
     by_customer: dict[str, list] = {}

@@ -20,6 +20,19 @@ Rules (the data format's "Clock rules"):
 - ``resolved`` … ``reopened`` pauses the ``resolve`` clock, which then runs on
   from the reopening and is met by the last ``resolved``;
 - nothing after ``now`` has happened yet.
+
+Lifecycle rules (the data format's "Lifecycle events"):
+
+- a resolution meets every other target still unmet; one met in time runs
+  again after a reopening, from the reopening (the span is a pause for it);
+  one met late stays breached;
+- a cancellation ends the ticket: an unmet target past due is breached (late
+  up to the cancellation), any other is ``cancelled``, and runs again after a
+  reopening as after a resolution;
+- a change to a higher priority adds, for each of its target kinds not met
+  yet, a target counted from the change; of two targets of one kind, the one
+  due earlier stands. An intervention's late rule is that of the highest
+  priority the ticket had before it started.
 """
 
 from __future__ import annotations
@@ -27,12 +40,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from bisect import bisect_left
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional, Sequence
 
 from gitdesk.core.calendar import BeyondHorizon, WorkCalendar
 from gitdesk.core.errors import Problem, at
-from gitdesk.core.model import Intervention, LateDiscount, LogEvent, Plan, Ticket
+from gitdesk.core.model import Intervention, LogEvent, Plan, Ticket
 from gitdesk.core.scalars import format_duration
 from gitdesk.core.terms import terms_on
 
@@ -57,7 +71,7 @@ class Target(NamedTuple):
     start: dt.datetime
     due: Optional[dt.datetime]
     met_at: Optional[dt.datetime]
-    status: str  # met | breached | running
+    status: str  # met | breached | running | cancelled
     late: dt.timedelta = ZERO
     paused: dt.timedelta = ZERO
 
@@ -87,6 +101,21 @@ class Arrival(NamedTuple):
         return self.late // MINUTE
 
 
+class Cancellation(NamedTuple):
+    """The cancellation that ended a ticket: when, and why (``duplicate``, ``withdrawn`` or a text)."""
+
+    at: dt.datetime
+    reason: Optional[str]
+
+
+class Escalation(NamedTuple):
+    """A change of the ticket's priority to a higher one: from then on, the new priority's targets run too."""
+
+    at: dt.datetime
+    before: str
+    to: str
+
+
 class TicketSla(NamedTuple):
     id: str
     customer: str
@@ -103,6 +132,9 @@ class TicketSla(NamedTuple):
     to_arrival: Optional[dt.timedelta] = None  # working time, report to first arrival
     to_resolution: Optional[dt.timedelta] = None  # working time, report to resolution
     paused: dt.timedelta = ZERO
+    cancelled: Optional[Cancellation] = None  # the cancellation that stands (None: not cancelled)
+    priority_now: Optional[str] = None  # the priority in force at the moment of evaluation
+    escalations: tuple[Escalation, ...] = ()
 
     @property
     def breached(self) -> bool:
@@ -115,7 +147,8 @@ class TicketSla(NamedTuple):
 
     @property
     def open(self) -> bool:
-        return self.resolved_at is None
+        """Neither resolved nor cancelled."""
+        return self.resolved_at is None and self.cancelled is None
 
     @property
     def user_hours(self) -> Optional[Decimal]:
@@ -250,59 +283,149 @@ def _started(indexed: tuple) -> dt.datetime:
 class Timeline(NamedTuple):
     """What a ticket's log says at the moment of evaluation: the fold of its events (:func:`timeline`)."""
 
-    waits: list  # (from, to) of each waiting … resumed (or resolved); to None: still waiting
-    reopened: list  # (resolved, reopened): the resolve clock stood still until the ticket was reopened
+    waits: list  # (from, to) of each waiting … resumed (or resolved, cancelled); to None: still waiting
+    closes: list  # (at, how, reopened) of each resolution or cancellation (how) that ended the ticket; reopened None: it stands
     plannings: list  # (at, planned) of every confirmed and rescheduled event, in time order
-    acknowledged: Optional[dt.datetime]  # the first acknowledged or confirmed event
-    confirmed: Optional[dt.datetime]  # the first confirmed event
+    acks: list  # the moment of every acknowledged or confirmed event, in time order
+    confirms: list  # the moment of every confirmed event, in time order
     reschedules: int  # appointments the provider moved
-    resolved_at: Optional[dt.datetime]  # the last resolution, unless the ticket was reopened since
+    changes: list  # (at, to) of every priority event, in time order
+    reason: Optional[str]  # the reason of the last cancellation
+
+    @property
+    def reopened(self) -> list:
+        """(ended, reopened) of each resolution or cancellation the ticket was reopened from."""
+        return [(at, again) for at, _, again in self.closes if again is not None]
+
+    @property
+    def acknowledged(self) -> Optional[dt.datetime]:
+        """The first acknowledged or confirmed event."""
+        return self.acks[0] if self.acks else None
+
+    @property
+    def confirmed(self) -> Optional[dt.datetime]:
+        """The first confirmed event."""
+        return self.confirms[0] if self.confirms else None
+
+    @property
+    def resolved_at(self) -> Optional[dt.datetime]:
+        """The resolution that stands: the ticket is resolved and not reopened since."""
+        return self._standing("resolved")
+
+    @property
+    def cancelled(self) -> Optional[Cancellation]:
+        """The cancellation that stands: the ticket is cancelled and not reopened since."""
+        at = self._standing("cancelled")
+        return Cancellation(at, self.reason) if at is not None else None
+
+    def _standing(self, how: str) -> Optional[dt.datetime]:
+        if self.closes:
+            at, ended, again = self.closes[-1]
+            if again is None and ended == how:
+                return at
+        return None
+
+    def closed_at(self, moment: dt.datetime) -> bool:
+        """Whether the ticket stood resolved or cancelled at ``moment``."""
+        return any(at <= moment and (again is None or again > moment) for at, _, again in self.closes)
 
 
-#: Events that make or move an appointment.
-_APPOINTMENTS = ("confirmed", "rescheduled")
+class _Fold:
+    """The state of the fold of a ticket's events: the timeline's lists, the open wait."""
+
+    __slots__ = ("waits", "closes", "plannings", "acks", "confirms", "reschedules", "changes", "reason", "waiting")
+
+    def __init__(self):
+        self.waits: list = []
+        self.closes: list = []
+        self.plannings: list = []
+        self.acks: list = []
+        self.confirms: list = []
+        self.changes: list = []
+        self.reschedules = 0
+        self.reason: Optional[str] = None
+        self.waiting: Optional[dt.datetime] = None  # when the open wait began
+
+
+def _on_acknowledged(f: _Fold, e: LogEvent) -> None:
+    f.acks.append(e.at)
+
+
+def _on_confirmed(f: _Fold, e: LogEvent) -> None:
+    """A confirmation acknowledges, confirms and makes an appointment."""
+    f.acks.append(e.at)
+    f.confirms.append(e.at)
+    _on_rescheduled(f, e)
+
+
+def _on_rescheduled(f: _Fold, e: LogEvent) -> None:
+    f.plannings.append((e.at, e.planned))
+    f.reschedules += e.side == "provider"  # moved by the provider (only a rescheduled event has a side)
+
+
+def _on_waiting(f: _Fold, e: LogEvent) -> None:
+    if f.waiting is None:
+        f.waiting = e.at
+        f.waits.append((e.at, None))
+
+
+def _on_resumed(f: _Fold, e: LogEvent) -> None:
+    if f.waiting is not None:
+        f.waits[-1] = (f.waiting, e.at)
+        f.waiting = None
+
+
+def _on_resolved(f: _Fold, e: LogEvent) -> None:
+    _close(f, e, "resolved")
+
+
+def _on_cancelled(f: _Fold, e: LogEvent) -> None:
+    _close(f, e, "cancelled")
+
+
+def _close(f: _Fold, e: LogEvent, how: str) -> None:
+    """A resolution or a cancellation: the end of a wait, and of the ticket unless it has ended already."""
+    _on_resumed(f, e)
+    if not f.closes or f.closes[-1][2] is not None:
+        f.closes.append((e.at, how, None))
+        if how == "cancelled":
+            f.reason = e.reason
+
+
+def _on_reopened(f: _Fold, e: LogEvent) -> None:
+    if f.closes and f.closes[-1][2] is None:
+        at, how, _ = f.closes[-1]
+        f.closes[-1] = (at, how, e.at)
+
+
+def _on_priority(f: _Fold, e: LogEvent) -> None:
+    f.changes.append((e.at, e.to))
+
+
+def _on_assigned(f: _Fold, e: LogEvent) -> None:
+    """The assignee (:attr:`Ticket.assignee`) changes no clock."""
+
+
+_ON = {
+    "acknowledged": _on_acknowledged, "confirmed": _on_confirmed, "rescheduled": _on_rescheduled,
+    "waiting": _on_waiting, "resumed": _on_resumed, "resolved": _on_resolved, "reopened": _on_reopened,
+    "cancelled": _on_cancelled, "priority": _on_priority, "assigned": _on_assigned,
+}
 
 
 def timeline(log: Sequence[LogEvent], now: dt.datetime) -> Timeline:
     """The ticket's timeline at ``now``: one pass over its events in time order, ties in the file's order.
 
     Pauses open and close like brackets: ``waiting`` while already waiting,
-    ``resumed`` while not waiting, ``resolved`` while resolved and ``reopened``
-    while not resolved change nothing. A ``resolved`` event also ends a wait;
-    a confirmation also acknowledges.
+    ``resumed`` while not waiting, ``resolved`` or ``cancelled`` while the
+    ticket has ended and ``reopened`` while it has not change nothing. A
+    resolution or a cancellation also ends a wait; a confirmation also
+    acknowledges.
     """
-    waits: list = []
-    reopened: list = []
-    plannings: list = []
-    waiting = resolved = None  # when the open wait, the standing resolution began
-    acknowledged = confirmed = None  # the first of each
-    reschedules = 0
+    f = _Fold()
     for e in _happened(log, now):
-        kind, when = e.event, e.at
-        if kind == "acknowledged":
-            if acknowledged is None:
-                acknowledged = when
-        elif kind in _APPOINTMENTS:
-            plannings.append((when, e.planned))
-            reschedules += e.side == "provider"  # moved by the provider (only a rescheduled event has a side)
-            if kind == "confirmed" and confirmed is None:
-                confirmed = when
-        elif kind == "waiting":
-            if waiting is None:
-                waiting = when
-                waits.append((when, None))
-        elif kind == "reopened":
-            if resolved is not None:
-                reopened.append((resolved, when))
-                resolved = None
-        else:  # resumed or resolved: the end of a wait
-            if waiting is not None:
-                waits[-1] = (waiting, when)
-                waiting = None
-            if kind == "resolved" and resolved is None:
-                resolved = when
-    acknowledged = _earliest(acknowledged, confirmed)
-    return _record(Timeline, (waits, reopened, plannings, acknowledged, confirmed, reschedules, resolved))
+        _ON[e.event](f, e)
+    return _record(Timeline, (f.waits, f.closes, f.plannings, f.acks, f.confirms, f.reschedules, f.changes, f.reason))
 
 
 def _happened(log: Sequence[LogEvent], now: dt.datetime) -> Sequence[LogEvent]:
@@ -313,16 +436,42 @@ def _happened(log: Sequence[LogEvent], now: dt.datetime) -> Sequence[LogEvent]:
     return events
 
 
-def _earliest(a: Optional[dt.datetime], b: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    """The earlier of two moments, either of which may not have happened (None); ``a`` on a tie."""
-    if a is None:
-        return b
-    if b is None or a <= b:
-        return a
-    return b
-
-
 # ---------------------------------------------------------------- evaluation
+
+
+class _Priorities(NamedTuple):
+    """What the ticket's priority events do: the priority now, the escalations and the late rules."""
+
+    now: str
+    escalations: tuple  # Escalation of each change to a higher priority
+    raised: dict  # kind -> [(at, duration)]: the targets each escalation adds
+    lates: list  # (from, late rule): the rule of the highest priority had so far, from each new highest one
+
+
+def _priorities(prepared, terms, rules, first: str, changes: list) -> _Priorities:
+    """The ticket's priority changes, ranked in its plan (the first priority listed is the highest).
+
+    A change to a priority the ticket's plan does not have changes nothing.
+    """
+    rank = {name: i for i, name in enumerate(terms.plan.priorities)}
+    current, top = first, rank[first]
+    escalations: list = []
+    raised: dict = {}
+    lates = [(None, rules.late)]
+    for when, to in changes:
+        new = rank.get(to)
+        clocks = prepared.clocks(terms.plan_id, to)
+        if new is None or clocks is None:
+            continue
+        if new < rank[current]:
+            escalations.append(_record(Escalation, (when, current, to)))
+            for kind, duration in clocks.targets:
+                raised.setdefault(kind, []).append((when, duration))
+        if new < top:
+            top = new
+            lates.append((when, clocks.late))
+        current = to
+    return _record(_Priorities, (current, tuple(escalations), raised, lates))
 
 
 def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool) -> TicketSla:
@@ -331,29 +480,31 @@ def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool)
     prepared = repo.rules
     terms = terms_on(repo, repo.customers.get(ticket.customer), reported.astimezone(prepared.tz).date())
     line = timeline(ticket.log, now)
-    resolved_at = line.resolved_at
+    resolved_at, cancelled = line.resolved_at, line.cancelled
     head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
-    downtime = (resolved_at or now) - reported
-    if downtime < ZERO:
-        downtime = ZERO
+    end = resolved_at or (cancelled.at if cancelled is not None else now)
+    downtime = max(end - reported, ZERO)
     tail = (line.reschedules, resolved_at, downtime, ticket.users_blocked)
     rules = prepared.clocks(terms.plan_id, ticket.priority)
     if rules is None:
-        return _record(TicketSla, (*head, (), (), *tail, *_NO_TIMES))
+        return _record(TicketSla, (*head, (), (), *tail, *_NO_TIMES, cancelled, ticket.priority, ()))
     cal = rules.calendar
+    changes = _priorities(prepared, terms, rules, ticket.priority, line.changes) if line.changes else None
     indexed = _visits(ticket.interventions, now)
     works = [w for _, w in indexed]
-    first_onsite = _first_onsite(works, rules.remote_counts)
-    first_start = works[0].start if works else None
-    onsite_at = first_onsite.start if first_onsite is not None else None
-    targets, onsite = _targets(cal, rules.targets, line, reported, onsite_at, first_start, now, whole)
+    meets = _Meets(line, works, rules.remote_counts)
+    targets = _targets(cal, rules.targets, changes, meets, line, reported, now, whole)
+    onsite = next((t for t in targets if t.kind == "onsite"), None)
     repeat_due: dict = {}
     if rules.repeat is not None and works:
-        repeats, repeat_due = _repeats(cal, rules.repeat, works, line.waits, now)
+        repeats, repeat_due = _repeats(cal, rules.repeat, works, line, now)
         targets += repeats
-    arrivals = _arrivals(cal, rules, indexed, repeat_due, first_onsite, onsite, line.plannings)
-    times = _times(cal, reported, onsite_at or first_start, line, now) if whole else _NO_TIMES
-    return _record(TicketSla, (*head, tuple(targets), arrivals, *tail, *times))
+    lates = changes.lates if changes is not None else [(None, rules.late)]
+    arrivals = _arrivals(cal, rules, indexed, repeat_due, onsite, lates, line.plannings)
+    arrival_at = meets.onsite[0] if meets.onsite else (meets.starts[0] if works else None)
+    times = _times(cal, reported, arrival_at, line, end, now) if whole else _NO_TIMES
+    lifecycle = (cancelled, changes.now, changes.escalations) if changes is not None else (cancelled, ticket.priority, ())
+    return _record(TicketSla, (*head, tuple(targets), arrivals, *tail, *times, *lifecycle))
 
 
 def _visits(done: Sequence[Intervention], now: dt.datetime) -> list:
@@ -363,44 +514,143 @@ def _visits(done: Sequence[Intervention], now: dt.datetime) -> list:
     return sorted(((i, w) for i, w in enumerate(done) if w.start <= now), key=_started)
 
 
-def _first_onsite(works: Sequence[Intervention], remote_counts: bool) -> Optional[Intervention]:
-    """The first intervention that meets the ``onsite`` target: on site, or remote where the plan counts it."""
-    for work in works:
-        if work.mode == "onsite" or (remote_counts and work.mode == "remote"):
-            return work
-    return None
+class _Meets:
+    """What meets a target of each kind by itself (a resolution aside): sorted lists of moments.
 
-
-def _targets(cal, kinds, line: Timeline, reported, onsite_at, first_start, now, whole) -> tuple[list, Optional[Target]]:
-    """The targets of the ticket's priority (only ``onsite`` without ``whole``), and the ``onsite`` one.
-
-    ``acknowledge`` and ``confirm`` are met by their first event or by the first
-    intervention, whichever came first; ``resolve`` by the standing resolution.
+    ``acknowledge``: an acknowledged or confirmed event, or an intervention's
+    start; ``confirm``: a confirmed event, or an intervention's start;
+    ``onsite``: the start of an on-site intervention (or a remote one, where
+    the plan counts it); ``resolve``: only a resolution.
     """
+
+    __slots__ = ("starts", "onsite", "of")
+
+    def __init__(self, line: Timeline, works: Sequence[Intervention], remote_counts: bool):
+        self.starts = [w.start for w in works]
+        self.onsite = [w.start for w in works if w.mode == "onsite" or (remote_counts and w.mode == "remote")]
+        self.of = {"acknowledge": (line.acks, self.starts), "confirm": (line.confirms, self.starts),
+                   "onsite": (self.onsite,), "resolve": ()}
+
+
+def _first_after(lists: Sequence[list], since: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """The earliest moment at or after ``since`` (None: any) in sorted lists of moments."""
+    first = None
+    for moments in lists:
+        i = bisect_left(moments, since) if since is not None else 0
+        if i < len(moments) and (first is None or moments[i] < first):
+            first = moments[i]
+    return first
+
+
+#: The kinds of a priority's targets, in the data format's order.
+KINDS = ("acknowledge", "confirm", "onsite", "resolve")
+
+
+def _targets(cal, kinds, changes: Optional[_Priorities], meets: _Meets, line: Timeline, reported, now, whole) -> list:
+    """The targets of the ticket's priority and of the higher ones it was raised to, one per kind, in the
+    format's order (only ``onsite`` without ``whole``)."""
+    if changes is None or not changes.raised:  # the common case: the reported priority's targets
+        return [_promise(cal, kind, duration, reported, None, meets.of[kind], line, now)[0]
+                for kind, duration in kinds if whole or kind == "onsite"]
+    first = dict(kinds)
     targets = []
-    onsite = None
-    for kind, duration in kinds:
-        if kind == "onsite":
-            met_at = onsite_at
-        elif not whole:
+    for kind in KINDS:
+        if not whole and kind != "onsite":
             continue
-        elif kind == "resolve":
-            met_at = line.resolved_at
-        else:  # acknowledge, confirm: the first such event, or the first intervention when earlier
-            met_at = line.acknowledged if kind == "acknowledge" else line.confirmed
-            if first_start is not None and (met_at is None or first_start < met_at):
-                met_at = first_start
-        pauses = line.waits
-        if kind == "resolve" and line.reopened:  # the clock stops while the ticket was resolved, until reopened
-            pauses = sorted(line.waits + line.reopened, key=_first)
-        target = _target(cal, kind, duration, reported, met_at, pauses, now)
-        if kind == "onsite":
-            onsite = target
-        targets.append(target)
-    return targets, onsite
+        current = None
+        if kind in first:
+            current = _promise(cal, kind, first[kind], reported, None, meets.of[kind], line, now)
+        for when, duration in changes.raised.get(kind, ()):
+            current = _raised(cal, kind, current, when, duration, meets.of[kind], line, now)
+        if current is not None:
+            targets.append(current[0])
+    return targets
 
 
-def _repeats(cal, duration, works: Sequence[Intervention], waits, now) -> tuple[list, dict]:
+def _raised(cal, kind, current: Optional[tuple], when, duration, meets, line: Timeline, now) -> Optional[tuple]:
+    """The target of ``kind`` after an escalation at ``when`` offers one of ``duration``: the one due earlier.
+
+    Nothing changes when the ticket had met the kind by then (or stood
+    resolved or cancelled); a new target counts from the change.
+    """
+    if line.closed_at(when):
+        return current
+    if current is None:
+        met = _first_after(meets, None)
+        return None if met is not None and met <= when else _promise(cal, kind, duration, when, when, meets, line, now)
+    target, pauses = current
+    if target.met_at is not None and target.met_at <= when:
+        return current
+    used = cal.between(target.start, when) - paused_time(cal, target.start, when, pauses)
+    if target.duration - used <= duration:  # due no later than a new one would be
+        return current
+    return _promise(cal, kind, duration, when, when, meets, line, now)
+
+
+def _promise(cal, kind, duration, start, since, meets, line: Timeline, now) -> tuple[Target, list]:
+    """The target of ``kind`` counted from ``start`` as it stands at ``now``, and the pauses of its clock.
+
+    It is met by the first of ``meets`` (at or after ``since``; None: any),
+    unless a resolution or a cancellation comes first: see :func:`_answer`.
+    """
+    if not line.closes:  # the common case: no resolution or cancellation yet
+        return _target(cal, kind, duration, start, _first_after(meets, since), line.waits, now), line.waits
+    pauses = list(line.waits)
+    for closed, how, reopened in line.closes:
+        if closed < start:
+            continue
+        met = _first_after(meets, since)
+        if met is not None and met <= closed:
+            break
+        ended = _answer(cal, kind, duration, start, closed, how, reopened, _merged(pauses), now)
+        if ended is not None:
+            return ended
+        pauses.append((closed, reopened))
+        since = reopened
+    pauses = _merged(pauses)
+    return _target(cal, kind, duration, start, _first_after(meets, since), pauses, now), pauses
+
+
+def _answer(cal, kind, duration, start, closed, how, reopened, pauses, now) -> Optional[tuple[Target, list]]:
+    """What a resolution or cancellation at ``closed`` does to an unmet target: its final state, or None
+    when the target runs again from the reopening (the span then is a pause for it).
+
+    A resolution meets the target (late: breached); the ``resolve`` target runs
+    on after any reopening. A cancellation past due breaches it (late up to the
+    cancellation); before its due time, the target is cancelled.
+    """
+    if how == "resolved":
+        if reopened is None:
+            return _target(cal, kind, duration, start, closed, pauses, now), pauses
+        if kind == "resolve":
+            return None
+    relevant = [p for p in pauses if p[0] < closed]
+    due = due_time(cal, start, duration, relevant)
+    if due is not None and closed > due:
+        if how == "resolved":
+            return _target(cal, kind, duration, start, closed, pauses, now), pauses
+        late = _record(Target, (kind, duration, start, due, None, "breached", cal.between(due, closed),
+                                paused_time(cal, start, closed, relevant)))
+        return late, pauses
+    if reopened is not None:
+        return None
+    cancelled = _record(Target, (kind, duration, start, due, None, "cancelled", ZERO, paused_time(cal, start, closed, relevant)))
+    return cancelled, pauses
+
+
+def _merged(pauses: list) -> list:
+    """Pauses sorted by their start, overlapping ones made one (an open one, to None, takes in all after it)."""
+    out: list = []
+    for p_from, p_to in sorted(pauses, key=_first):
+        if out and (out[-1][1] is None or p_from <= out[-1][1]):
+            last_from, last_to = out[-1]
+            out[-1] = (last_from, None if last_to is None or p_to is None else max(last_to, p_to))
+        else:
+            out.append((p_from, p_to))
+    return out
+
+
+def _repeats(cal, duration, works: Sequence[Intervention], line: Timeline, now) -> tuple[list, dict]:
     """A ``repeat`` target after each unresolved intervention ended by ``now``: the next one is due within
     ``duration`` (the top priority's). Also the due time of each repeat visit, by its place in ``works``."""
     targets = []
@@ -409,42 +659,70 @@ def _repeats(cal, duration, works: Sequence[Intervention], waits, now) -> tuple[
         if work.outcome != "unresolved" or work.end > now:
             continue
         later = i + 1 < len(works)
-        target = _target(cal, "repeat", duration, work.end, works[i + 1].start if later else None, waits, now)
+        meets = ([works[i + 1].start],) if later else ()
+        target = _promise(cal, "repeat", duration, work.end, None, meets, line, now)[0]
         targets.append(target)
         if later:
             due[i + 1] = target.due
     return targets, due
 
 
-def _arrivals(cal, rules, indexed: list, repeat_due: dict, first_onsite, onsite: Optional[Target], plannings) -> tuple:
+def _arrivals(cal, rules, indexed: list, repeat_due: dict, onsite: Optional[Target], lates: list, plannings) -> tuple:
     """Each intervention against its deadline, in the file's order: a repeat visit against its repeat target
-    (the top priority's late rule), the first on-site one against the ``onsite`` target, any other against
-    the appointment in force when it started (none: never late)."""
+    (the top priority's late rule), the one that met the ``onsite`` target against it, any other against
+    the appointment it keeps (none: never late). The late rule: the highest priority's before the start."""
     arrivals = []
+    onsite_at = onsite.met_at if onsite is not None else None
     for i, (index, work) in enumerate(indexed):
         if i in repeat_due:
             arrivals.append(_arrival(cal, index, "repeat", repeat_due[i], work, rules.top_late, True))
-        elif work is first_onsite and onsite is not None:
-            arrivals.append(_arrival(cal, index, "onsite", onsite.due, work, rules.late, False))
-        else:  # the last appointment made before the intervention started
-            basis, planned = "none", None
-            for made, when in plannings:
-                if made < work.start:
-                    basis, planned = "appointment", when
-            arrivals.append(_arrival(cal, index, basis, planned, work, rules.late, False))
+            continue
+        late = _late_rule(lates, work.start)
+        if onsite_at is not None and work.start == onsite_at and _can_be_onsite(work, rules.remote_counts):
+            arrivals.append(_arrival(cal, index, "onsite", onsite.due, work, late, False))
+            onsite_at = None
+            continue
+        planned = _appointment(plannings, work.start, indexed[i - 1][1].start if i else None)
+        arrivals.append(_arrival(cal, index, "appointment" if planned else "none", planned, work, late, False))
     if len(arrivals) > 1:
         arrivals.sort(key=_first)
     return tuple(arrivals)
 
 
-def _times(cal, reported, arrival_at, line: Timeline, now) -> tuple:
-    """The summary times: the first arrival, working time to it and to the resolution, working time paused."""
+def _can_be_onsite(work: Intervention, remote_counts: bool) -> bool:
+    return work.mode == "onsite" or (remote_counts and work.mode == "remote")
+
+
+def _late_rule(lates: list, start: dt.datetime):
+    """The late rule of the highest priority the ticket had before ``start``."""
+    rule = lates[0][1]
+    for since, later in lates[1:]:
+        if since < start:
+            rule = later
+    return rule
+
+
+def _appointment(plannings: list, start: dt.datetime, previous: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """The planned time of the latest appointment made before ``start``, unless the intervention before
+    this one (started at ``previous``) started after it was made: an appointment is kept by one visit."""
+    made = planned = None
+    for moment, when in plannings:
+        if moment < start:
+            made, planned = moment, when
+    if made is None or (previous is not None and previous > made):
+        return None
+    return planned
+
+
+def _times(cal, reported, arrival_at, line: Timeline, end, now) -> tuple:
+    """The summary times: the first arrival, working time to it and to the resolution, working time paused
+    (up to the resolution, the cancellation or ``now``)."""
     resolved_at = line.resolved_at
     return (
         arrival_at,
         cal.between(reported, arrival_at) if arrival_at is not None else None,
         cal.between(reported, resolved_at) if resolved_at is not None else None,
-        paused_time(cal, reported, resolved_at or now, line.waits) if line.waits else ZERO,
+        paused_time(cal, reported, end, line.waits) if line.waits else ZERO,
     )
 
 
@@ -496,6 +774,7 @@ class Summary:
     met: int = 0
     breached: int = 0
     running: int = 0
+    cancelled: int = 0  # targets of cancelled tickets, neither met nor breached: not among ``targets``
     provider_reschedules: int = 0
     mean_to_arrival: Optional[dt.timedelta] = None
     mean_to_resolution: Optional[dt.timedelta] = None
@@ -524,6 +803,7 @@ class Tally(NamedTuple):
     reschedules: int
     to_arrival: Optional[int]  # seconds of working time
     to_resolution: Optional[int]
+    cancelled: int
 
 
 def tally(result: TicketSla) -> tuple:
@@ -531,18 +811,20 @@ def tally(result: TicketSla) -> tuple:
     statuses = [t.status for t in result.targets]
     arrival, resolution = result.to_arrival, result.to_resolution
     return (statuses.count("met"), statuses.count("breached"), statuses.count("running"), result.provider_reschedules,
-            None if arrival is None else arrival // SECOND, None if resolution is None else resolution // SECOND)
+            None if arrival is None else arrival // SECOND, None if resolution is None else resolution // SECOND,
+            statuses.count("cancelled"))
 
 
 def summarize_tallies(tallies: Sequence[tuple], breaches: tuple = ()) -> Summary:
     """The summary of tickets given by their tallies (:func:`tally`)."""
-    met = breached = running = moved = 0
+    met = breached = running = moved = cancelled = 0
     arrivals, resolutions = [], []
     for t in tallies:  # one pass: the tallies lie all over the heap, each visit is a trip to memory
         met += t[0]
         breached += t[1]
         running += t[2]
         moved += t[3]
+        cancelled += t[6]
         if t[4] is not None:
             arrivals.append(t[4])
         if t[5] is not None:
@@ -553,6 +835,7 @@ def summarize_tallies(tallies: Sequence[tuple], breaches: tuple = ()) -> Summary
         met=met,
         breached=breached,
         running=running,
+        cancelled=cancelled,
         provider_reschedules=moved,
         mean_to_arrival=_mean(arrivals),
         mean_to_resolution=_mean(resolutions),
@@ -603,10 +886,12 @@ def ticket_json(result: TicketSla, tz) -> dict:
     iso = _iso
     hours = result.user_hours
     targets = result.targets
+    cancelled = result.cancelled
     return {
         "id": result.id,
         "customer": result.customer,
         "priority": result.priority,
+        "priority_now": result.priority_now,
         "plan": result.plan,
         "reported": iso(result.reported, tz),
         "targets": [
@@ -623,6 +908,8 @@ def ticket_json(result: TicketSla, tz) -> dict:
         "provider_reschedules": result.provider_reschedules,
         "breached": any(t.status == "breached" for t in targets),
         "resolved_at": iso(result.resolved_at, tz),
+        "cancelled": None if cancelled is None else {"at": iso(cancelled.at, tz), "reason": cancelled.reason},
+        "escalations": [{"at": iso(e.at, tz), "from": e.before, "to": e.to} for e in result.escalations],
         "downtime_minutes": result.downtime // MINUTE,
         "users_blocked": result.users_blocked,
         "user_hours_lost": None if hours is None else str(hours),
@@ -647,6 +934,7 @@ def summary_json(summary: Summary) -> dict:
         "met": summary.met,
         "breached": summary.breached,
         "running": summary.running,
+        "cancelled": summary.cancelled,
         "provider_reschedules": summary.provider_reschedules,
         "compliance_percent": str(summary.compliance) if summary.compliance is not None else None,
         "mean_minutes_to_arrival": _minutes(summary.mean_to_arrival),

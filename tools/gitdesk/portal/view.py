@@ -91,7 +91,7 @@ class ReportView(NamedTuple):
 
 class TimelineEntry(NamedTuple):
     when: dt.datetime
-    kind: str  # event | work
+    kind: str  # event | raised (a change to a higher priority, whose targets count from it) | work
     item: Any  # the log event, or the work's ReportView
 
 
@@ -106,7 +106,9 @@ class TicketView(NamedTuple):
     @property
     def timeline(self) -> tuple[TimelineEntry, ...]:
         """Its log events and work reports in time order (made when a page shows it: only the ticket's file decides it)."""
-        entries = [TimelineEntry(e.at, "event", e) for e in self.ticket.log]
+        raised = {(e.at, e.to) for e in self.result.escalations}
+        entries = [TimelineEntry(e.at, "raised" if e.event == "priority" and (e.at, e.to) in raised else "event", e)
+                   for e in self.ticket.log]
         entries += [TimelineEntry(r.work.start, "work", r) for r in self.reports]
         entries.sort(key=lambda entry: entry.when)
         return tuple(entries)

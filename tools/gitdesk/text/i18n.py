@@ -76,6 +76,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sla_breach": "{id} {kind}: due {due}, {met}, late by {late} of working time", "sla_paused": " (paused {paused})",
         "met_on": "met {when}", "not_met": "not met yet",
         "sla_moved": "{id}: we moved the appointment once", "sla_moved_n": "{id}: we moved the appointment {n} times", "sla_all": "All customers: {summary}",
+        "cancelled_status": "cancelled", "cancelled": "Cancelled", "sla_summary_cancelled": "; cancelled {n}",
+        "sla_cancelled": "{id}: cancelled {when} ({reason})",
+        "sla_raised": "{id}: priority raised from {before} to {to} on {when}",
+        "priority_raised": "priority raised to {to}: its targets count from here", "priority_changed": "priority changed to {to}",
+        "assigned_to": "assigned to {name}", "cancelled_because": "request cancelled: {reason}",
+        "priority_was": "{first} when reported",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -134,6 +140,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sla_breach": "{id} {kind}: scadenza {due}, {met}, in ritardo di {late} di tempo lavorativo", "sla_paused": " (in pausa {paused})",
         "met_on": "rispettato il {when}", "not_met": "non ancora rispettato",
         "sla_moved": "{id}: abbiamo spostato l'appuntamento una volta", "sla_moved_n": "{id}: abbiamo spostato l'appuntamento {n} volte", "sla_all": "Tutti i clienti: {summary}",
+        "cancelled_status": "annullato", "cancelled": "Annullata", "sla_summary_cancelled": "; annullati {n}",
+        "sla_cancelled": "{id}: annullata il {when} ({reason})",
+        "sla_raised": "{id}: priorità alzata da {before} a {to} il {when}",
+        "priority_raised": "priorità alzata a {to}: i suoi obiettivi contano da qui", "priority_changed": "priorità cambiata in {to}",
+        "assigned_to": "assegnata a {name}", "cancelled_because": "richiesta annullata: {reason}",
+        "priority_was": "{first} alla segnalazione",
     },
 }
 
@@ -143,14 +155,16 @@ WORDS = {
         "waiting": "waiting", "resumed": "resumed", "resolved": "resolved", "reopened": "reopened",
         "onsite": "on site", "remote": "remote", "phone": "phone", "unresolved": "not resolved", "continues": "continues",
         "customer": "by the customer", "provider": "by us", "email": "email", "portal": "portal", "monitoring": "monitoring",
-        "visit": "visit",
+        "visit": "visit", "priority": "priority changed", "assigned": "assigned", "cancelled": "cancelled",
+        "duplicate": "duplicate request", "withdrawn": "withdrawn by the customer",
     },
     "it": {
         "acknowledged": "presa in carico", "confirmed": "intervento confermato", "rescheduled": "appuntamento spostato",
         "waiting": "in attesa", "resumed": "ripresa", "resolved": "risolta", "reopened": "riaperta",
         "onsite": "sul posto", "remote": "da remoto", "phone": "telefono", "unresolved": "non risolto", "continues": "prosegue",
         "customer": "dal cliente", "provider": "da noi", "email": "email", "portal": "portale", "monitoring": "monitoraggio",
-        "visit": "visita",
+        "visit": "visita", "priority": "priorità cambiata", "assigned": "assegnata", "cancelled": "annullata",
+        "duplicate": "richiesta doppia", "withdrawn": "ritirata dal cliente",
     },
 }
 
