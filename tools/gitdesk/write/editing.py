@@ -208,11 +208,12 @@ def work_item(*, technician: str, mode: str, start: dt.datetime, end: dt.datetim
 
 
 def part_flow(part: dict, tz) -> str:
-    """A part (``name``, ``qty``, ``price``, optional ``code`` and ``approved``) as one flow mapping."""
+    """A part (``name``, ``qty``, ``price``, optional ``code`` and ``approved``) as one flow mapping; the price
+    (a Decimal of at most two decimals) with its two decimals, as a statement shows it."""
     fields = []
     if part.get("code"):
         fields.append(f"code: {scalar(part['code'])}")
-    fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {part['price']}"]
+    fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {part['price']:.2f}"]
     if part.get("approved") is not None:
         fields.append(f"approved: {timestamp(part['approved'], tz)}")
     return "{" + ", ".join(fields) + "}"

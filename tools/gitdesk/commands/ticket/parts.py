@@ -65,6 +65,8 @@ def part_command(repo, ident, name, qty, price, number, code, approved, commit):
     approval where the contract asks for one) before it is written.
     """
     root = repo_root(repo)
+    if not name.strip():
+        raise click.BadParameter("a part needs a name", param_hint="'NAME'")
     quantity, amount = _number(qty, "quantity", "'QTY'"), _number(price, "price", "'PRICE'")
     with writer.transaction(root, commit=commit) as tx:
         full, path = resolve(root, ident)
@@ -84,7 +86,11 @@ def part_command(repo, ident, name, qty, price, number, code, approved, commit):
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         expected = Part.model_validate({k: v for k, v in part.items() if v is not None}).model_dump()
-        _write(tx, repository, path, new_text, ticket, lambda d: d["interventions"][index]["parts"].append(expected), commit,
+        def change(d: dict) -> None:
+            work = d["interventions"][index]
+            work["parts"] = (*work["parts"], expected)
+
+        _write(tx, repository, path, new_text, ticket, change, commit,
                f"Ticket {full}: part {writer.one_line(name)} x {quantity} added to work report {index + 1}")
 
 
