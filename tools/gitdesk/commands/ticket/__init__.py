@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 from pathlib import Path
 from typing import Optional
@@ -120,7 +121,25 @@ def _read(root: Path, path: Path) -> str:
         raise click.ClickException(f"cannot read {rel}: {exc.strerror}") from None
 
 
-@click.group("ticket")
+#: The subcommands in modules of their own (they use the helpers above), by name: imported when they run.
+SUBCOMMANDS = {"list": "queue", "show": "show", "cancel": "lifecycle", "priority": "lifecycle", "assign": "lifecycle",
+               "part": "parts", "approve": "parts", "edit": "edit"}
+
+
+class _Group(click.Group):
+    """The ticket commands; those of :data:`SUBCOMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in SUBCOMMANDS:
+            module = importlib.import_module(f"{__name__}.{SUBCOMMANDS[name]}")
+            return getattr(module, f"{name}_command")
+        return super().get_command(ctx, name)
+
+
+@click.group("ticket", cls=_Group)
 def command():
     """The work queue, one request at a glance, and every change to a ticket.
 
@@ -234,6 +253,3 @@ def work_command(repo, ident, technician, mode, start, end, outcome, report, war
 
     _append(repo, ident, commit, "interventions", item, lambda full: f"Ticket {full}: {mode} work by {technician}, {outcome}")
 
-
-# The other subcommands, one module each (they use the helpers above).
-from gitdesk.commands.ticket import edit, lifecycle, parts, queue, show  # noqa: E402,F401

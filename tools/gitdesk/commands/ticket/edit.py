@@ -11,13 +11,13 @@ from typing import Optional
 import click
 
 from gitdesk.commands import repo_option, repo_root
-from gitdesk.commands.ticket import _load, _read, _save, command, commit_option, resolve
+from gitdesk.commands.ticket import _load, _read, _save, commit_option, resolve
 from gitdesk.core.errors import format_text
 from gitdesk.load.files import read_data_text
 from gitdesk.write import editing, writer
 
 
-@command.command("edit")
+@click.command("edit")
 @repo_option
 @click.argument("ident", metavar="ID")
 @commit_option

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gitdesk.commands import repo_option
-from gitdesk.commands.ticket import _append, _moment, _now, command, commit_option
+from gitdesk.commands.ticket import _append, _moment, _now, commit_option
 from gitdesk.write import editing, writer
 
 #: Who records the event: --by, else the technician the shell names.
@@ -21,7 +21,7 @@ def _event(repo, ident, commit, event: str, message, at, **fields) -> None:
     _append(repo, ident, commit, "log", item, message)
 
 
-@command.command("cancel")
+@click.command("cancel")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.option("--reason", required=True, type=writer.TEXT, help="Why: duplicate, withdrawn, or a text.")
@@ -40,7 +40,7 @@ def cancel_command(repo, ident, reason, note, by, at, commit):
            by=by, reason=reason, note=note)
 
 
-@command.command("priority")
+@click.command("priority")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.argument("new", metavar="NEW", type=writer.ID)
@@ -60,7 +60,7 @@ def priority_command(repo, ident, new, reason, by, at, commit):
            by=by, to=new, note=reason)
 
 
-@command.command("assign")
+@click.command("assign")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.argument("technician", metavar="TECH", type=writer.ID)

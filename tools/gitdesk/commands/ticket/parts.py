@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from gitdesk.commands import repo_option, repo_root
-from gitdesk.commands.ticket import _load, _moment, _now, _read, _save, command, commit_option, resolve
+from gitdesk.commands.ticket import _load, _moment, _now, _read, _save, commit_option, resolve
 from gitdesk.core import scalars
 from gitdesk.core.model import Part
 from gitdesk.write import editing, writer
@@ -44,7 +44,7 @@ def _latest(ticket) -> int:
     return max(range(len(ticket.interventions)), key=lambda i: (ticket.interventions[i].start, i))
 
 
-@command.command("part")
+@click.command("part")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.argument("name", type=writer.TEXT)
@@ -94,7 +94,7 @@ def part_command(repo, ident, name, qty, price, number, code, approved, commit):
                f"Ticket {full}: part {writer.one_line(name)} x {quantity} added to work report {index + 1}")
 
 
-@command.command("approve")
+@click.command("approve")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.argument("spec", metavar="PART")

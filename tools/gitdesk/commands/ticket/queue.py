@@ -10,7 +10,7 @@ import click
 
 from gitdesk.commands import open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import echo_pieces, json_array, parse_now, to_json
-from gitdesk.commands.ticket import _duration, command
+from gitdesk.commands.ticket import _duration
 from gitdesk.core import desk
 from gitdesk.core.scalars import format_duration
 from gitdesk.load import workset
@@ -21,7 +21,7 @@ ME = "GITDESK_TECHNICIAN"
 COLUMNS = ("ID", "STATE", "CUSTOMER", "PRIORITY", "ASSIGNEE", "NEXT", "DUE", "LEFT", "TITLE")
 
 
-@command.command("list")
+@click.command("list")
 @repo_option
 @click.option("--all", "everything", is_flag=True, help="Every request, also resolved and cancelled ones.")
 @click.option("--customer", metavar="ID", default=None, help="Only this customer's requests.")

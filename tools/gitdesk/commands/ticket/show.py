@@ -9,7 +9,7 @@ import click
 
 from gitdesk.commands import open_cache, repo_option, repo_root, report_problems
 from gitdesk.commands.options import parse_now, to_json
-from gitdesk.commands.ticket import _read, command, resolve
+from gitdesk.commands.ticket import _read, resolve
 from gitdesk.commands.ticket.queue import left_text
 from gitdesk.core import desk, sla
 from gitdesk.core.scalars import format_duration
@@ -24,7 +24,7 @@ from gitdesk.write.writer import one_line
 EVENT_FIELDS = ("to", "planned", "mode", "expected", "side", "reason", "note")
 
 
-@command.command("show")
+@click.command("show")
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.option("--now", metavar="TIMESTAMP", default=None, help="The moment the targets are judged at (default: now).")
