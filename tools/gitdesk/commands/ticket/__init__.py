@@ -187,7 +187,8 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
 @click.argument("ident", metavar="ID")
 @click.argument("event", type=click.Choice(EVENTS))
 @click.option("--at", metavar="TIMESTAMP", default=None, help="When (default: now).")
-@click.option("--by", metavar="ID", type=writer.ID, default=None, help="Who (a team member's id).")
+@click.option("--by", metavar="ID", type=writer.ID, default=None, envvar="GITDESK_TECHNICIAN", show_envvar=True,
+              help="Who (a team member's id; default: $GITDESK_TECHNICIAN when set).")
 @click.option("--planned", metavar="TIMESTAMP", default=None, help="confirmed, rescheduled: when the intervention will be.")
 @click.option("--mode", type=click.Choice(["onsite", "remote", "phone"]), default=None, help="confirmed, rescheduled: how.")
 @click.option("--expected", metavar="DURATION", default=None, help="confirmed, rescheduled: how long it should take (e.g. 1h30m).")

@@ -107,7 +107,7 @@ def item_json(item: desk.Entry, tz) -> dict:
 
 
 def render(items: list, now: dt.datetime, tz, everything: bool) -> str:
-    what = "requests" if everything else "open requests"
+    what = ("" if everything else "open ") + ("request" if len(items) == 1 else "requests")
     head = f"{len(items)} {what} at {_wall(now, tz)} ({tz})"
     if not items:
         return head
