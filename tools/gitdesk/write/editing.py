@@ -86,17 +86,15 @@ def find(root: Path, ident: str) -> Optional[Path]:
 
 def similar(root: Path, ident: str) -> Optional[str]:
     """The id of an existing ticket that ``ident`` was perhaps meant to be."""
-    close = closest(ticket_files(root), ident, 1)
+    close = closest(ticket_ids(root), ident, 1)
     return close[0] if close else None
 
 
-def ticket_files(root: Path) -> dict[str, Path]:
-    """Every ticket file's id and path (``tickets/<year>/<month>/<id>.yaml``; the first one of an id found twice)."""
-    found: dict[str, Path] = {}
+def ticket_ids(root: Path) -> set[str]:
+    """The id of every ticket file (``tickets/<year>/<month>/<id>.yaml``), from the folders' listings alone."""
+    found: set[str] = set()
     for folder in _month_folders(root):
-        for name in sorted(_names(folder)):
-            if name.endswith(".yaml") and not name.startswith("."):
-                found.setdefault(name[: -len(".yaml")], folder / name)
+        found.update(name[:-5] for name in _names(folder) if name.endswith(".yaml") and not name.startswith("."))
     return found
 
 

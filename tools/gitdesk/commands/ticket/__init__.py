@@ -96,8 +96,9 @@ def resolve(root: Path, text: str) -> tuple[str, Path]:
     if not wanted or not editing.valid_id(wanted):
         raise click.BadParameter(f"invalid ticket id {text!r}: a ticket id is lower-case letters, digits and '-'",
                                  param_hint="'ID'")
-    files = editing.ticket_files(root)
-    found = editing.match_id(files, wanted)
+    if editing.find(root, wanted) is not None:  # the whole id: no need to list every ticket
+        return wanted, _ticket_file(root, wanted)
+    found = editing.match_id(editing.ticket_ids(root), wanted)
     if found.candidates:
         shown = "\n  ".join(found.candidates[:20]) + ("\n  ..." if len(found.candidates) > 20 else "")
         raise click.BadParameter(f"{text!r} names {len(found.candidates)} tickets; give more of the id:\n  {shown}",
