@@ -62,7 +62,7 @@ def test_an_id_by_its_end_or_its_start(queue_repo):
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["id"] == "20261109-beta-cccc"
     assert json.loads(run(queue_repo, "ticket", "show", "20261109", "--format", "json").stdout)["id"] == "20261109-beta-cccc"
-    assert json.loads(run(queue_repo, "ticket", "show", "PSU1", "--format", "json").stdout)["id"] == "20261103-acme-psu1"
+    assert json.loads(run(queue_repo, "ticket", "show", "psu1", "--format", "json").stdout)["id"] == "20261103-acme-psu1"
 
 
 def test_an_ambiguous_id_lists_the_candidates(queue_repo):

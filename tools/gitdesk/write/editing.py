@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import string
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, NamedTuple, Optional, Sequence
 
@@ -211,10 +212,15 @@ def part_flow(part: dict, tz) -> str:
     fields = []
     if part.get("code"):
         fields.append(f"code: {scalar(part['code'])}")
-    fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {part['price']:.2f}"]
+    fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {_money(part['price'])}"]
     if part.get("approved") is not None:
         fields.append(f"approved: {timestamp(part['approved'], tz)}")
     return "{" + ", ".join(fields) + "}"
+
+
+def _money(value) -> str:
+    """A price with its two decimals when it is a Decimal (``1.5`` -> ``1.50``); a text as it is."""
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
 def parse_part(text: str, tz) -> dict:

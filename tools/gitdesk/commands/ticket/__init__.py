@@ -75,15 +75,15 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
         click.echo(f"committed {sha}", err=True)
 
 
-def _did_you_mean(root: Path, ident: str) -> str:
-    close = editing.similar(root, ident)
-    return f" (did you mean {close!r}?)" if close else ""
+def _did_you_mean(close) -> str:
+    """``; did you mean 'a' or 'b'?`` for the closest ids (nothing when there are none)."""
+    return "; did you mean " + " or ".join(map(repr, close)) + "?" if close else ""
 
 
 def _ticket_file(root: Path, ident: str) -> Path:
     path = editing.find(root, ident)
     if path is None:
-        raise click.BadParameter(f"no ticket {ident!r} under tickets/{_did_you_mean(root, ident)}", param_hint="'ID'")
+        raise click.BadParameter(f"no ticket {ident!r} under tickets/", param_hint="'ID'")
     if path.is_symlink() or not path.is_file():
         raise click.ClickException(f"{path.relative_to(root).as_posix()} is not a regular file: edit it by hand")
     return path
@@ -92,10 +92,11 @@ def _ticket_file(root: Path, ident: str) -> Path:
 def resolve(root: Path, text: str) -> tuple[str, Path]:
     """The ticket that ID names on the command line, and its file: the whole id, or the one id that
     ends or starts with it (``q7km``). Several: a usage error listing them; none: the closest ids."""
-    wanted = text.strip().lower()
-    if not wanted or not editing.valid_id(wanted):
-        raise click.BadParameter(f"invalid ticket id {text!r}: a ticket id is lower-case letters, digits and '-'",
-                                 param_hint="'ID'")
+    wanted = text  # as written: never a pattern, never changed into another id
+    if not editing.valid_id(wanted):
+        close = editing.closest(editing.ticket_ids(root), text.strip().lower()[:editing.MAX_ID])
+        raise click.BadParameter(f"invalid ticket id {text!r}: a ticket id is lower-case letters, digits and '-'"
+                                 f"{_did_you_mean(close)}", param_hint="'ID'")
     if editing.find(root, wanted) is not None:  # the whole id: no need to list every ticket
         return wanted, _ticket_file(root, wanted)
     found = editing.match_id(editing.ticket_ids(root), wanted)
@@ -104,8 +105,7 @@ def resolve(root: Path, text: str) -> tuple[str, Path]:
         raise click.BadParameter(f"{text!r} names {len(found.candidates)} tickets; give more of the id:\n  {shown}",
                                  param_hint="'ID'")
     if found.ident is None:
-        hint = "; did you mean " + " or ".join(map(repr, found.suggestions)) + "?" if found.suggestions else ""
-        raise click.BadParameter(f"no ticket {text!r} under tickets/{hint}", param_hint="'ID'")
+        raise click.BadParameter(f"no ticket {text!r} under tickets/{_did_you_mean(found.suggestions)}", param_hint="'ID'")
     return found.ident, _ticket_file(root, found.ident)
 
 
