@@ -448,3 +448,28 @@ def test_help_explains(repo, name, words):
     text = " ".join(run(repo, "ticket", name, "--help").stdout.split())
     for word in words:
         assert word in text
+
+
+# ---------------------------------------------------------------- the facts behind the queue
+
+
+def test_a_requests_state_from_its_log():
+    import datetime as dt
+
+    from gitdesk.core import desk
+    from gitdesk.core.model import Ticket
+
+    def at(hour: int) -> dt.datetime:
+        return dt.datetime(2026, 11, 10, hour, tzinfo=dt.timezone.utc)
+
+    def ticket(*events) -> Ticket:
+        log = [dict(at=at(h), event=e, **extra) for h, e, extra in events]
+        return Ticket(customer="acme", title="x", reported=at(8), priority="normal", log=log)
+
+    cancelled = ticket((9, "cancelled", {"reason": "duplicate"}), (11, "reopened", {}))
+    assert [desk.state_of(cancelled, at(h)) for h in (8, 10, 12)] == ["open", "cancelled", "open"]
+    waited = ticket((9, "waiting", {}), (10, "resolved", {}), (11, "resumed", {}))
+    assert [desk.state_of(waited, at(h)) for h in (9, 10, 11)] == ["waiting", "resolved", "resolved"]
+    changed = ticket((9, "priority", {"to": "urgent"}), (10, "assigned", {"to": "gbianchi"}), (11, "assigned", {"to": "mverdi"}))
+    assert desk.priority_of(changed, at(8)) == "normal" and desk.priority_of(changed, at(9)) == "urgent"
+    assert [desk.assignee_of(changed, at(h)) for h in (9, 10, 12)] == [None, "gbianchi", "mverdi"]

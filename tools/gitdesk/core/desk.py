@@ -16,6 +16,7 @@ cancellations.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
@@ -196,6 +197,6 @@ def reports(repo: "Repository", ticket: Ticket) -> list[Report]:
     return out
 
 
-def total(lines: Sequence) -> "charges.Decimal":
+def total(lines: Sequence) -> Decimal:
     """The sum of lines' amounts (each already rounded to the cent)."""
-    return sum((line.amount for line in lines), charges.ZERO)
+    return sum((line.amount for line in lines), Decimal(0))
