@@ -40,3 +40,17 @@ def one(root: Path, cache: Optional[Cache], customer: str, now: dt.datetime) -> 
     """One customer's tickets with their SLA at ``now``, and the customer's interventions priced (``Repository.works``,
     by customer: charges depend on the customer's other work, e.g. what is left of a prepaid package)."""
     return load(scan(root), Request(evaluate=Evaluate(now, customer), price=EVERY_TICKET), cache=cache)
+
+
+def zone(root: Path) -> dt.tzinfo:
+    """The provider's time zone, to read a command's --now the way the data is read (UTC while the
+    provider file is missing or broken: the load then reports it)."""
+    from gitdesk.core.repository import PROVIDER
+    from gitdesk.load.files import read_data_file
+    from gitdesk.load.loader import read_record
+
+    try:
+        record, _ = read_record("provider", PROVIDER, read_data_file(root, PROVIDER), "")
+    except OSError:
+        return dt.timezone.utc
+    return record.tz if record is not None else dt.timezone.utc

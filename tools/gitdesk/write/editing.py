@@ -15,8 +15,9 @@ import os
 import re
 import secrets
 import string
+from decimal import Decimal
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from gitdesk.core import checks
 from gitdesk.core import errors
@@ -25,8 +26,9 @@ from gitdesk.core.errors import Problem
 from gitdesk.core.repository import Repository
 from gitdesk.load.files import read_data_text
 from gitdesk.load.loader import read_record
-from gitdesk.core.model import ID_PATTERN, Ticket
+from gitdesk.core.model import ID_PATTERN, Part, Ticket
 from gitdesk.core.scalars import format_duration
+from gitdesk.write import yamlout
 from gitdesk.write.yamlout import quote, scalar, text_field, timestamp
 
 ALPHABET = string.ascii_lowercase + string.digits
@@ -85,9 +87,16 @@ def find(root: Path, ident: str) -> Optional[Path]:
 
 def similar(root: Path, ident: str) -> Optional[str]:
     """The id of an existing ticket that ``ident`` was perhaps meant to be."""
-    known = [name[: -len(".yaml")] for folder in _month_folders(root) for name in _names(folder) if name.endswith(".yaml")]
-    close = difflib.get_close_matches(ident, known, n=1, cutoff=0.8)
+    close = closest(ticket_ids(root), ident, 1)
     return close[0] if close else None
+
+
+def ticket_ids(root: Path) -> set[str]:
+    """The id of every ticket file (``tickets/<year>/<month>/<id>.yaml``), from the folders' listings alone."""
+    found: set[str] = set()
+    for folder in _month_folders(root):
+        found.update(name[:-5] for name in _names(folder) if name.endswith(".yaml") and not name.startswith("."))
+    return found
 
 
 def _names(folder: Path) -> list[str]:
@@ -95,6 +104,44 @@ def _names(folder: Path) -> list[str]:
         return os.listdir(folder)
     except OSError:
         return []
+
+
+class IdMatch(NamedTuple):
+    """What a ticket id typed on the command line names: one id, or the candidates, or suggestions."""
+
+    ident: Optional[str]  # the one ticket it names
+    candidates: tuple[str, ...] = ()  # several tickets end or start with it
+    suggestions: tuple[str, ...] = ()  # none does: the closest ids
+
+
+def match_id(known: Iterable[str], text: str) -> IdMatch:
+    """The ticket ``text`` names among ``known`` ids: the id itself, else the one id that ends
+    or starts with it (``q7km``, ``20261110-acme``); several: the candidates; none: the closest ids."""
+    ids = known if isinstance(known, (set, frozenset, dict)) else set(known)
+    if text in ids:
+        return IdMatch(text)
+    hits = sorted(k for k in ids if k.endswith(text) or k.startswith(text)) if text else []
+    if len(hits) == 1:
+        return IdMatch(hits[0])
+    if hits:
+        return IdMatch(None, tuple(hits))
+    return IdMatch(None, (), tuple(closest(ids, text)))
+
+
+def closest(known: Iterable[str], text: str, n: int = 5, cutoff: float = 0.6) -> list[str]:
+    """The ids most like ``text``: as a whole, or by their end or start of the same length (a mistyped suffix)."""
+    scored = []
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(text)
+    for ident in known:
+        best = 0.0
+        for form in {ident, ident[-len(text):], ident[: len(text)]} if text else {ident}:
+            matcher.set_seq1(form)
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+        if best >= cutoff:
+            scored.append((-best, ident))
+    return [ident for _, ident in sorted(scored)[:n]]
 
 
 def ticket_path(root: Path, ident: str, reported: dt.datetime, tz) -> Path:
@@ -124,7 +171,8 @@ def new_ticket_text(*, customer: str, title: str, reported: dt.datetime, tz, pri
 
 def event_item(*, at: dt.datetime, tz, event: str, by: Optional[str] = None, planned: Optional[dt.datetime] = None,
                mode: Optional[str] = None, expected: Optional[dt.timedelta] = None, side: Optional[str] = None,
-               note: Optional[str] = None) -> list[str]:
+               to: Optional[str] = None, reason: Optional[str] = None, note: Optional[str] = None) -> list[str]:
+    """A log event as one flow mapping, its fields in the data format's order."""
     parts = [f"at: {timestamp(at, tz)}", f"event: {_id(event, 'event')}"]
     if by:
         parts.append(f"by: {_id(by, 'technician')}")
@@ -136,6 +184,10 @@ def event_item(*, at: dt.datetime, tz, event: str, by: Optional[str] = None, pla
         parts.append(f"expected: {format_duration(expected)}")
     if side:
         parts.append(f"side: {_id(side, 'side')}")
+    if to:
+        parts.append(f"to: {_id(to, 'to')}")
+    if reason:
+        parts.append(f"reason: {scalar(reason)}")
     if note:
         parts.append(f"note: {quote(note)}")
     return ["- {" + ", ".join(parts) + "}"]
@@ -150,15 +202,25 @@ def work_item(*, technician: str, mode: str, start: dt.datetime, end: dt.datetim
     lines += text_field("report", report, 2)
     if parts:
         lines.append("  parts:")
-        for part in parts:
-            fields = []
-            if part.get("code"):
-                fields.append(f"code: {scalar(part['code'])}")
-            fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {part['price']}"]
-            if part.get("approved") is not None:
-                fields.append(f"approved: {timestamp(part['approved'], tz)}")
-            lines.append("    - {" + ", ".join(fields) + "}")
+        lines += [f"    - {part_flow(part, tz)}" for part in parts]
     return lines
+
+
+def part_flow(part: dict, tz) -> str:
+    """A part (``name``, ``qty``, ``price``, optional ``code`` and ``approved``) as one flow mapping; the price
+    (a Decimal of at most two decimals) with its two decimals, as a statement shows it."""
+    fields = []
+    if part.get("code"):
+        fields.append(f"code: {scalar(part['code'])}")
+    fields += [f"name: {quote(part['name'])}", f"qty: {part['qty']}", f"price: {_money(part['price'])}"]
+    if part.get("approved") is not None:
+        fields.append(f"approved: {timestamp(part['approved'], tz)}")
+    return "{" + ", ".join(fields) + "}"
+
+
+def _money(value) -> str:
+    """A price with its two decimals when it is a Decimal (``1.5`` -> ``1.50``); a text as it is."""
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
 def parse_part(text: str, tz) -> dict:
@@ -191,3 +253,90 @@ def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket
         problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
     located = locate_all(problems, lambda p: text if p == rel else read_data_text(repo.root, p))
     return (ticket if not located else None), located  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- parts added or approved after the report
+
+
+class PartRef(NamedTuple):
+    """A part of a ticket: intervention ``work`` and part ``index`` of it (both from 0)."""
+
+    work: int
+    index: int
+    part: Part
+
+    @property
+    def label(self) -> str:
+        """``N.M``, counted from 1 as the command line counts."""
+        return f"{self.work + 1}.{self.index + 1}"
+
+    def __str__(self) -> str:
+        code = f" {self.part.code}" if self.part.code else ""
+        return f"{self.label}{code} {self.part.name!r}"
+
+
+_NUMBERED = re.compile(r"^([0-9]{1,6})\.([0-9]{1,6})$")
+
+
+def find_parts(ticket: Ticket, spec: str) -> list[PartRef]:
+    """The parts ``spec`` names: ``N.M`` (part M of intervention N, from 1), else a code, else a name
+    (both compared without case), else the parts whose name holds it. Several: ``spec`` is ambiguous."""
+    every = every_part(ticket)
+    numbered = _NUMBERED.match(spec.strip())
+    if numbered:
+        return [ref for ref in every if ref.label == f"{int(numbered.group(1))}.{int(numbered.group(2))}"]
+    wanted = spec.strip().casefold()
+    for same in (lambda r: (r.part.code or "").casefold() == wanted, lambda r: r.part.name.casefold() == wanted,
+                 lambda r: wanted in r.part.name.casefold()):
+        found = [ref for ref in every if same(ref)]
+        if found:
+            return found
+    return []
+
+
+def every_part(ticket: Ticket) -> list[PartRef]:
+    return [PartRef(w, i, part) for w, work in enumerate(ticket.interventions) for i, part in enumerate(work.parts)]
+
+
+def read_ticket(rel: str, text: str, tz_name: str) -> Optional[Ticket]:
+    """The ticket a file's text holds, or None when it does not read as one without errors."""
+    ticket, problems = read_record("ticket", rel, text.encode("utf-8"), tz_name)
+    return ticket if ticket is not None and not [p for p in problems if p.severity == "error"] else None  # type: ignore[return-value]
+
+
+def add_part(text: str, work: int, part: dict, tz) -> str:
+    """``text`` with ``part`` added to intervention ``work`` (from 0): one line added, nothing else changed."""
+    node = yamlout.child(yamlout.child(yamlout.compose(text), "interventions"), work)
+    if not yamlout.is_mapping(node):
+        raise ValueError(f"intervention {work + 1} is not written as a mapping; edit it by hand ('gitdesk ticket edit')")
+    item = part_flow(part, tz)
+    parts = yamlout.child(node, "parts")
+    if parts is None:
+        return yamlout.add_entry(text, node, "parts", f"[{item}]", block=[f"- {item}"])
+    if not yamlout.is_sequence(parts):
+        raise ValueError(f"the parts of intervention {work + 1} are not a list; edit them by hand ('gitdesk ticket edit')")
+    return yamlout.append_item(text, parts, item)
+
+
+def approve_part(text: str, work: int, index: int, at: dt.datetime, tz) -> str:
+    """``text`` with ``approved`` of part ``index`` of intervention ``work`` (both from 0) set to ``at``."""
+    node = yamlout.child(yamlout.child(yamlout.child(yamlout.child(yamlout.compose(text), "interventions"), work), "parts"), index)
+    if not yamlout.is_mapping(node):
+        raise ValueError(f"part {work + 1}.{index + 1} is not written as a mapping; edit it by hand ('gitdesk ticket edit')")
+    value = timestamp(at, tz)
+    approved = yamlout.child(node, "approved")
+    if approved is None:
+        return yamlout.add_entry(text, node, "approved", value)
+    if yamlout.is_mapping(approved) or yamlout.is_sequence(approved):
+        raise ValueError(f"approved of part {work + 1}.{index + 1} is not a time; edit it by hand ('gitdesk ticket edit')")
+    return yamlout.replace_node(text, approved, value)
+
+
+def changed_only(before: Ticket, after: Optional[Ticket], change) -> bool:
+    """Whether ``after`` is ``before`` with ``change`` made to its plain data (a dict), and nothing else:
+    a text edit that changed anything more (a comment read as data, a value moved) is not written."""
+    if after is None:
+        return False
+    expected = before.model_dump()
+    change(expected)
+    return after.model_dump() == expected

@@ -215,3 +215,112 @@ def _block_list(lines: list[str], at: int) -> tuple[str, int]:
             indent = line[: len(line) - len(line.lstrip())]
         last = j
     return indent, last
+
+
+# ---------------------------------------------------------------- edits at a node's place
+#
+# A change to one value of a file is made in the file's text, at the place
+# PyYAML's composer found the node: every other line, comment and blank line
+# stays as it is, which a dump of the whole file would not keep.
+
+
+def compose(text: str):
+    """The node tree of a YAML text (marks give each node's place); ValueError when it is not YAML."""
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"the file is not valid YAML: {exc}") from None
+
+
+def child(node, key):
+    """The value under ``key`` of a mapping node, the item ``key`` (an int) of a sequence node, or None."""
+    import yaml
+
+    if isinstance(key, int):
+        if isinstance(node, yaml.SequenceNode) and 0 <= key < len(node.value):
+            return node.value[key]
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def is_mapping(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.MappingNode)
+
+
+def is_sequence(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.SequenceNode)
+
+
+def _last_content(node) -> int:
+    """The index just after the last character of ``node``'s own text.
+
+    A block collection's end mark is where the next token starts (lines,
+    comments and blank lines later): its last child's end is used instead.
+    A block scalar's end includes its trailing line breaks: they are left out.
+    """
+    while getattr(node, "flow_style", True) is False and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return node.end_mark.index
+
+
+def _after_line(text: str, index: int) -> int:
+    """Where a new line goes after the line holding the text just before ``index`` (its trailing comment too)."""
+    while index > 0 and text[index - 1] in " \t\r\n":
+        index -= 1
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end + 1
+
+
+def _insert_lines(text: str, at: int, lines: list[str]) -> str:
+    head = text[:at]
+    if head and not head.endswith("\n"):
+        head += "\n"
+    return head + "".join(line + "\n" for line in lines) + text[at:]
+
+
+def _before_closing(text: str, node, piece: str) -> str:
+    """``piece`` added as the last entry of a flow collection (``[...]`` or ``{...}``)."""
+    close = node.end_mark.index - 1
+    if text[close] not in "]}":
+        raise ValueError("the list is not written as expected; edit it by hand ('gitdesk ticket edit')")
+    before = text[node.start_mark.index + 1:close].rstrip()
+    sep = "" if not node.value or before.endswith(",") else ", "
+    cut = node.start_mark.index + 1 + len(before)
+    return text[:cut] + sep + piece + text[cut:close] + text[close:]
+
+
+def append_item(text: str, sequence, item: str) -> str:
+    """``item`` (one line of flow YAML) added at the end of the sequence node ``sequence`` of ``text``."""
+    if sequence.flow_style:
+        return _before_closing(text, sequence, item)
+    dash = " " * sequence.start_mark.column
+    return _insert_lines(text, _after_line(text, _last_content(sequence)), [f"{dash}- {item}"])
+
+
+def add_entry(text: str, mapping, key: str, value: str, block: Optional[list[str]] = None) -> str:
+    """``key: value`` added at the end of the mapping node ``mapping`` of ``text``.
+
+    In a block mapping ``block`` (lines under the key, indented two more
+    spaces) may stand for ``value``; in a flow mapping ``value`` is written.
+    """
+    if mapping.flow_style:
+        return _before_closing(text, mapping, f"{key}: {value}")
+    pad = " " * mapping.start_mark.column
+    lines = [f"{pad}{key}:"] + [f"{pad}  {line}" for line in block] if block else [f"{pad}{key}: {value}"]
+    return _insert_lines(text, _after_line(text, _last_content(mapping)), lines)
+
+
+def replace_node(text: str, node, value: str) -> str:
+    """The text of a scalar node replaced by ``value`` (one line of YAML)."""
+    return text[:node.start_mark.index] + value + text[node.end_mark.index:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 from pathlib import Path
 from typing import Optional
@@ -18,7 +19,8 @@ from gitdesk.load import workset
 from gitdesk.write.yamlout import append_to_list
 from gitdesk.commands import open_cache, repo_option, repo_root
 
-EVENTS = ["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened"]
+EVENTS = ["acknowledged", "confirmed", "rescheduled", "waiting", "resumed", "resolved", "reopened", "priority", "assigned",
+          "cancelled"]
 commit_option = click.option("--commit", is_flag=True, help="Commit the file (git), with a message that says what it is; "
                              "when git refuses, the file is left as it was.")
 
@@ -73,26 +75,38 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
         click.echo(f"committed {sha}", err=True)
 
 
-def _did_you_mean(root: Path, ident: str) -> str:
-    close = editing.similar(root, ident)
-    return f" (did you mean {close!r}?)" if close else ""
-
-
-def _ident(root: Path, ident: str) -> str:
-    """A ticket id from the command line: the id itself, never a pattern."""
-    if not editing.valid_id(ident):
-        raise click.BadParameter(f"invalid ticket id {ident!r}: a ticket id is lower-case letters, digits and '-'"
-                                 f"{_did_you_mean(root, ident.strip().lower()[:editing.MAX_ID])}", param_hint="'ID'")
-    return ident
+def _did_you_mean(close) -> str:
+    """``; did you mean 'a' or 'b'?`` for the closest ids (nothing when there are none)."""
+    return "; did you mean " + " or ".join(map(repr, close)) + "?" if close else ""
 
 
 def _ticket_file(root: Path, ident: str) -> Path:
     path = editing.find(root, ident)
     if path is None:
-        raise click.BadParameter(f"no ticket {ident!r} under tickets/{_did_you_mean(root, ident)}", param_hint="'ID'")
+        raise click.BadParameter(f"no ticket {ident!r} under tickets/", param_hint="'ID'")
     if path.is_symlink() or not path.is_file():
         raise click.ClickException(f"{path.relative_to(root).as_posix()} is not a regular file: edit it by hand")
     return path
+
+
+def resolve(root: Path, text: str) -> tuple[str, Path]:
+    """The ticket that ID names on the command line, and its file: the whole id, or the one id that
+    ends or starts with it (``q7km``). Several: a usage error listing them; none: the closest ids."""
+    wanted = text  # as written: never a pattern, never changed into another id
+    if not editing.valid_id(wanted):
+        close = editing.closest(editing.ticket_ids(root), text.strip().lower()[:editing.MAX_ID])
+        raise click.BadParameter(f"invalid ticket id {text!r}: a ticket id is lower-case letters, digits and '-'"
+                                 f"{_did_you_mean(close)}", param_hint="'ID'")
+    if editing.find(root, wanted) is not None:  # the whole id: no need to list every ticket
+        return wanted, _ticket_file(root, wanted)
+    found = editing.match_id(editing.ticket_ids(root), wanted)
+    if found.candidates:
+        shown = "\n  ".join(found.candidates[:20]) + ("\n  ..." if len(found.candidates) > 20 else "")
+        raise click.BadParameter(f"{text!r} names {len(found.candidates)} tickets; give more of the id:\n  {shown}",
+                                 param_hint="'ID'")
+    if found.ident is None:
+        raise click.BadParameter(f"no ticket {text!r} under tickets/{_did_you_mean(found.suggestions)}", param_hint="'ID'")
+    return found.ident, _ticket_file(root, found.ident)
 
 
 def _read(root: Path, path: Path) -> str:
@@ -108,14 +122,34 @@ def _read(root: Path, path: Path) -> str:
         raise click.ClickException(f"cannot read {rel}: {exc.strerror}") from None
 
 
-@click.group("ticket")
-def command():
-    """Create tickets and record their events and work reports.
+#: The subcommands in modules of their own (they use the helpers above), by name: imported when they run.
+SUBCOMMANDS = {"list": "queue", "show": "show", "cancel": "lifecycle", "priority": "lifecycle", "assign": "lifecycle",
+               "part": "parts", "approve": "parts", "edit": "edit"}
 
-    Every change keeps the file's text and comments, is checked with the
-    rules of 'gitdesk validate' before it is written (a bad one leaves the
-    file untouched) and, with --commit, becomes a git commit. One command
-    writes at a time: another one waits for it, so no change is lost.
+
+class _Group(click.Group):
+    """The ticket commands; those of :data:`SUBCOMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in SUBCOMMANDS:
+            module = importlib.import_module(f"{__name__}.{SUBCOMMANDS[name]}")
+            return getattr(module, f"{name}_command")
+        return super().get_command(ctx, name)
+
+
+@click.group("ticket", cls=_Group)
+def command():
+    """The work queue, one request at a glance, and every change to a ticket.
+
+    Wherever a ticket's ID is asked for, the end of it (q7km) or its start is
+    enough when it names one ticket. Every change keeps the file's text and
+    comments, is checked with the rules of 'gitdesk validate' before it is
+    written (a bad one leaves the file untouched) and, with --commit, becomes
+    a git commit. One command writes at a time: another one waits for it, so
+    no change is lost. A technician's day with these commands: docs/tickets.md.
     """
 
 
@@ -154,37 +188,45 @@ def new_command(repo, customer, priority, title, via, reported, reported_by, use
 @click.argument("ident", metavar="ID")
 @click.argument("event", type=click.Choice(EVENTS))
 @click.option("--at", metavar="TIMESTAMP", default=None, help="When (default: now).")
-@click.option("--by", metavar="ID", type=writer.ID, default=None, help="Who (a team member's id).")
+@click.option("--by", metavar="ID", type=writer.ID, default=None, envvar="GITDESK_TECHNICIAN", show_envvar=True,
+              help="Who (a team member's id; default: $GITDESK_TECHNICIAN when set).")
 @click.option("--planned", metavar="TIMESTAMP", default=None, help="confirmed, rescheduled: when the intervention will be.")
 @click.option("--mode", type=click.Choice(["onsite", "remote", "phone"]), default=None, help="confirmed, rescheduled: how.")
 @click.option("--expected", metavar="DURATION", default=None, help="confirmed, rescheduled: how long it should take (e.g. 1h30m).")
 @click.option("--side", type=click.Choice(["customer", "provider"]), default=None, help="rescheduled: who moved the appointment.")
+@click.option("--to", metavar="ID", type=writer.ID, default=None, help="priority: the new priority; assigned: the team member.")
+@click.option("--reason", type=writer.TEXT, default=None, help="cancelled: duplicate, withdrawn, or a text.")
 @click.option("--note", type=writer.TEXT, default=None, help="A note (e.g. what the ticket is waiting for).")
 @commit_option
-def event_command(repo, ident, event, at, by, planned, mode, expected, side, note, commit):
-    """Record an event of ticket ID: acknowledged, confirmed, rescheduled, waiting, resumed, resolved, reopened."""
+def event_command(repo, ident, event, at, by, planned, mode, expected, side, to, reason, note, commit):
+    """Record an event of ticket ID: acknowledged, confirmed, rescheduled, waiting, resumed, resolved, reopened,
+    priority, assigned, cancelled.
+
+    ID is the ticket's id, or the end or start of it that names one ticket
+    (e.g. q7km). 'gitdesk ticket priority', 'assign' and 'cancel' record the
+    last three more simply.
+    """
     def item(tz):
         return editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, by=by,
                                   planned=_moment(planned, tz, "--planned"), mode=mode,
-                                  expected=_duration(expected, "--expected"), side=side, note=note)
+                                  expected=_duration(expected, "--expected"), side=side, to=to, reason=reason, note=note)
 
-    _append(repo, ident, commit, "log", item, f"Ticket {ident}: {event}" + (f" ({writer.one_line(note)})" if note else ""))
+    _append(repo, ident, commit, "log", item, lambda full: f"Ticket {full}: {event}" + (f" ({writer.one_line(note)})" if note else ""))
 
 
-def _append(repo, ident: str, commit: bool, key: str, make_item, message: str) -> None:
+def _append(repo, ident: str, commit: bool, key: str, make_item, message) -> None:
     """Add ``make_item(tz)`` to the list ``key`` of ticket ID: under the writers' lock, the file read
-    again there, checked, written whole and, with ``commit``, committed."""
+    again there, checked, written whole and, with ``commit``, committed with ``message(id)``."""
     root = repo_root(repo)
-    _ident(root, ident)
     with writer.transaction(root, commit=commit) as tx:
+        ident, path = resolve(root, ident)
         repository = _load(root)
-        path = _ticket_file(root, ident)
         entry = make_item(repository.tz)
         try:
             text = append_to_list(_read(root, path), key, entry)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        _save(tx, repository, path, text, commit, message)
+        _save(tx, repository, path, text, commit, message(ident))
 
 
 @command.command("work")
@@ -201,7 +243,7 @@ def _append(repo, ident: str, commit: bool, key: str, make_item, message: str) -
               help="A part used (repeatable); APPROVED is when the customer approved it.")
 @commit_option
 def work_command(repo, ident, technician, mode, start, end, outcome, report, warranty, parts, commit):
-    """Record an intervention (a work report) on ticket ID."""
+    """Record an intervention (a work report) on ticket ID (its id, or the end or start of it that names one ticket)."""
     def item(tz):
         try:
             parsed = [editing.parse_part(p, tz) for p in parts]
@@ -211,4 +253,5 @@ def work_command(repo, ident, technician, mode, start, end, outcome, report, war
                                  end=_moment(end, tz, "--end"), tz=tz, outcome=outcome, report=report,
                                  warranty=warranty, parts=parsed)
 
-    _append(repo, ident, commit, "interventions", item, f"Ticket {ident}: {mode} work by {technician}, {outcome}")
+    _append(repo, ident, commit, "interventions", item, lambda full: f"Ticket {full}: {mode} work by {technician}, {outcome}")
+
