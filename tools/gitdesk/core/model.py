@@ -657,15 +657,6 @@ class Ticket(TopRecord):
     log: tuple[LogEvent, ...] = Field(default=())
     interventions: tuple[Intervention, ...] = Field(default=())
 
-    @property
-    def assignee(self) -> Optional[str]:
-        """The team member of the latest ``assigned`` event (ties: the later in the file), or None."""
-        latest = None
-        for event in self.log:
-            if event.event == "assigned" and (latest is None or event.at >= latest.at):
-                latest = event
-        return latest.to if latest is not None else None
-
 
 # ---------------------------------------------------------------- issued statements
 

@@ -403,7 +403,7 @@ def _on_priority(f: _Fold, e: LogEvent) -> None:
 
 
 def _on_assigned(f: _Fold, e: LogEvent) -> None:
-    """The assignee (:attr:`Ticket.assignee`) changes no clock."""
+    """The assignee (:func:`gitdesk.core.desk.assignee_of`) changes no clock."""
 
 
 _ON = {
