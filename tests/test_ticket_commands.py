@@ -127,6 +127,11 @@ def test_every_request_with_all(queue_repo):
     assert items[3]["next_target"] is None and items[4]["left_minutes"] is None
 
 
+def test_a_request_reported_after_the_moment_is_not_in_the_queue(queue_repo):
+    # at 09:00 aaaa and dddd are just reported; bbbb (08:30) and cccc (the day before) are older
+    assert sorted(i["id"][-4:] for i in listed(queue_repo, "--now", "2026-11-10 08:59", "--all")) == ["bbbb", "cccc", "psu1"]
+
+
 def test_filters(queue_repo):
     now = ("--now", "2026-11-10 11:00")
     assert [i["id"] for i in listed(queue_repo, *now, "--customer", "beta")] == ["20261109-beta-cccc"]

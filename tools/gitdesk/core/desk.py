@@ -144,8 +144,8 @@ def queue(repo: "Repository", now: dt.datetime, *, everything: bool = False, cus
     """
     items = []
     for ident, ticket in repo.tickets.items():
-        if customer is not None and ticket.customer != customer:
-            continue
+        if (customer is not None and ticket.customer != customer) or ticket.reported > now:
+            continue  # another customer's, or not reported yet at the moment of the queue
         item = entry(repo, ident, ticket, now)
         if not everything and not is_open(item.state):
             continue
