@@ -209,7 +209,8 @@ def _loads(data: bytes) -> Any:
 
 
 class Cache:
-    """Content-keyed, tagged blobs: ``files`` for per-file results, ``runs`` for whole runs."""
+    """Content-keyed, tagged blobs: ``files`` for per-file results, ``runs`` for whole runs, ``indexes``
+    for what a ticket command looks up without reading every file (:mod:`gitdesk.load.index`)."""
 
     def __init__(self, directory: Path, key: Optional[bytes] = None):
         self.key = key if key is not None else machine_key()
@@ -228,12 +229,14 @@ class Cache:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB)")
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, value BLOB)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS indexes (name TEXT PRIMARY KEY, value BLOB)")
         row = self.db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
         if row is None or row[0] != salt:
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.execute("DELETE FROM files")
                 self.db.execute("DELETE FROM runs")
+                self.db.execute("DELETE FROM indexes")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
 
     @classmethod
@@ -349,6 +352,22 @@ class Cache:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("DELETE FROM runs")  # only the latest run is worth keeping
                 self.db.execute("INSERT INTO runs VALUES (?, ?)", (key, self.pack(key.encode(), value, b"runs")))
+        except sqlite3.Error:
+            pass
+
+    def get_index(self, name: str) -> Optional[Any]:
+        """The index stored under ``name`` (see :mod:`gitdesk.load.index`), or None (see :meth:`unpack`)."""
+        try:
+            row = self.db.execute("SELECT value FROM indexes WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return self.unpack(name.encode(), row[0], b"indexes") if row else None
+
+    def put_index(self, name: str, value: Any) -> None:
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("INSERT OR REPLACE INTO indexes VALUES (?, ?)", (name, self.pack(name.encode(), value, b"indexes")))
         except sqlite3.Error:
             pass
 

@@ -1,42 +1,265 @@
 """What a ticket command reads: the repository as the command needs it, loaded in one place.
 
 Every ``gitdesk ticket`` command gets its records through these functions, so
-that how much is read (the whole repository, or only what the command needs
-from the cache) is decided here and nowhere else:
+that how much is read is decided here and nowhere else:
 
-- :func:`for_writing`: the context (provider, plans, customers) and what a
-  changed ticket file is checked against (every other ticket's interventions,
-  for the rule that a technician is in one place at a time);
-- :func:`queue`: the tickets with their SLA at one moment, for the work queue;
+- :func:`for_writing`: the context (provider, plans, customers, issued
+  statements) and what a changed ticket file is checked against (the other
+  interventions of its technicians, :func:`other_spans`);
+- :func:`queue`: the open tickets with their SLA at one moment, for the work queue;
 - :func:`one`: a customer's tickets with their SLA, and the customer's priced work (``gitdesk ticket show``).
 
-Each returns a :class:`~gitdesk.core.repository.Repository`; its ``problems``
-say what is wrong with the data, as ``gitdesk validate`` would.
+Each returns a :class:`Workset`, a :class:`~gitdesk.core.repository.Repository`
+that reads only what is asked of it: the contracts always (a few hundred small
+files), a ticket when it is looked up (``tickets[id]``), the tickets' summaries
+(:mod:`gitdesk.load.index`) when other tickets matter, and the whole repository
+(:func:`gitdesk.load.loader.load`) only for what needs it: iterating over every
+ticket, or its ``problems`` (every problem of the repository, as ``gitdesk
+validate`` reports them). Whatever is read gives what the whole load gives
+(``tests/test_ticket_speed.py`` compares them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional
 
 from gitdesk.core.repository import Repository
-from gitdesk.load.cache import Cache
-from gitdesk.load.loader import load, scan
-from gitdesk.load.request import EVERY_TICKET, Evaluate, Request
+
+if TYPE_CHECKING:
+    from gitdesk.core.model import Ticket
+    from gitdesk.load.cache import Cache
 
 
-def for_writing(root: Path, cache: Optional[Cache]) -> Repository:
+def for_writing(root: Path, cache: Optional["Cache"]) -> "Workset":
     """The repository a changed ticket file is checked against (read while the writers' lock is held)."""
-    return load(scan(root), Request(), cache=cache)
+    return _workset(root, cache)
 
 
-def queue(root: Path, cache: Optional[Cache], now: dt.datetime, customer: Optional[str] = None) -> Repository:
-    """The tickets (of one customer, or all) with their SLA at ``now`` in ``Repository.sla``."""
-    return load(scan(root), Request(evaluate=Evaluate(now, customer)), cache=cache)
+def queue(root: Path, cache: Optional["Cache"], now: dt.datetime, customer: Optional[str] = None,
+          everything: bool = False) -> "Workset":
+    """The tickets open at ``now`` (of one customer, or all) with their SLA at ``now`` in ``Repository.sla``
+    (``TicketSla.open``); with ``everything``, every ticket's (as the whole load evaluates them)."""
+    ws = _workset(root, cache)
+    if everything:
+        sla = dict(ws.full(_evaluate(now, customer)).sla)
+    else:
+        sla = ws.open_sla(now, customer)
+    object.__setattr__(ws, "sla", sla)
+    return ws
 
 
-def one(root: Path, cache: Optional[Cache], customer: str, now: dt.datetime) -> Repository:
-    """One customer's tickets with their SLA at ``now``, and the customer's interventions priced (``Repository.works``,
-    by customer: charges depend on the customer's other work, e.g. what is left of a prepaid package)."""
-    return load(scan(root), Request(evaluate=Evaluate(now, customer), price=EVERY_TICKET), cache=cache)
+def one(root: Path, cache: Optional["Cache"], customer: str, now: dt.datetime) -> "Workset":
+    """One customer's tickets with their SLA at ``now``, and the customer's interventions priced
+    (``Repository.works[customer]``: charges depend on the customer's other work, e.g. what is left
+    of a prepaid package)."""
+    ws = _workset(root, cache)
+    sla, works = ws.customer_facts(customer, now)
+    object.__setattr__(ws, "sla", sla)
+    object.__setattr__(ws, "works", {customer: works} if works else {})
+    return ws
+
+
+def other_spans(repo: Repository, technicians: Iterable[str], path: str) -> list[tuple]:
+    """The interventions (:func:`gitdesk.core.checks.spans_of`) of ``technicians`` in every ticket but
+    the file ``path``, in the order of ``repo.tickets`` (when they were reported)."""
+    wanted = frozenset(technicians)
+    if not wanted:
+        return []
+    if isinstance(repo, Workset):
+        return repo.spans_of(wanted, path)
+    from gitdesk.core import checks
+
+    return [s for t in repo.tickets.values() if t.path != path for s in checks.spans_of(t, t.path or "") if s[0] in wanted]
+
+
+# ---------------------------------------------------------------- the workset
+
+
+def _evaluate(now: dt.datetime, customer: Optional[str]):
+    from gitdesk.load.request import Evaluate, Request
+
+    return Request(evaluate=Evaluate(now, customer))
+
+
+def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
+    from gitdesk.load import discover as found
+    from gitdesk.load.discover import Scan, read_bytes, unreadable_problem
+    from gitdesk.load.files import real_root
+    from gitdesk.load.loader import check_contracts, read_contracts
+
+    root = Path(root)
+    walk = found._Walk(root)
+    files = found._contracts(walk) + found._statements(walk)
+    problems = walk.problems
+    readable = []
+    real = real_root(root)
+    for f in files:
+        try:
+            f.raw = read_bytes(root, f.path, real)
+            readable.append(f)
+        except OSError as exc:
+            problems.append(unreadable_problem(f.path, exc))
+    records, _ = check_contracts(*read_contracts(Scan(root, readable, problems, ""), cache))
+    c = records.context
+    ws = Workset(c.root, c.provider, c.plans, c.customers, {}, issued=c.issued, adjustments=c.adjustments, rules=c.rules)
+    object.__setattr__(ws, "_cache", cache)
+    object.__setattr__(ws, "_tz_name", records.tz_name)
+    object.__setattr__(ws, "tickets", _Tickets(ws))
+    return ws
+
+
+def _lazy(name: str):
+    """A field of the whole load, read from it when first asked for (what the constructor gave is ignored)."""
+
+    def get(self):
+        return getattr(self.full(), name)
+
+    def ignore(self, value):
+        pass
+
+    return property(get, ignore)
+
+
+class Workset(Repository):
+    """A repository read as far as it is asked (see the module's docstring)."""
+
+    problems = _lazy("problems")  # type: ignore[assignment]
+    digest = _lazy("digest")  # type: ignore[assignment]
+    partial = _lazy("partial")  # type: ignore[assignment]
+    ticket_count = _lazy("ticket_count")  # type: ignore[assignment]
+
+    def full(self, request: Any = None) -> Repository:
+        """The whole load (``request``: what it computes besides, see :mod:`gitdesk.load.request`)."""
+        from gitdesk.load.loader import Request, load, scan
+
+        request = request or Request()
+        done = self.__dict__.setdefault("_loads", {})
+        if request not in done:
+            done[request] = load(scan(Path(self.root)), request, cache=self._cache)
+        return done[request]
+
+    def entries(self):
+        """The tickets' index entries by id (:func:`gitdesk.load.index.tickets_of`), or None where the layout
+        is not the plain one."""
+        if "_entries" not in self.__dict__:
+            from gitdesk.load import index
+
+            fresh = index.fresh(Path(self.root), self._cache, self, self._tz_name)
+            self.__dict__["_entries"] = index.tickets_of(fresh) if fresh is not None else None
+        return self.__dict__["_entries"]
+
+    def records(self, ids: Iterable[str]) -> dict[str, "Ticket"]:
+        """The records of the tickets ``ids`` (each a ticket of :meth:`entries`), read through the per-file cache."""
+        from gitdesk.load.discover import SourceFile, read_bytes
+        from gitdesk.load.read import cache_key, read_record
+
+        from gitdesk.load.index import key_of
+
+        entries = self.entries()
+        wanted = [(tid, rel, key_of(entry)) for tid in ids for rel, entry in (entries[tid],)]
+        cache = self._cache
+        held = cache.get_many([key for _, _, key in wanted]) if cache is not None else {}
+        out = {}
+        for tid, rel, key in wanted:
+            result = cache.unpack(key, held.get(key)) if cache is not None else None
+            if result is None:
+                f = SourceFile("ticket", rel, read_bytes(self.root, rel))
+                if cache_key(f, self._tz_name) != key:  # changed since the index was made: read in full
+                    return {t: self.full().tickets[t] for t in ids if t in self.full().tickets}
+                result = read_record("ticket", rel, f.raw, self._tz_name)  # type: ignore[arg-type]
+            out[tid] = result[0]
+        return out
+
+    def spans_of(self, technicians: frozenset[str], path: str) -> list[tuple]:
+        from gitdesk.load.index import spans_in, times_of
+
+        entries = self.entries()
+        if entries is None:
+            return other_spans(self.full(), technicians, path)
+        names = [t.encode() for t in technicians]
+        found = []  # (reported, id, spans): in the order of the whole load's tickets, for its tie-breaks
+        for tid, (rel, entry) in entries.items():
+            if rel != path and any(name in entry for name in names):  # a cheap first look, then the spans
+                spans = [s for s in spans_in(rel, entry) if s[0] in technicians]
+                if spans:
+                    found.append((times_of(entry)[0], tid, spans))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [s for _, _, spans in found for s in spans]
+
+    def open_sla(self, now: dt.datetime, customer: Optional[str]) -> dict[str, Any]:
+        """The SLA at ``now`` of the tickets open then (of ``customer``, or all)."""
+        from gitdesk.core.sla import evaluate
+        from gitdesk.load.index import PARTIAL, customer_of, flags_of, times_of
+
+        if self.entries() is None:
+            return {t: r for t, r in self.full(_evaluate(now, customer)).sla.items() if r.open}
+        moment = now.timestamp()
+        candidates = [tid for tid, (_, e) in self.entries().items()  # in the files' order, as the whole load's
+                      if not flags_of(e) & PARTIAL and (customer is None or customer_of(e) == customer)
+                      and (times_of(e)[1] is None or moment < times_of(e)[1])]
+        out = {}
+        for tid, ticket in self.records(candidates).items():
+            result = evaluate(self, ticket, now)
+            if result.open:
+                out[tid] = result
+        return out
+
+    def customer_facts(self, customer: str, now: dt.datetime) -> tuple[dict[str, Any], tuple]:
+        """The SLA at ``now`` of ``customer``'s tickets, and the charges of their interventions."""
+        from gitdesk.core import checks
+        from gitdesk.core.charges import charges_as_recorded
+        from gitdesk.core.sla import evaluate
+
+        if self.entries() is None:
+            from gitdesk.load.request import EVERY_TICKET, Evaluate, Request
+
+            whole = self.full(Request(evaluate=Evaluate(now, customer), price=EVERY_TICKET))
+            return dict(whole.sla), tuple(whole.works.get(customer, ()))
+        from gitdesk.load.index import FLAWED, PARTIAL, customer_of, flags_of
+
+        mine = [tid for tid, (_, e) in self.entries().items() if customer_of(e) == customer]  # in the files' order
+        records = self.records(mine)
+        sla: dict[str, Any] = {}
+        works: list = []
+        for tid in mine:
+            flags, ticket = flags_of(self.entries()[tid][1]), records[tid]
+            if flags & PARTIAL:
+                continue  # a record salvaged in part is never computed on
+            sla[tid] = evaluate(self, ticket, now)
+            if flags & FLAWED or not ticket.interventions or checks.ticket_checks(self, ticket):
+                continue
+            works.extend(charges_as_recorded(self, ticket, (now, sla[tid])))
+        return sla, tuple(works)
+
+
+class _Tickets(Mapping):
+    """The tickets of a workset by id: one looked up is read alone; iterating reads them all (the whole load)."""
+
+    def __init__(self, ws: Workset):
+        self.ws = ws
+
+    def __getitem__(self, tid: str) -> "Ticket":
+        entries = self.ws.entries()
+        if entries is None:
+            return self.ws.full().tickets[tid]
+        if tid not in entries:
+            raise KeyError(tid)
+        return self.ws.records([tid])[tid]
+
+    def __contains__(self, tid: object) -> bool:
+        entries = self.ws.entries()
+        return tid in (entries if entries is not None else self.ws.full().tickets)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ws.full().tickets)
+
+    def __len__(self) -> int:
+        return len(self.ws.full().tickets)
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self.ws.full().tickets) == other if isinstance(other, Mapping) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
