@@ -24,11 +24,9 @@ import hmac
 import io
 import os
 import pickle
-import secrets
 import shlex
 import sqlite3
 import stat
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -52,12 +50,53 @@ def code_salt() -> str:
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
-    for dist in ("pydantic", "pydantic-core", "PyYAML", "holidays", "mkdocs", "mkdocs-material", "Babel", "matplotlib"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            pass
+    for dist, version in _versions(LIBRARIES).items():
+        h.update(f"{dist}={version}".encode())
     return h.hexdigest()
+
+
+#: The libraries whose versions can change a result (parsing, validation, calendars, the portal).
+LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "holidays", "mkdocs", "mkdocs-material", "Babel", "matplotlib")
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _versions(names: Iterable[str]) -> dict[str, str]:
+    """The installed version of each library, as the first ``NAME-VERSION.dist-info`` folder on ``sys.path``
+    names it (what the importer finds first); the package metadata is read only for a library installed
+    otherwise (an ``.egg-info``), as reading it costs every command its start-up."""
+    import sys
+
+    wanted = {_normal(n): n for n in names}
+    found: dict[str, str] = {}
+    other: set[str] = set()
+    for folder in sys.path:
+        try:
+            listed = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in listed:
+            stem, dot, suffix = entry.rpartition(".")
+            if suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, version = stem.partition("-")
+            name = _normal(dist)
+            if name in wanted and wanted[name] not in found and wanted[name] not in other:
+                if suffix == "dist-info" and version:
+                    found[wanted[name]] = version
+                else:
+                    other.add(wanted[name])
+    if other:
+        from importlib import metadata
+
+        for dist in other:
+            try:
+                found[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                pass
+    return dict(sorted(found.items()))
 
 
 # ---------------------------------------------------------------- where it lives
@@ -134,7 +173,7 @@ def _file_key(path: Path) -> bytes:
         fd, tmp = _private_file(path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
+                out.write(os.urandom(32))
             try:
                 os.link(tmp, path)  # never replaces a key another process has just made
             except OSError:  # one is there (or the file system makes no links)

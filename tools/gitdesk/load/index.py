@@ -241,8 +241,10 @@ def _summarised(root: Path, todo, held, cache, context, tz_name: str):
     if len(files) < PARALLEL:
         results = _Packed(lambda batch: _read_here(batch, cache, tz_name), keys)(files)
     else:
+        # Many files (a first command after a clone): the per-file cache is looked up but not filled, which
+        # would cost the command half again as long (gitdesk validate fills it).
         stage = TicketStage(context, tz_name, Request(tickets=False), cache)
-        work = _Packed(lambda batch: stage._read(batch, {}), keys)
+        work = _Packed(lambda batch: [(*read[:2], None) for read in stage._read(batch, {})], keys)
         results = executor.run(work, files, threshold=PARALLEL, size=executor.batch_size(len(files), None))
     written: dict[bytes, bytes] = {}
     for f, (packed, entry) in zip(files, results):
