@@ -94,7 +94,7 @@ def _check_spans(root: Path, cache: Cache) -> None:
     ws = workset.for_writing(root, cache)
     assert ws.entries() is not None, "the fast path was not taken"
     paths = sorted({t.path for t in whole.tickets.values()})[::7] + ["tickets/2026/01/no-such-ticket.yaml"]
-    for tech in _technicians(whole):
+    for tech in _technicians(whole) + ["nobody"]:  # and one that is no team member's
         for path in paths:
             assert workset.other_spans(ws, [tech], path) == workset.other_spans(whole, [tech], path), (tech, path)
     both = _technicians(whole)[:2]
@@ -183,6 +183,32 @@ def test_the_queue_holds_only_open_tickets_and_the_open_ones_all(data, tmp_path)
     assert 0 < len(queue) < len(whole.sla)  # the generated data has both at that moment
     assert all(r.open for r in queue.values())
     assert workset.queue(data, None, now, everything=True).sla == whole.sla
+
+
+@pytest.fixture
+def looked(monkeypatch):
+    """Every new file only looked through at first (as after a clone of a large repository), parsed when needed."""
+    monkeypatch.setattr(index, "LOOK_FROM", 0)
+
+
+def test_files_only_looked_through_give_the_same_results(data, tmp_path, looked):
+    cache = _cache(tmp_path)
+    _check_spans(data, cache)  # the files of each technician parsed as asked for
+    _check_all(data, cache)
+
+
+def test_broken_files_only_looked_through_give_the_same_results(broken, tmp_path, looked):
+    _check_all(broken, _cache(tmp_path))
+
+
+@pytest.mark.parametrize("written", ['"\\x61nna"', "!!str anna", '"an\\\n  na"'])
+def test_a_technician_written_through_an_escape_or_a_tag_is_found(data, tmp_path, looked, written):
+    """A file that names a technician otherwise than by the id's very characters is parsed all the same."""
+    path = next(p for p in _with_interventions(data) if "technician: anna" in p.read_text(encoding="utf-8"))
+    path.write_text(path.read_text(encoding="utf-8").replace("technician: anna", f"technician: {written}"), encoding="utf-8")
+    whole = _whole(data)
+    assert [s for s in workset.other_spans(whole, ["anna"], "x") if s[3] == path.relative_to(data).as_posix()]
+    _check_spans(data, _cache(tmp_path))
 
 
 # ---------------------------------------------------------------- fresh after a change behind the cache's back

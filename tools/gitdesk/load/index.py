@@ -34,7 +34,7 @@ import stat
 import struct
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from gitdesk.core.errors import Problem
 from gitdesk.core.repository import TICKETS
@@ -67,7 +67,7 @@ _HEAD = struct.Struct("<6q20sBdd")
 _SIG = struct.Struct("<6q")
 _UNTRUSTED = bytes(_SIG.size)
 _KEY = slice(_SIG.size, _SIG.size + 20)
-HAS_RECORD, PARTIAL, FLAWED = 1, 2, 4
+HAS_RECORD, PARTIAL, FLAWED, LOOKED, OPAQUE = 1, 2, 4, 8, 16
 
 
 def pack(signature: bytes, key: bytes, path: str, record: Optional["Ticket"], problems: Sequence[Problem]) -> bytes:
@@ -175,35 +175,190 @@ def _folders(base: str, rel: str, pattern: re.Pattern) -> list[str]:
 # ---------------------------------------------------------------- fresh entries
 
 
-def fresh(root: Path, cache: Optional["Cache"], context: "Repository", tz_name: str) -> Optional[dict[str, bytes]]:
-    """Every ticket file's entry (see :func:`pack`), true to the bytes on disk, in the order the loader
-    reads them; None when the layout is not the plain one (see the module's docstring)."""
-    started = time.time_ns()
-    found = listing(Path(root))
-    if found is None:
-        return None
-    name = f"tickets:{VERSION}:{tz_name}"
-    held = (cache.get_index(name) if cache is not None else None) or {}
-    entries: dict[str, Optional[bytes]] = {}
-    todo: list[tuple[str, bytes]] = []
-    for rel, sig in found:
-        old = held.get(rel)
-        if old is not None and old.startswith(sig):
-            entries[rel] = old
-        else:
-            entries[rel] = None
-            todo.append((rel, sig))
-    if todo:
-        for rel, entry in _summarised(root, todo, held, cache, context, tz_name):
-            entries[rel] = entry
-    # A few files read again cost less than writing the whole index: it is written when many changed.
-    if cache is not None and (len(todo) >= REWRITE or not held or len(held) > len(entries) + REWRITE):
-        cache.put_index(name, {rel: _stored(e, started) for rel, e in entries.items() if e is not None and key_of(e) != NO_KEY})
-    return {rel: e for rel, e in entries.items() if e is not None}
-
-
 #: The key of a file that could not be read (never kept in the index).
 NO_KEY = bytes(20)
+#: From this many files to read anew (a first command after a clone), files are only looked through (see :class:`Index`).
+LOOK_FROM = 500
+
+
+class Index:
+    """Every ticket file's entry, true to the bytes on disk (see the module's docstring), in the order the
+    loader reads them.
+
+    Many new files (a first command after a clone) are not parsed at once: each is only looked through for
+    the ids of the team (:func:`_looked`), and parsed when a command needs it (:meth:`summarised`). The rule a
+    technician is in one place at a time needs only the files that can name that technician: a YAML scalar
+    names one only as its very characters (between characters an id cannot hold), or through an escape, a
+    tag or another encoding than UTF-8, which a file without ``\\``, ``!`` and NUL bytes cannot use.
+    """
+
+    def __init__(self, root: Path, cache: Optional["Cache"], context: "Repository", tz_name: str):
+        self.root, self.cache, self.context, self.tz_name = Path(root), cache, context, tz_name
+        self.team = tuple(sorted(context.team_ids)) if context.provider is not None else ()
+        self.name = f"tickets:{VERSION}:{tz_name}"
+        self.started = time.time_ns()
+        self.files: dict[str, bytes] = {}
+        self.changed = 0
+        self.held: dict[str, bytes] = {}
+
+    @classmethod
+    def fresh(cls, root: Path, cache: Optional["Cache"], context: "Repository", tz_name: str) -> Optional["Index"]:
+        """The index of the files on disk now; None when the layout is not the plain one."""
+        index = cls(root, cache, context, tz_name)
+        found = listing(index.root)
+        if found is None:
+            return None
+        stored = cache.get_index(index.name) if cache is not None else None
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == index.team:
+            index.held = stored[1]
+        held = index.held
+        todo: list[tuple[str, bytes]] = []
+        files = index.files
+        for rel, sig in found:
+            old = held.get(rel)
+            if old is not None and old.startswith(sig):
+                files[rel] = old
+            else:
+                files[rel] = b""
+                todo.append((rel, sig))
+        if todo:
+            for rel, entry in index._read(todo, look=len(todo) >= LOOK_FROM):
+                files[rel] = entry
+            index.changed += len(todo)
+        index.save(removed=len(held) - (len(files) - len(todo)))
+        return index
+
+    def save(self, removed: int = 0) -> None:
+        """Write the index when much changed: a few files read again cost less than writing it whole."""
+        if self.cache is not None and (self.changed >= REWRITE or not self.held or removed >= REWRITE):
+            kept = {rel: _stored(e, self.started) for rel, e in self.files.items() if e[_KEY] != NO_KEY}
+            self.cache.put_index(self.name, (self.team, kept))
+            self.held, self.changed = kept, 0
+
+    # ------------------------------------------------------------ reading files
+
+    def _read(self, todo: Sequence[tuple[str, bytes]], look: bool = False):
+        """``(path, entry)`` of files whose signature is not the one recorded: read, keyed by content, and
+        summarised (or, with ``look``, looked through)."""
+        from gitdesk.load.read import cache_key
+
+        real = files_mod.real_root(self.root)
+        files, keys = [], {}
+        pattern = _team_pattern(self.team) if look else None
+        for rel, sig in todo:
+            f = SourceFile("ticket", rel)
+            try:
+                f.raw = read_bytes(self.root, rel, real)
+            except OSError as exc:
+                yield rel, pack(sig, NO_KEY, rel, None, [unreadable_problem(rel, exc)])
+                continue
+            key = cache_key(f, self.tz_name)
+            old = self.held.get(rel)
+            if old is not None and old[_KEY] == key:
+                yield rel, sig + old[_SIG.size :]  # the same bytes: the entry stands
+            elif look:
+                yield rel, _looked(sig, key, f.raw, pattern)  # type: ignore[arg-type]
+            else:
+                keys[rel] = (sig, key)
+                files.append(f)
+        if files:
+            yield from self._parsed(files, keys)
+
+    def _parsed(self, files: list[SourceFile], keys: dict):
+        from gitdesk.load import executor
+        from gitdesk.load.request import Request
+        from gitdesk.load.tickets import TicketStage
+
+        cache, tz_name = self.cache, self.tz_name
+        if len(files) < PARALLEL:
+            results = _Packed(lambda batch: _read_here(batch, cache, tz_name), keys)(files)
+        else:
+            # Many files: the per-file cache is looked up but not filled, which would cost the command half
+            # again as long (gitdesk validate fills it).
+            stage = TicketStage(self.context, tz_name, Request(tickets=False), cache)
+            work = _Packed(lambda batch: [(*read[:2], None) for read in stage._read(batch, {})], keys)
+            results = executor.run(work, files, threshold=PARALLEL, size=executor.batch_size(len(files), None))
+        written: dict[bytes, bytes] = {}
+        for f, (packed, entry) in zip(files, results):
+            if entry is not None:
+                written[entry[0]] = entry[1]
+            yield f.path, packed
+        if cache is not None and written:
+            cache.put_many(written)
+
+    def summarised(self, rels: Iterable[str]) -> None:
+        """Parse the files among ``rels`` that were only looked through."""
+        todo = [(rel, _UNTRUSTED) for rel in rels if self.files[rel][_KEY.stop] & LOOKED]
+        if not todo:
+            return
+        sigs = {rel: self.files[rel][: _SIG.size] for rel, _ in todo}
+        held, self.held = self.held, {}  # the files are read again: what was looked at is not reused
+        try:
+            for rel, entry in self._read(todo):
+                self.files[rel] = sigs[rel] + entry[_SIG.size :] if entry[_KEY] == self.files[rel][_KEY] else entry
+        finally:
+            self.held = held
+        self.changed += len(todo)
+        self.save()
+
+    # ------------------------------------------------------------ what the commands look up
+
+    def tickets(self) -> dict[str, str]:
+        """The files that are tickets, by id (a ticket's id is its file's name): of two files with one id,
+        the first (the second is a problem)."""
+        stems = [rel[rel.rindex("/") + 1 : -5] for rel in self.files]
+        if len(set(stems)) < len(stems):  # an id used twice: whether each file holds a record decides
+            seen: dict[str, list[str]] = {}
+            for stem, rel in zip(stems, self.files):
+                seen.setdefault(stem, []).append(rel)
+            self.summarised(rel for rels in seen.values() if len(rels) > 1 for rel in rels)
+        out: dict[str, str] = {}
+        for stem, (rel, entry) in zip(stems, self.files.items()):
+            flags = entry[_KEY.stop]
+            if (flags & HAS_RECORD or flags & LOOKED) and stem not in out:
+                out[stem] = rel
+        return out
+
+    def entry(self, rel: str) -> bytes:
+        """The file's entry, parsed."""
+        self.summarised([rel])
+        return self.files[rel]
+
+    def spans(self, technicians: frozenset[str], path: str, tickets: dict[str, str]) -> list[tuple]:
+        """The interventions of ``technicians`` in the ``tickets`` (by id) but the file ``path``, in the order of the
+        whole load's tickets (when reported, then id: its tie-breaks)."""
+        names = [t.encode() for t in technicians]
+        unknown = not technicians <= set(self.team)  # not looked for: every file looked through is parsed
+        need = []
+        for rel in tickets.values():
+            entry = self.files[rel]
+            flags = entry[_KEY.stop]
+            if rel != path and (flags & LOOKED and (unknown or flags & OPAQUE) or any(name in entry for name in names)):
+                need.append(rel)
+        self.summarised(need)
+        found = []
+        for tid, rel in tickets.items():
+            entry = self.files[rel]
+            if rel != path and any(name in entry for name in names):  # a cheap first look, then the spans
+                spans = [s for s in spans_in(rel, entry) if s[0] in technicians]
+                if spans:
+                    found.append((times_of(entry)[0], tid, spans))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [s for _, _, spans in found for s in spans]
+
+
+def _team_pattern(team: Sequence[str]) -> Optional[re.Pattern]:
+    """Any id of the team, the longest first (so that an id that begins another is found where it stands alone)."""
+    if not team:
+        return None
+    return re.compile(b"|".join(re.escape(t.encode()) for t in sorted(team, key=len, reverse=True)))
+
+
+def _looked(sig: bytes, key: bytes, raw: bytes, pattern: Optional[re.Pattern]) -> bytes:
+    """The entry of a file only looked through: the ids of the team it holds, and whether it could name one otherwise."""
+    opaque = b"\\" in raw or b"!" in raw or b"\0" in raw
+    found = sorted(set(pattern.findall(raw))) if pattern is not None else []
+    return _HEAD.pack(*_SIG.unpack(sig), key, LOOKED | (OPAQUE if opaque else 0), 0.0, NAN) + b"\0" + b",".join(found)
 
 
 def _stored(entry: bytes, recorded: int) -> bytes:
@@ -211,48 +366,6 @@ def _stored(entry: bytes, recorded: int) -> bytes:
     taken (see the module's docstring); without, the file is read again next time and known by its content."""
     size, mtime, ctime, *_ = _SIG.unpack_from(entry)
     return entry if max(mtime, ctime) < recorded - SETTLED else _UNTRUSTED + entry[_SIG.size :]
-
-
-def _summarised(root: Path, todo, held, cache, context, tz_name: str):
-    """The entries of files whose signature is not the one recorded: read, keyed by content, summarised."""
-    from gitdesk.load import executor
-    from gitdesk.load.read import cache_key
-    from gitdesk.load.request import Request
-    from gitdesk.load.tickets import TicketStage
-
-    real = files_mod.real_root(root)
-    files, keys = [], {}
-    for rel, sig in todo:
-        f = SourceFile("ticket", rel)
-        try:
-            f.raw = read_bytes(root, rel, real)
-        except OSError as exc:
-            yield rel, pack(sig, NO_KEY, rel, None, [unreadable_problem(rel, exc)])
-            continue
-        key = cache_key(f, tz_name)
-        old = held.get(rel)
-        if old is not None and key_of(old) == key:
-            yield rel, sig + old[_SIG.size :]  # the same bytes: the summary stands
-        else:
-            keys[rel] = (sig, key)
-            files.append(f)
-    if not files:
-        return
-    if len(files) < PARALLEL:
-        results = _Packed(lambda batch: _read_here(batch, cache, tz_name), keys)(files)
-    else:
-        # Many files (a first command after a clone): the per-file cache is looked up but not filled, which
-        # would cost the command half again as long (gitdesk validate fills it).
-        stage = TicketStage(context, tz_name, Request(tickets=False), cache)
-        work = _Packed(lambda batch: [(*read[:2], None) for read in stage._read(batch, {})], keys)
-        results = executor.run(work, files, threshold=PARALLEL, size=executor.batch_size(len(files), None))
-    written: dict[bytes, bytes] = {}
-    for f, (packed, entry) in zip(files, results):
-        if entry is not None:
-            written[entry[0]] = entry[1]
-        yield f.path, packed
-    if cache is not None and written:
-        cache.put_many(written)
 
 
 class _Packed:
@@ -285,16 +398,4 @@ def _read_here(files: Sequence[SourceFile], cache, tz_name: str) -> list[tuple]:
             result = read_record("ticket", f.path, f.raw, tz_name)  # type: ignore[arg-type]
             entry = (key, cache.pack(key, result)) if cache is not None else None
         out.append((*result, entry))
-    return out
-
-
-def tickets_of(entries: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
-    """The files that are tickets, by id (a ticket's id is its file's name): of two files with one id, the
-    first (the second is a problem)."""
-    out: dict[str, tuple[str, bytes]] = {}
-    for rel, entry in entries.items():
-        if entry[_KEY.stop] & HAS_RECORD:
-            tid = rel[rel.rindex("/") + 1 : -5]
-            if tid not in out:
-                out[tid] = (rel, entry)
     return out

@@ -141,25 +141,44 @@ class Workset(Repository):
             done[request] = load(scan(Path(self.root)), request, cache=self._cache)
         return done[request]
 
-    def entries(self):
-        """The tickets' index entries by id (:func:`gitdesk.load.index.tickets_of`), or None where the layout
-        is not the plain one."""
-        if "_entries" not in self.__dict__:
-            from gitdesk.load import index
+    def index(self):
+        """The index of the ticket files (:class:`gitdesk.load.index.Index`), or None where the layout is not the plain one."""
+        if "_index" not in self.__dict__:
+            from gitdesk.load.index import Index
 
-            fresh = index.fresh(Path(self.root), self._cache, self, self._tz_name)
-            self.__dict__["_entries"] = index.tickets_of(fresh) if fresh is not None else None
+            self.__dict__["_index"] = Index.fresh(Path(self.root), self._cache, self, self._tz_name)
+        return self.__dict__["_index"]
+
+    def entries(self) -> Optional[dict[str, str]]:
+        """The ticket files by id (:meth:`gitdesk.load.index.Index.tickets`), or None where the layout is not the plain one."""
+        if "_entries" not in self.__dict__:
+            index = self.index()
+            self.__dict__["_entries"] = index.tickets() if index is not None else None
         return self.__dict__["_entries"]
+
+    def _summaries(self, customer: Optional[str] = None) -> list[tuple[str, str, bytes]]:
+        """``(id, path, entry)`` of every ticket (of ``customer``), parsed, in the files' order (the whole load's)."""
+        from gitdesk.load.index import HAS_RECORD, customer_of, flags_of
+
+        index = self.index()
+        tickets = self.entries()
+        index.summarised(tickets.values())
+        out = []
+        for tid, rel in tickets.items():
+            entry = index.files[rel]
+            if flags_of(entry) & HAS_RECORD and (customer is None or customer_of(entry) == customer):
+                out.append((tid, rel, entry))
+        return out
 
     def records(self, ids: Iterable[str]) -> dict[str, "Ticket"]:
         """The records of the tickets ``ids`` (each a ticket of :meth:`entries`), read through the per-file cache."""
         from gitdesk.load.discover import SourceFile, read_bytes
+        from gitdesk.load.index import key_of
         from gitdesk.load.read import cache_key, read_record
 
-        from gitdesk.load.index import key_of
-
-        entries = self.entries()
-        wanted = [(tid, rel, key_of(entry)) for tid in ids for rel, entry in (entries[tid],)]
+        index, tickets = self.index(), self.entries()
+        ids = list(ids)
+        wanted = [(tid, tickets[tid], key_of(index.entry(tickets[tid]))) for tid in ids]
         cache = self._cache
         held = cache.get_many([key for _, _, key in wanted]) if cache is not None else {}
         out = {}
@@ -170,36 +189,26 @@ class Workset(Repository):
                 if cache_key(f, self._tz_name) != key:  # changed since the index was made: read in full
                     return {t: self.full().tickets[t] for t in ids if t in self.full().tickets}
                 result = read_record("ticket", rel, f.raw, self._tz_name)  # type: ignore[arg-type]
-            out[tid] = result[0]
+            if result[0] is not None:
+                out[tid] = result[0]
         return out
 
     def spans_of(self, technicians: frozenset[str], path: str) -> list[tuple]:
-        from gitdesk.load.index import spans_in, times_of
-
-        entries = self.entries()
-        if entries is None:
+        index = self.index()
+        if index is None:
             return other_spans(self.full(), technicians, path)
-        names = [t.encode() for t in technicians]
-        found = []  # (reported, id, spans): in the order of the whole load's tickets, for its tie-breaks
-        for tid, (rel, entry) in entries.items():
-            if rel != path and any(name in entry for name in names):  # a cheap first look, then the spans
-                spans = [s for s in spans_in(rel, entry) if s[0] in technicians]
-                if spans:
-                    found.append((times_of(entry)[0], tid, spans))
-        found.sort(key=lambda f: (f[0], f[1]))
-        return [s for _, _, spans in found for s in spans]
+        return index.spans(technicians, path, self.entries())
 
     def open_sla(self, now: dt.datetime, customer: Optional[str]) -> dict[str, Any]:
         """The SLA at ``now`` of the tickets open then (of ``customer``, or all)."""
         from gitdesk.core.sla import evaluate
-        from gitdesk.load.index import PARTIAL, customer_of, flags_of, times_of
+        from gitdesk.load.index import PARTIAL, flags_of, times_of
 
-        if self.entries() is None:
+        if self.index() is None:
             return {t: r for t, r in self.full(_evaluate(now, customer)).sla.items() if r.open}
         moment = now.timestamp()
-        candidates = [tid for tid, (_, e) in self.entries().items()  # in the files' order, as the whole load's
-                      if not flags_of(e) & PARTIAL and (customer is None or customer_of(e) == customer)
-                      and (times_of(e)[1] is None or moment < times_of(e)[1])]
+        candidates = [tid for tid, _, e in self._summaries(customer)  # in the files' order, as the whole load's
+                      if not flags_of(e) & PARTIAL and (times_of(e)[1] is None or moment < times_of(e)[1])]
         out = {}
         for tid, ticket in self.records(candidates).items():
             result = evaluate(self, ticket, now)
@@ -212,20 +221,19 @@ class Workset(Repository):
         from gitdesk.core import checks
         from gitdesk.core.charges import charges_as_recorded
         from gitdesk.core.sla import evaluate
+        from gitdesk.load.index import FLAWED, PARTIAL, flags_of
 
-        if self.entries() is None:
+        if self.index() is None:
             from gitdesk.load.request import EVERY_TICKET, Evaluate, Request
 
             whole = self.full(Request(evaluate=Evaluate(now, customer), price=EVERY_TICKET))
             return dict(whole.sla), tuple(whole.works.get(customer, ()))
-        from gitdesk.load.index import FLAWED, PARTIAL, customer_of, flags_of
-
-        mine = [tid for tid, (_, e) in self.entries().items() if customer_of(e) == customer]  # in the files' order
-        records = self.records(mine)
+        mine = self._summaries(customer)
+        records = self.records(tid for tid, _, _ in mine)
         sla: dict[str, Any] = {}
         works: list = []
-        for tid in mine:
-            flags, ticket = flags_of(self.entries()[tid][1]), records[tid]
+        for tid, _, entry in mine:
+            flags, ticket = flags_of(entry), records[tid]
             if flags & PARTIAL:
                 continue  # a record salvaged in part is never computed on
             sla[tid] = evaluate(self, ticket, now)
@@ -242,16 +250,20 @@ class _Tickets(Mapping):
         self.ws = ws
 
     def __getitem__(self, tid: str) -> "Ticket":
-        entries = self.ws.entries()
-        if entries is None:
+        if self.ws.index() is None:
             return self.ws.full().tickets[tid]
-        if tid not in entries:
+        if tid not in self:
             raise KeyError(tid)
         return self.ws.records([tid])[tid]
 
     def __contains__(self, tid: object) -> bool:
-        entries = self.ws.entries()
-        return tid in (entries if entries is not None else self.ws.full().tickets)
+        from gitdesk.load.index import HAS_RECORD, flags_of
+
+        index = self.ws.index()
+        if index is None:
+            return tid in self.ws.full().tickets
+        rel = self.ws.entries().get(tid)  # type: ignore[call-overload]
+        return rel is not None and bool(flags_of(index.entry(rel)) & HAS_RECORD)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ws.full().tickets)
