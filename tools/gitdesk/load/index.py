@@ -143,17 +143,45 @@ def listing(root: Path) -> Optional[list[tuple[str, bytes]]]:
     try:
         for year in _folders(base, TICKETS, _YEAR):
             for month in _folders(base, year, _MONTH):
-                for name in sorted(os.listdir(base + month)):
-                    if name in IGNORED:
-                        continue
-                    rel = f"{month}/{name}"
-                    info = os.lstat(base + rel)
-                    if not (_TICKET_NAME.match(name) and stat.S_ISREG(info.st_mode)):
-                        return None
-                    found.append((rel, signature(info)))
+                if not _month(base + month, month, found):
+                    return None
     except (OSError, _Unusual):
         return None
     return found
+
+
+def _month(path: str, rel: str, found: list[tuple[str, bytes]]) -> bool:
+    """Add the files of a month's folder to ``found``; False when one is not a plainly named file."""
+    if not _BY_FOLDER:
+        return _month_by_path(path, rel, found)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        lstat, pack, regular, named = os.stat, _SIG.pack, stat.S_ISREG, _TICKET_NAME.match
+        for name in sorted(os.listdir(fd)):
+            if name in IGNORED:
+                continue
+            i = lstat(name, dir_fd=fd, follow_symlinks=False)  # relative to the folder: no path walked per file
+            if not (named(name) and regular(i.st_mode)):
+                return False
+            found.append((f"{rel}/{name}", pack(i.st_size, i.st_mtime_ns, i.st_ctime_ns, i.st_ino, i.st_dev, i.st_mode)))
+    finally:
+        os.close(fd)
+    return True
+
+
+#: Whether a file's status can be asked relative to its open folder (not on every system).
+_BY_FOLDER = os.stat in os.supports_dir_fd and os.listdir in os.supports_fd
+
+
+def _month_by_path(path: str, rel: str, found: list[tuple[str, bytes]]) -> bool:
+    for name in sorted(os.listdir(path)):
+        if name in IGNORED:
+            continue
+        info = os.lstat(f"{path}{os.sep}{name}")
+        if not (_TICKET_NAME.match(name) and stat.S_ISREG(info.st_mode)):
+            return False
+        found.append((f"{rel}/{name}", signature(info)))
+    return True
 
 
 class _Unusual(Exception):
@@ -327,19 +355,17 @@ class Index:
     def spans(self, technicians: frozenset[str], path: str, tickets: dict[str, str]) -> list[tuple]:
         """The interventions of ``technicians`` in the ``tickets`` (by id) but the file ``path``, in the order of the
         whole load's tickets (when reported, then id: its tie-breaks)."""
-        names = [t.encode() for t in technicians]
+        named = re.compile(b"|".join(re.escape(t.encode()) for t in technicians)).search
         unknown = not technicians <= set(self.team)  # not looked for: every file looked through is parsed
-        need = []
-        for rel in tickets.values():
-            entry = self.files[rel]
-            flags = entry[_KEY.stop]
-            if rel != path and (flags & LOOKED and (unknown or flags & OPAQUE) or any(name in entry for name in names)):
-                need.append(rel)
-        self.summarised(need)
+        files, flag = self.files, _KEY.stop
+        # a cheap first look at each entry (the technician's id among its bytes), then the spans of those that may hold them
+        maybe = [(tid, rel) for tid, rel in tickets.items()
+                 if named(files[rel]) or files[rel][flag] & LOOKED and (unknown or files[rel][flag] & OPAQUE)]
+        self.summarised(rel for _, rel in maybe)
         found = []
-        for tid, rel in tickets.items():
-            entry = self.files[rel]
-            if rel != path and any(name in entry for name in names):  # a cheap first look, then the spans
+        for tid, rel in maybe:
+            entry = files[rel]
+            if rel != path:
                 spans = [s for s in spans_in(rel, entry) if s[0] in technicians]
                 if spans:
                     found.append((times_of(entry)[0], tid, spans))
