@@ -253,6 +253,21 @@ def test_files_added_and_removed_behind_the_cache_are_seen(data, tmp_path, settl
     _check_all(data, cache)
 
 
+def test_a_contract_changed_behind_the_cache_is_read_again(data, tmp_path, settled):
+    """The contracts are kept whole in the cache too: a plan's promise changed (same size, same time) is seen."""
+    cache = _cache(tmp_path)
+    _check_queue(data, cache)
+    plan = data / "contracts/plans/annual.yaml"
+    info = plan.stat()
+    text = plan.read_text(encoding="utf-8")
+    assert "onsite: 4h" in text
+    plan.write_text(text.replace("onsite: 4h", "onsite: 1h"), encoding="utf-8")
+    os.utime(plan, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert workset.for_writing(data, cache).plans == _whole(data).plans
+    _check_queue(data, cache)
+    _check_one(data, cache)
+
+
 def test_a_file_changed_right_after_it_was_indexed_is_never_taken_on_its_signature(data, tmp_path, monkeypatch):
     """A file changed within the file system's clock tick keeps its signature: the index keeps none for a file
     that changed shortly before it was made, and reads such a file again by its content."""

@@ -63,31 +63,36 @@ def _normal(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
-def _versions(names: Iterable[str]) -> dict[str, str]:
-    """The installed version of each library, as the first ``NAME-VERSION.dist-info`` folder on ``sys.path``
-    names it (what the importer finds first); the package metadata is read only for a library installed
-    otherwise (an ``.egg-info``), as reading it costs every command its start-up."""
+def _installed() -> Iterable[tuple[str, str, str]]:
+    """``(name, version, dist-info or egg-info)`` of each package's metadata folder on ``sys.path``, in its order."""
     import sys
 
-    wanted = {_normal(n): n for n in names}
-    found: dict[str, str] = {}
-    other: set[str] = set()
     for folder in sys.path:
         try:
             listed = os.listdir(folder or ".")
         except OSError:
             continue
         for entry in listed:
-            stem, dot, suffix = entry.rpartition(".")
-            if suffix not in ("dist-info", "egg-info"):
-                continue
-            dist, _, version = stem.partition("-")
-            name = _normal(dist)
-            if name in wanted and wanted[name] not in found and wanted[name] not in other:
-                if suffix == "dist-info" and version:
-                    found[wanted[name]] = version
-                else:
-                    other.add(wanted[name])
+            stem, _, suffix = entry.rpartition(".")
+            if suffix in ("dist-info", "egg-info"):
+                dist, _, version = stem.partition("-")
+                yield dist, version, suffix
+
+
+def _versions(names: Iterable[str]) -> dict[str, str]:
+    """The installed version of each library, as the first ``NAME-VERSION.dist-info`` folder on ``sys.path``
+    names it (what the importer finds first); the package metadata is read only for a library installed
+    otherwise (an ``.egg-info``), as reading it costs every command its start-up."""
+    wanted = {_normal(n): n for n in names}
+    found: dict[str, str] = {}
+    other: set[str] = set()
+    for dist, version, suffix in _installed():
+        name = wanted.get(_normal(dist))
+        if name is not None and name not in found and name not in other:
+            if suffix == "dist-info" and version:
+                found[name] = version
+            else:
+                other.add(name)
     if other:
         from importlib import metadata
 

@@ -5,17 +5,19 @@ Per ticket file it keeps the file's signature (size, times, inode, as
 (:func:`gitdesk.load.read.cache_key`) and what the ticket commands look up
 (:func:`pack`): whether it holds a ticket, when it was reported, its
 customer, from when it is resolved for good, and its interventions as the
-rule "a technician is in one place at a time" compares them. The whole index is one entry of the cache (:meth:`Cache.get_index`),
-tagged like every other.
+rule "a technician is in one place at a time" compares them. The whole
+index is one entry of the cache (:meth:`Cache.get_index`), tagged like every
+other.
 
 An entry is trusted only when the file's signature is the one recorded, and
 a signature is recorded only for a file that had last changed a while
 (:data:`SETTLED`) before: a file changed again within the same tick of the
 file system's clock would keep its signature, so a recent one is read again
-and known by its content, as git does with its index. Any other file is read, its content keyed, and
-its summary taken from the per-file cache or computed (in worker processes
-when there are many). Nothing in the index is ever used without one of these
-two checks: a summary is always the one of the bytes on disk.
+and known by its content, as git does with its index. Any other file is
+read, its content keyed, and its entry taken from the per-file cache or
+computed (in worker processes when there are many). Nothing in the index is
+used without one of these two checks: an entry is always the one of the
+bytes on disk.
 
 The index covers the plain layout (``tickets/YYYY/MM/<id>.yaml``, regular
 files and folders, the names :data:`gitdesk.load.discover.IGNORED` aside).
@@ -347,6 +349,15 @@ class Index:
                 out[stem] = rel
         return out
 
+    def _naming(self, technicians: frozenset[str], tickets: dict[str, str]) -> list[tuple[str, str]]:
+        """``(id, path)`` of the tickets whose files may name one of ``technicians``: a cheap first look at each
+        entry (an id among its bytes), and every file only looked through that could name one otherwise."""
+        named = re.compile(b"|".join(re.escape(t.encode()) for t in technicians)).search
+        unknown = not technicians <= set(self.team)  # not looked for: every file looked through is parsed
+        files, flag = self.files, _KEY.stop
+        return [(tid, rel) for tid, rel in tickets.items()
+                if named(files[rel]) or files[rel][flag] & LOOKED and (unknown or files[rel][flag] & OPAQUE)]
+
     def entry(self, rel: str) -> bytes:
         """The file's entry, parsed."""
         self.summarised([rel])
@@ -355,14 +366,9 @@ class Index:
     def spans(self, technicians: frozenset[str], path: str, tickets: dict[str, str]) -> list[tuple]:
         """The interventions of ``technicians`` in the ``tickets`` (by id) but the file ``path``, in the order of the
         whole load's tickets (when reported, then id: its tie-breaks)."""
-        named = re.compile(b"|".join(re.escape(t.encode()) for t in technicians)).search
-        unknown = not technicians <= set(self.team)  # not looked for: every file looked through is parsed
-        files, flag = self.files, _KEY.stop
-        # a cheap first look at each entry (the technician's id among its bytes), then the spans of those that may hold them
-        maybe = [(tid, rel) for tid, rel in tickets.items()
-                 if named(files[rel]) or files[rel][flag] & LOOKED and (unknown or files[rel][flag] & OPAQUE)]
+        maybe = self._naming(technicians, tickets)
         self.summarised(rel for _, rel in maybe)
-        found = []
+        files, found = self.files, []
         for tid, rel in maybe:
             entry = files[rel]
             if rel != path:

@@ -86,15 +86,57 @@ def _evaluate(now: dt.datetime, customer: Optional[str]):
 
 def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
     from gitdesk.load import discover as found
-    from gitdesk.load.discover import Scan, read_bytes, unreadable_problem
-    from gitdesk.load.files import real_root
-    from gitdesk.load.loader import check_contracts, read_contracts
 
     root = Path(root)
     walk = found._Walk(root)
     files = found._contracts(walk) + found._statements(walk)
-    problems = walk.problems
-    readable = []
+    provider, plans, customers, issued, adjustments, tz_name = _contracts(root, files, cache)
+    ws = Workset(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments)
+    object.__setattr__(ws, "_cache", cache)
+    object.__setattr__(ws, "_tz_name", tz_name)
+    object.__setattr__(ws, "tickets", _Tickets(ws))
+    return ws
+
+
+#: The name of the contracts' records in the cache (see :func:`_contracts`).
+CONTRACTS = "contracts:1"
+
+
+def _contracts(root: Path, files: list, cache: Optional["Cache"]) -> tuple:
+    """The provider, plans, customers, issued statements and corrections by id, and the provider's time zone as
+    named: from the cache when no contract file changed since (their signatures, trusted as the ticket index
+    trusts them: see :mod:`gitdesk.load.index`), else read as the whole load reads them."""
+    import os
+    import stat
+    import time
+
+    from gitdesk.load.index import SETTLED, signature
+
+    started = time.time_ns()
+    try:
+        infos = [os.lstat(root / f.path) for f in files]
+    except OSError:
+        infos = []
+    sigs = tuple((f.path, signature(i)) for f, i in zip(files, infos)) if len(infos) == len(files) else None
+    if sigs is not None and not all(stat.S_ISREG(i.st_mode) for i in infos):
+        sigs = None  # a linked file: its own signature does not change with its target
+    if cache is not None and sigs is not None:
+        stored = cache.get_index(CONTRACTS)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == sigs:
+            return stored[1]
+    context = _read_contracts(root, files, cache)
+    settled = sigs is not None and all(max(i.st_mtime_ns, i.st_ctime_ns) < started - SETTLED for i in infos)
+    if cache is not None and settled:
+        cache.put_index(CONTRACTS, (sigs, context))
+    return context
+
+
+def _read_contracts(root: Path, files: list, cache: Optional["Cache"]) -> tuple:
+    from gitdesk.load.discover import Scan, read_bytes, unreadable_problem
+    from gitdesk.load.files import real_root
+    from gitdesk.load.loader import read_contracts
+
+    readable, problems = [], []
     real = real_root(root)
     for f in files:
         try:
@@ -102,13 +144,9 @@ def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
             readable.append(f)
         except OSError as exc:
             problems.append(unreadable_problem(f.path, exc))
-    records, _ = check_contracts(*read_contracts(Scan(root, readable, problems, ""), cache))
+    records, _ = read_contracts(Scan(root, readable, problems, ""), cache)
     c = records.context
-    ws = Workset(c.root, c.provider, c.plans, c.customers, {}, issued=c.issued, adjustments=c.adjustments, rules=c.rules)
-    object.__setattr__(ws, "_cache", cache)
-    object.__setattr__(ws, "_tz_name", records.tz_name)
-    object.__setattr__(ws, "tickets", _Tickets(ws))
-    return ws
+    return (c.provider, dict(c.plans), dict(c.customers), dict(c.issued), dict(c.adjustments), records.tz_name)
 
 
 def _lazy(name: str):
