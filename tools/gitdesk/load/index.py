@@ -295,14 +295,14 @@ class Index:
             yield from self._parsed(files, keys)
 
     def _parsed(self, files: list[SourceFile], keys: dict):
-        from gitdesk.load import executor
-        from gitdesk.load.request import Request
-        from gitdesk.load.tickets import TicketStage
-
         cache, tz_name = self.cache, self.tz_name
         if len(files) < PARALLEL:
             results = _Packed(lambda batch: _read_here(batch, cache, tz_name), keys)(files)
         else:
+            from gitdesk.load import executor
+            from gitdesk.load.request import Request
+            from gitdesk.load.tickets import TicketStage
+
             # Many files: the per-file cache is looked up but not filled, which would cost the command half
             # again as long (gitdesk validate fills it).
             stage = TicketStage(self.context, tz_name, Request(tickets=False), cache)
