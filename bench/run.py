@@ -12,6 +12,14 @@ sla, statement: 100,000 tickets, cold (no cache) and with the per-file cache
           cold, also as the text tables it writes by default.
 build:    the portal for 200 customers and 20,000 tickets, from scratch and
           after one ticket changed.
+ticket:   the technicians' commands on 20,000 tickets (copied to a new git
+          repository in a temporary folder): ticket new and ticket event, each
+          with and without --commit, with the cache warm; ticket list (when
+          this version has it); the first ticket event after a fresh clone
+          (no cache). Beside them their floors: python3 -c pass, gitdesk
+          --version, and git commit of a one-line change in that repository;
+          then each figure's ratio to its floor (gitdesk --version, and for
+          --commit gitdesk --version plus that git commit).
 
 With --drop-page-cache (root on Linux) the operating system's page cache is
 emptied before every measurement without gitdesk's cache too, so that the
@@ -28,7 +36,10 @@ tickets) in one process per core at once. It moves with the machine's speed
 (a shared machine can be half again as slow at one hour as at another, memory
 and caches included), so figures of different runs are compared alongside it.
 
-Data is generated once under bench/data/ (git-ignored) by bench/generate.py.
+Data is generated once under bench/data/ (git-ignored; --data names another
+folder) by bench/generate.py, and never written to. Python may write its
+bytecode next to the code measured (as pip does on installing): a start-up
+is measured as a user's is, not compiling every module anew.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -93,8 +105,11 @@ def reference() -> str:
     return f"reference load: {best:.3f} s (fixed Python work on each of {cores} cores at once; lower is a faster machine)"
 
 
+DATA = HERE / "data"
+
+
 def data_for(size: int, customers: int) -> Path:
-    out = HERE / "data" / f"t{size}-c{customers}"
+    out = DATA / f"t{size}-c{customers}"
     marker = out / ".complete"
     if not marker.exists():
         print(f"generating {size} tickets for {customers} customers in {out} ...", flush=True)
@@ -134,7 +149,7 @@ def _installed_script() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="validate,sla,statement,build", help="which measurements, comma-separated")
+    parser.add_argument("--only", default="validate,sla,statement,build,ticket", help="which measurements, comma-separated")
     parser.add_argument("--sizes", default="10000,100000", help="ticket counts for validate, comma-separated")
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (the median is printed)")
@@ -142,29 +157,34 @@ def main() -> None:
                         help="the command to measure (default: the gitdesk script of the Python running this)")
     parser.add_argument("--drop-page-cache", action="store_true",
                         help="empty the system's page cache before each measurement without gitdesk's cache (root)")
+    parser.add_argument("--data", type=Path, default=DATA, help="where the generated repositories are (read only)")
     args = parser.parse_args()
+    globals()["DATA"] = args.data
     only = set(args.only.split(","))
-    gd = args.gitdesk
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; measuring {gd}", flush=True)
+    gd = shlex.split(args.gitdesk)  # e.g. "python3 -m gitdesk" for the code of a PYTHONPATH
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; measuring {shlex.join(gd)}", flush=True)
     print(f"before: {reference()}", flush=True)
     rows: list[tuple[str, str, float, float]] = []
 
-    def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> None:
+    def measure(label: str, what: str, cmd, repo: Path, env: dict, prepare=None) -> float:
+        """The median wall time of ``cmd`` (a list, or a function giving each run's list) run in ``repo``."""
         runs = []
-        for _ in range(args.repeat):
+        for n in range(args.repeat):
             if prepare:
                 prepare()
-            runs.append(timed(cmd, repo, env))
+            runs.append(timed(cmd(n) if callable(cmd) else cmd, repo, env))
         walls, cpus = zip(*runs)
         wall, cpu = statistics.median(walls), statistics.median(cpus)
         rows.append((label, what, wall, cpu))
         spread = f"  ({min(walls):.2f}-{max(walls):.2f}; in order {' '.join(f'{w:.2f}' for w in walls)})" if len(walls) > 1 else ""
         print(f"  {label:<34} {what:<28} {wall:8.2f} s {cpu:8.2f} s{spread}", flush=True)
+        return wall
 
     with tempfile.TemporaryDirectory(prefix="gitdesk-bench-") as tmp:
         cache = Path(tmp) / "cache"
-        env = dict(os.environ, GITDESK_CACHE_DIR=str(cache))
-        nocache = dict(os.environ, GITDESK_NO_CACHE="1")
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = dict(base, GITDESK_CACHE_DIR=str(cache))
+        nocache = dict(base, GITDESK_NO_CACHE="1")
 
         def drop_page_cache() -> None:
             if args.drop_page_cache:
@@ -184,43 +204,113 @@ def main() -> None:
                 touch = Touch(repo)
                 label = f"validate, {size:,} tickets"
                 try:
-                    measure(label, "cold (cache filled)", [gd, "validate"], repo, env, clear)
-                    measure(label, "unchanged", [gd, "validate"], repo, env)
-                    measure(label, "one ticket changed", [gd, "validate"], repo, env, touch)
-                    measure(label, "no cache at all", [gd, "validate"], repo, nocache, drop_page_cache)
+                    measure(label, "cold (cache filled)", [*gd, "validate"], repo, env, clear)
+                    measure(label, "unchanged", [*gd, "validate"], repo, env)
+                    measure(label, "one ticket changed", [*gd, "validate"], repo, env, touch)
+                    measure(label, "no cache at all", [*gd, "validate"], repo, nocache, drop_page_cache)
                 finally:
                     touch.restore()
         big = data_for(100_000, args.customers) if only & {"sla", "statement"} else None
         if "sla" in only:
             label = "sla --format json, 100,000 tickets"
-            measure(label, "cold (no cache)", [gd, "sla", "--format", "json", "--now", NOW], big, nocache, drop_page_cache)
-            measure("sla as text, 100,000 tickets", "cold (no cache)", [gd, "sla", "--now", NOW], big, nocache, drop_page_cache)
+            measure(label, "cold (no cache)", [*gd, "sla", "--format", "json", "--now", NOW], big, nocache, drop_page_cache)
+            measure("sla as text, 100,000 tickets", "cold (no cache)", [*gd, "sla", "--now", NOW], big, nocache, drop_page_cache)
             clear()
-            timed([gd, "validate"], big, env)
-            measure(label, "after validate (cached)", [gd, "sla", "--format", "json", "--now", NOW], big, env)
+            timed([*gd, "validate"], big, env)
+            measure(label, "after validate (cached)", [*gd, "sla", "--format", "json", "--now", NOW], big, env)
         if "statement" in only:
             label = "statement, all customers, 100,000"
-            cmd = [gd, "statement", "--month", "2026-06", "--format", "json"]
+            cmd = [*gd, "statement", "--month", "2026-06", "--format", "json"]
             measure(label, "cold (no cache)", cmd, big, nocache, drop_page_cache)
             clear()
-            timed([gd, "validate"], big, env)
+            timed([*gd, "validate"], big, env)
             measure(label, "after validate (cached)", cmd, big, env)
         if "build" in only:
             repo = data_for(20_000, 200)
             out = Path(tmp) / "site"
             touch = Touch(repo)
             label = "build, 200 customers, 20,000"
-            cmd = [gd, "build", "--out", str(out), "--now", NOW]
+            cmd = [*gd, "build", "--out", str(out), "--now", NOW]
             try:
                 measure(label, "from scratch", cmd, repo, env, lambda: (shutil.rmtree(out, ignore_errors=True), clear()))
                 measure(label, "one ticket changed", cmd, repo, env, touch)
             finally:
                 touch.restore()
+        if "ticket" in only:
+            ratios = tickets(measure, gd, env, Path(tmp), args.customers)
     print(f"after: {reference()}", flush=True)
     print()
     print(f"{'measurement':<36} {'case':<28} {'time':>9} {'CPU':>9}")
     for label, what, seconds, cpu in rows:
         print(f"{label:<36} {what:<28} {seconds:8.2f} s {cpu:8.2f} s")
+    if "ticket" in only:
+        print()
+        print(f"{'ticket command, 20,000 tickets':<44} {'median':>8} {'floor':>8} {'ratio':>6}  floor")
+        for label, seconds, floor, named in ratios:
+            print(f"{label:<44} {seconds:6.3f} s {floor:6.3f} s {seconds / floor:6.2f}  {named}")
+
+
+def tickets(measure, gd: list[str], env: dict, tmp: Path, customers: int) -> list[tuple[str, float, float, str]]:
+    """The ticket commands and their floors (see the module's docstring); ``(what, median, floor, which floor)`` of each."""
+    source = data_for(20_000, customers)
+    repo = tmp / "tickets-repo"
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns(".complete"))
+    git = ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.invalid"]
+    genv = dict(env, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
+                GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
+        subprocess.run([*git, *cmd], cwd=repo, check=True, capture_output=True)
+    ticket = sorted((repo / "tickets").rglob("*.yaml"))[-1]  # one with a work report: the overlap rule reads the others
+    ident, rel = ticket.stem, ticket.relative_to(repo).as_posix()
+    customer = ident.split("-")[1]
+    label = "ticket, 20,000 tickets"
+
+    turn = iter(range(1 << 30))
+
+    def event(commit: bool):
+        # waiting and resumed in turn (over both series): every run adds an event the rules accept
+        return lambda n: [*gd, "ticket", "event", ident, ("waiting", "resumed")[next(turn) % 2], *(["--commit"] if commit else [])]
+
+    def new(commit: bool):
+        return [*gd, "ticket", "new", "--customer", customer, "--priority", "normal", "--title", "Printer offline",
+                *(["--commit"] if commit else [])]
+
+    def one_line() -> None:
+        with open(ticket, "a", encoding="utf-8") as out:
+            out.write("# checked\n")
+
+    floors = {
+        "python3 -c pass": measure("floor", "python3 -c pass", [sys.executable, "-c", "pass"], repo, genv),
+        "gitdesk --version": measure("floor", "gitdesk --version", [*gd, "--version"], repo, genv),
+        "git commit": measure("floor", "git commit, one line changed", ["git", "commit", "-q", "-m", "a line", "--", rel],
+                              repo, genv, one_line),
+    }
+    subprocess.run([*gd, "validate"], cwd=repo, env=genv, check=True, capture_output=True)  # the cache filled, as CI or a first command does
+    subprocess.run([*gd, "ticket", "event", ident, "acknowledged"], cwd=repo, env=genv, check=True, capture_output=True)
+    figures = [
+        ("ticket new", measure(label, "new, warm", lambda n: new(False), repo, genv), False),
+        ("ticket new --commit", measure(label, "new --commit, warm", lambda n: new(True), repo, genv), True),
+        ("ticket event", measure(label, "event, warm", event(False), repo, genv), False),
+        ("ticket event --commit", measure(label, "event --commit, warm", event(True), repo, genv), True),
+    ]
+    if subprocess.run([*gd, "ticket", "list", "--help"], cwd=repo, env=genv, capture_output=True).returncode == 0:
+        figures.append(("ticket list", measure(label, "list, warm", [*gd, "ticket", "list"], repo, genv), False))
+    clone, cold = tmp / "tickets-clone", tmp / "cache-of-the-clone"
+
+    def fresh_clone() -> None:
+        shutil.rmtree(clone, ignore_errors=True)
+        shutil.rmtree(cold, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True, capture_output=True)
+
+    first = measure(label, "event, first after a clone", lambda n: [*gd, "--repo", str(clone), "ticket", "event", ident, "waiting"],
+                    tmp, dict(genv, GITDESK_CACHE_DIR=str(cold)), fresh_clone)
+    figures.append(("ticket event, first after a clone", first, False))
+    out = []
+    for what, seconds, committed in figures:
+        floor = floors["gitdesk --version"] + (floors["git commit"] if committed else 0.0)
+        out.append((what, seconds, floor, "gitdesk --version" + (" + git commit" if committed else "")))
+    out += [(f"floor: {name}", seconds, floors["python3 -c pass"], "python3 -c pass") for name, seconds in floors.items()]
+    return out
 
 
 if __name__ == "__main__":

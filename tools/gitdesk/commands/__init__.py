@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
-from gitdesk.load.cache import Cache
 from gitdesk.core.repository import Repository
 from gitdesk.load.files import read_data_text
-from gitdesk.load.loader import Request, Scan, load, scan
+
+if TYPE_CHECKING:  # the loader is imported where a command loads the whole repository (ticket commands read less)
+    from gitdesk.load.cache import Cache
+    from gitdesk.load.loader import Request, Scan
 
 repo_option = click.option(
     "--repo",
@@ -37,6 +39,8 @@ def repo_root(repo: Optional[str]) -> Path:
 
 def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
     """The repository's cache (see :mod:`gitdesk.load.cache`), or None; a cache committed to the repository is reported on stderr."""
+    from gitdesk.load.cache import Cache
+
     return None if no_cache else Cache.open(root, warn=lambda message: click.echo(f"gitdesk: warning: {message}", err=True))
 
 
@@ -44,8 +48,11 @@ def open_cache(root: Path, no_cache: bool) -> Optional[Cache]:
 LARGE = 2000
 
 
-def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], request: Request = Request()) -> Repository:
+def load_repository(found: "Scan", cache: "Optional[Cache]", jobs: Optional[int], request: "Optional[Request]" = None) -> Repository:
     """Load what ``request`` asks for, with a progress bar on a terminal when there is much to read."""
+    from gitdesk.load.loader import Request, load
+
+    request = request if request is not None else Request()
     total = sum(1 for f in found.files if f.kind == "ticket")
     if total >= LARGE and sys.stderr.isatty():
         with click.progressbar(length=total, label="Reading tickets", file=sys.stderr) as bar:
@@ -54,6 +61,8 @@ def load_repository(found: Scan, cache: Optional[Cache], jobs: Optional[int], re
 
 
 def read_repository(repo: Optional[str], no_cache: bool = False, jobs: Optional[int] = None) -> Repository:
+    from gitdesk.load.loader import scan
+
     root = repo_root(repo)
     return load_repository(scan(root), open_cache(root, no_cache), jobs)
 

@@ -24,11 +24,9 @@ import hmac
 import io
 import os
 import pickle
-import secrets
 import shlex
 import sqlite3
 import stat
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -52,12 +50,58 @@ def code_salt() -> str:
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
-    for dist in ("pydantic", "pydantic-core", "PyYAML", "holidays", "mkdocs", "mkdocs-material", "Babel", "matplotlib"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            pass
+    for dist, version in _versions(LIBRARIES).items():
+        h.update(f"{dist}={version}".encode())
     return h.hexdigest()
+
+
+#: The libraries whose versions can change a result (parsing, validation, calendars, the portal).
+LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "holidays", "mkdocs", "mkdocs-material", "Babel", "matplotlib")
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _installed() -> Iterable[tuple[str, str, str]]:
+    """``(name, version, dist-info or egg-info)`` of each package's metadata folder on ``sys.path``, in its order."""
+    import sys
+
+    for folder in sys.path:
+        try:
+            listed = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in listed:
+            stem, _, suffix = entry.rpartition(".")
+            if suffix in ("dist-info", "egg-info"):
+                dist, _, version = stem.partition("-")
+                yield dist, version, suffix
+
+
+def _versions(names: Iterable[str]) -> dict[str, str]:
+    """The installed version of each library, as the first ``NAME-VERSION.dist-info`` folder on ``sys.path``
+    names it (what the importer finds first); the package metadata is read only for a library installed
+    otherwise (an ``.egg-info``), as reading it costs every command its start-up."""
+    wanted = {_normal(n): n for n in names}
+    found: dict[str, str] = {}
+    other: set[str] = set()
+    for dist, version, suffix in _installed():
+        name = wanted.get(_normal(dist))
+        if name is not None and name not in found and name not in other:
+            if suffix == "dist-info" and version:
+                found[name] = version
+            else:
+                other.add(name)
+    if other:
+        from importlib import metadata
+
+        for dist in other:
+            try:
+                found[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                pass
+    return dict(sorted(found.items()))
 
 
 # ---------------------------------------------------------------- where it lives
@@ -134,7 +178,7 @@ def _file_key(path: Path) -> bytes:
         fd, tmp = _private_file(path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
+                out.write(os.urandom(32))
             try:
                 os.link(tmp, path)  # never replaces a key another process has just made
             except OSError:  # one is there (or the file system makes no links)
@@ -209,7 +253,8 @@ def _loads(data: bytes) -> Any:
 
 
 class Cache:
-    """Content-keyed, tagged blobs: ``files`` for per-file results, ``runs`` for whole runs."""
+    """Content-keyed, tagged blobs: ``files`` for per-file results, ``runs`` for whole runs, ``indexes``
+    for what a ticket command looks up without reading every file (:mod:`gitdesk.load.index`)."""
 
     def __init__(self, directory: Path, key: Optional[bytes] = None):
         self.key = key if key is not None else machine_key()
@@ -228,12 +273,14 @@ class Cache:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB)")
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, value BLOB)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS indexes (name TEXT PRIMARY KEY, value BLOB)")
         row = self.db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
         if row is None or row[0] != salt:
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.execute("DELETE FROM files")
                 self.db.execute("DELETE FROM runs")
+                self.db.execute("DELETE FROM indexes")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
 
     @classmethod
@@ -349,6 +396,22 @@ class Cache:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("DELETE FROM runs")  # only the latest run is worth keeping
                 self.db.execute("INSERT INTO runs VALUES (?, ?)", (key, self.pack(key.encode(), value, b"runs")))
+        except sqlite3.Error:
+            pass
+
+    def get_index(self, name: str) -> Optional[Any]:
+        """The index stored under ``name`` (see :mod:`gitdesk.load.index`), or None (see :meth:`unpack`)."""
+        try:
+            row = self.db.execute("SELECT value FROM indexes WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return self.unpack(name.encode(), row[0], b"indexes") if row else None
+
+    def put_index(self, name: str, value: Any) -> None:
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("INSERT OR REPLACE INTO indexes VALUES (?, ?)", (name, self.pack(name.encode(), value, b"indexes")))
         except sqlite3.Error:
             pass
 

@@ -111,6 +111,8 @@ def add(root: Path, paths: Sequence[str]) -> None:
 
 
 def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
-    """Commit ``paths`` (relative to ``root``, added already) and nothing else that is staged; the new commit's id."""
+    """Commit ``paths`` (relative to ``root``: files git tracks, or added already) as they are in the work tree,
+    and nothing else that is staged; the new commit's id. The index takes the paths' new content only when the
+    commit is made."""
     run(root, "commit", "-q", "--no-edit", "-m", message, "--", *literal(paths))
     return run(root, "rev-parse", "--verify", "HEAD").stdout.decode("ascii").strip()

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 from gitdesk.core import checks
-from gitdesk.core import errors
 from gitdesk.load.yamlsrc import locate_all
 from gitdesk.core.errors import Problem
 from gitdesk.core.repository import Repository
 from gitdesk.load.files import read_data_text
-from gitdesk.load.loader import read_record
+from gitdesk.load import workset
+from gitdesk.load.read import read_record
 from gitdesk.core.model import ID_PATTERN, Part, Ticket
 from gitdesk.core.scalars import format_duration
 from gitdesk.write import yamlout
@@ -247,9 +247,8 @@ def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket
     if ticket is not None and not problems:
         problems += checks.ticket_checks(repo, ticket)  # type: ignore[arg-type]
         spans = checks.spans_of(ticket, rel)  # type: ignore[arg-type]
-        for other in repo.tickets.values():
-            if other.path != rel:
-                spans += checks.spans_of(other, other.path or "")
+        # only this ticket's technicians can overlap it: their other interventions, not every ticket's
+        spans += workset.other_spans(repo, (s[0] for s in spans), rel)
         problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
     located = locate_all(problems, lambda p: text if p == rel else read_data_text(repo.root, p))
     return (ticket if not located else None), located  # type: ignore[return-value]

@@ -141,21 +141,28 @@ class Transaction:
         """Commit the files written (and nothing else); the commit's short id.
 
         When git refuses, every file is put back as it was, the index too, and
-        NotWritten says what git said.
+        NotWritten says what git said. Files git tracks already are committed
+        as they are (``git commit -- PATHS`` stages them only when the commit
+        is made, so a refused commit leaves the index as it was); a new file is
+        added first, and its entry in the index taken out again when git refuses.
         """
         paths = [os.path.relpath(p, self.root) for p in self._before]
+        new = [os.path.relpath(p, self.root) for p, b in self._before.items() if b.data is None]
+        entries = b""
         try:
-            entries = gitcli.index_entries(self.root, paths)
-            gitcli.add(self.root, paths)  # all or nothing: git writes the index whole or not at all
+            if new:
+                entries = gitcli.index_entries(self.root, new)
+                gitcli.add(self.root, new)  # all or nothing: git writes the index whole or not at all
         except gitcli.GitError as exc:
             raise NotWritten(self._refused(exc.message)) from None
         try:
             return gitcli.commit_paths(self.root, paths, message)[:10]
         except gitcli.GitError as exc:
-            try:
-                gitcli.restore_index(self.root, paths, entries)
-            except gitcli.GitError as again:
-                click.echo(f"gitdesk: the index could not be put back: {again.message}", err=True)
+            if new:
+                try:
+                    gitcli.restore_index(self.root, new, entries)
+                except gitcli.GitError as again:
+                    click.echo(f"gitdesk: the index could not be put back: {again.message}", err=True)
             raise NotWritten(self._refused(exc.message)) from None
 
     def _refused(self, said: str) -> str:
