@@ -143,7 +143,8 @@ def queue(repo: "Repository", now: dt.datetime, *, everything: bool = False, cus
     time, or already late.
     """
     items = []
-    for ident, ticket in repo.tickets.items():
+    for ident in repo.sla:  # the tickets the load evaluated at ``now``: all of them, or those open then
+        ticket = repo.tickets[ident]
         if (customer is not None and ticket.customer != customer) or ticket.reported > now:
             continue  # another customer's, or not reported yet at the moment of the queue
         item = entry(repo, ident, ticket, now)

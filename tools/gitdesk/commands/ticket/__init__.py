@@ -45,7 +45,12 @@ def _duration(value: Optional[str], option: str) -> Optional[dt.timedelta]:
 
 def _load(root: Path):
     """The repository as it is now (read while the write lock is held)."""
-    repository = workset.for_writing(root, open_cache(root, False))
+    return usable(workset.for_writing(root, open_cache(root, False)))
+
+
+def usable(repository):
+    """The repository, when its contracts can be read (a ticket command reads what it needs, not every
+    file: ``gitdesk validate`` and ``gitdesk check`` report every problem)."""
     if repository.provider is None:
         raise click.ClickException("the provider file is missing or invalid: run 'gitdesk validate'")
     return repository

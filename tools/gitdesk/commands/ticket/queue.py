@@ -8,9 +8,9 @@ from typing import Optional
 
 import click
 
-from gitdesk.commands import open_cache, repo_option, repo_root, report_problems
+from gitdesk.commands import open_cache, repo_option, repo_root
 from gitdesk.commands.options import echo_pieces, json_array, parse_now, to_json
-from gitdesk.commands.ticket import _duration
+from gitdesk.commands.ticket import _duration, usable
 from gitdesk.core import desk
 from gitdesk.core.scalars import format_duration
 from gitdesk.load import workset
@@ -48,8 +48,8 @@ def list_command(repo, everything, customer, technician, mine, at_risk, within, 
     span = _duration(within, "--within") if within is not None else dt.timedelta(hours=2)
     at_risk = at_risk or within is not None
     moment = parse_now(now, workset.zone(root)).replace(microsecond=0)
-    repository = workset.queue(root, open_cache(root, False), moment, customer)
-    report_problems(repository)
+    repository = workset.queue(root, open_cache(root, False), moment, customer, everything=everything)
+    usable(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r}", param_hint="'--customer'")
     who = _member(repository, _me() if mine else technician, "--mine" if mine else "--technician")

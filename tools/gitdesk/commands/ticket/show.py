@@ -7,9 +7,9 @@ from typing import Optional
 
 import click
 
-from gitdesk.commands import open_cache, repo_option, repo_root, report_problems
+from gitdesk.commands import open_cache, repo_option, repo_root
 from gitdesk.commands.options import parse_now, to_json
-from gitdesk.commands.ticket import _read, resolve
+from gitdesk.commands.ticket import _read, resolve, usable
 from gitdesk.commands.ticket.queue import left_text
 from gitdesk.core import desk, sla
 from gitdesk.core.scalars import format_duration
@@ -47,7 +47,7 @@ def show_command(repo, ident, now, fmt):
     if record is None:
         raise click.ClickException(f"{rel} has errors: run 'gitdesk validate' (or fix it with 'gitdesk ticket edit {full}')")
     repository = workset.one(root, open_cache(root, False), record.customer, moment)
-    report_problems(repository)
+    usable(repository)
     ticket = repository.tickets[full]
     facts = Facts(repository, full, ticket, moment)
     click.echo(to_json(facts.json()) if fmt == "json" else facts.text())
