@@ -478,3 +478,15 @@ def test_a_requests_state_from_its_log():
     changed = ticket((9, "priority", {"to": "urgent"}), (10, "assigned", {"to": "gbianchi"}), (11, "assigned", {"to": "mverdi"}))
     assert desk.priority_of(changed, at(8)) == "normal" and desk.priority_of(changed, at(9)) == "urgent"
     assert [desk.assignee_of(changed, at(h)) for h in (9, 10, 12)] == [None, "gbianchi", "mverdi"]
+
+
+def test_a_probably_mistyped_end_is_written_with_a_warning(repo):
+    # a wrong end date: 2026-11-11 10:10 instead of 2026-11-10 10:10, 25h10m over a night
+    repo.ticket("20261110-beta-eeee", ticket_text("beta", "normal", "2026-11-10 08:30", "Printer jam"))
+    result = run(repo, "ticket", "work", "eeee", "--technician", "mverdi", "--mode", "onsite", "--start", "2026-11-10 09:00",
+                 "--end", "2026-11-11 10:10", "--outcome", "resolved", "--report", "Cleared the jam.")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "tickets/2026/11/20261110-beta-eeee.yaml"
+    assert "warning: the intervention lasts 25h10m (more than 12 hours): check its end" in result.stderr
+    assert "written with 1 warning" in result.stderr and "gitdesk ticket edit" in result.stderr
+    assert "end: 2026-11-11 10:10" in (repo.root / "tickets/2026/11/20261110-beta-eeee.yaml").read_text()

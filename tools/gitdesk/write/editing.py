@@ -239,7 +239,9 @@ def parse_part(text: str, tz) -> dict:
 
 
 def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket], list[Problem]]:
-    """The problems the ticket file would have with ``text``, against the rest of the repository."""
+    """The problems the ticket file would have with ``text``, against the rest of the repository: errors, and
+    warnings (:func:`gitdesk.core.checks.ticket_warnings`, e.g. a 25-hour intervention) when there is no error.
+    The ticket comes back when there is no error."""
     rel = path.relative_to(repo.root).as_posix()
     tz_name = repo.provider.timezone if repo.provider is not None else ""
     ticket, problems = read_record("ticket", rel, text.encode("utf-8"), tz_name)
@@ -250,8 +252,11 @@ def check_text(repo: Repository, path: Path, text: str) -> tuple[Optional[Ticket
         # only this ticket's technicians can overlap it: their other interventions, not every ticket's
         spans += workset.other_spans(repo, (s[0] for s in spans), rel)
         problems += [p for p in checks.technician_overlaps(spans, repo.tz) if p.path == rel]
+        if not problems:
+            problems += checks.ticket_warnings(repo, ticket)  # type: ignore[arg-type]
     located = locate_all(problems, lambda p: text if p == rel else read_data_text(repo.root, p))
-    return (ticket if not located else None), located  # type: ignore[return-value]
+    failed = any(p.severity == "error" for p in located)
+    return (None if failed else ticket), located  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- parts added or approved after the report

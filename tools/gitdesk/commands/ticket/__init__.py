@@ -65,8 +65,8 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
     rel = path.relative_to(repository.root).as_posix()
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise writer.NotWritten(f"{rel} would be larger than {MAX_SHOWN}, which gitdesk does not read: left as it was")
-    _, problems = editing.check_text(repository, path, text)
-    if problems:
+    ticket, problems = editing.check_text(repository, path, text)
+    if ticket is None:
         click.echo(format_text(problems, lambda p: text), err=True)
         click.echo(f"gitdesk: {rel} left as it was", err=True)
         sys.exit(1)
@@ -78,6 +78,10 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
     click.echo(rel)
     if sha:
         click.echo(f"committed {sha}", err=True)
+    if problems:  # warnings only: possible data, probably mistyped; written, and said
+        click.echo(format_text(problems, lambda p: text), err=True)
+        click.echo(f"gitdesk: {rel} written with {len(problems)} warning{'s' if len(problems) != 1 else ''}: "
+                   f"check {'them' if len(problems) != 1 else 'it'}, and correct with 'gitdesk ticket edit'", err=True)
 
 
 def _did_you_mean(close) -> str:
