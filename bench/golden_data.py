@@ -393,6 +393,15 @@ class Generator:
         rnd = self.rnd
         if rnd.random() < 0.65:
             self.event(ticket, self.later(ticket, 2, 45), "acknowledged")
+        if rnd.random() < 0.2:
+            self.event(ticket, self.later(ticket, 1, 20), "assigned", to=rnd.choice(TEAM))
+        if ticket.priority != "urgent" and rnd.random() < 0.08:  # an escalation: a new on-site target from here
+            self.event(ticket, self.later(ticket, 5, 300), "priority", to="urgent", note="Two more offices are down")
+        if rnd.random() < 0.05:  # a duplicate, cancelled; now and then reopened after all
+            self.event(ticket, self.later(ticket, 5, 600), "cancelled", reason="duplicate")
+            if rnd.random() < 0.7:
+                return
+            self.event(ticket, self.later(ticket, 60, 3000), "reopened", note="Not the same fault after all")
         deadline = None
         if ticket.priority != "urgent" and rnd.random() < 0.75:
             at = self.later(ticket, 5, 240)

@@ -88,13 +88,14 @@ def pack(signature: bytes, key: bytes, path: str, record: Optional["Ticket"], pr
 
 
 def _resolved_from(ticket: "Ticket") -> Optional[float]:
-    """From when the ticket is resolved whatever the moment asked about: the time of its last ``resolved`` or
-    ``reopened`` event (in time order, ties in the file's, as the SLA reads them) when that is a ``resolved``."""
+    """From when the ticket is closed (resolved or cancelled) whatever the moment asked about: the time of its
+    last ``resolved``, ``cancelled`` or ``reopened`` event (in time order, ties in the file's, as the SLA reads
+    them) when that is not a ``reopened``. Only a prefilter: the queue evaluates every ticket it keeps."""
     last = None
     for event in sorted(ticket.log, key=lambda e: e.at):
-        if event.event in ("resolved", "reopened"):
+        if event.event in ("resolved", "cancelled", "reopened"):
             last = event
-    return last.at.timestamp() if last is not None and last.event == "resolved" else None
+    return last.at.timestamp() if last is not None and last.event != "reopened" else None
 
 
 def key_of(entry: bytes) -> bytes:
