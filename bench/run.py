@@ -14,9 +14,10 @@ build:    the portal for 200 customers and 20,000 tickets, from scratch and
           after one ticket changed.
 ticket:   the technicians' commands on 20,000 tickets (copied to a new git
           repository in a temporary folder): ticket new and ticket event, each
-          with and without --commit, with the cache warm; ticket list (when
-          this version has it); the first ticket event after a fresh clone
-          (no cache). Beside them their floors: python3 -c pass, gitdesk
+          with and without --commit, with the cache warm; ticket list (all,
+          and --mine) over 200 open requests added for it, and ticket show
+          (when this version has them); the first ticket event after a fresh
+          clone (no cache). Beside them their floors: python3 -c pass, gitdesk
           --version, and git commit of a one-line change in that repository;
           then each figure's ratio to its floor (gitdesk --version, and for
           --commit gitdesk --version plus that git commit).
@@ -46,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -294,7 +296,14 @@ def tickets(measure, gd: list[str], env: dict, tmp: Path, customers: int) -> lis
         ("ticket event --commit", measure(label, "event --commit, warm", event(True), repo, genv), True),
     ]
     if subprocess.run([*gd, "ticket", "list", "--help"], cwd=repo, env=genv, capture_output=True).returncode == 0:
-        figures.append(("ticket list", measure(label, "list, warm", [*gd, "ticket", "list"], repo, genv), False))
+        queue = open_requests(repo, customer, 200)
+        for cmd in (["add", "-A"], ["commit", "-q", "-m", "open requests"]):
+            subprocess.run([*git, *cmd], cwd=repo, check=True, capture_output=True)
+        subprocess.run([*gd, "validate"], cwd=repo, env=genv, capture_output=True)  # their cache entries
+        figures.append(("ticket list (200 open)", measure(label, "list, warm", [*gd, "ticket", "list"], repo, genv), False))
+        figures.append(("ticket list --mine", measure(label, "list --mine, warm", [*gd, "ticket", "list", "--mine"], repo,
+                                                     dict(genv, GITDESK_TECHNICIAN=queue)), False))
+        figures.append(("ticket show", measure(label, "show, warm", [*gd, "ticket", "show", ident], repo, genv), False))
     clone, cold = tmp / "tickets-clone", tmp / "cache-of-the-clone"
 
     def fresh_clone() -> None:
@@ -311,6 +320,23 @@ def tickets(measure, gd: list[str], env: dict, tmp: Path, customers: int) -> lis
         out.append((what, seconds, floor, "gitdesk --version" + (" + git commit" if committed else "")))
     out += [(f"floor: {name}", seconds, floors["python3 -c pass"], "python3 -c pass") for name, seconds in floors.items()]
     return out
+
+
+def open_requests(repo: Path, customer: str, count: int) -> str:
+    """``count`` open requests of the last month (a realistic queue: the generated history is all resolved),
+    half of them assigned to one team member, whose id comes back."""
+    provider = (repo / "contracts/provider.yaml").read_text(encoding="utf-8")
+    member = re.search(r"^  - (?:\{)?id: ([a-z0-9-]+)", provider, re.M)
+    who = member.group(1) if member else "nobody"
+    folder = repo / "tickets/2026/12"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        day, minute = 1 + n % 20, 8 * 60 + 30 + (n * 7) % 480
+        log = f"log:\n  - {{at: 2026-12-{day:02d} {minute // 60:02d}:{minute % 60:02d}, event: assigned, to: {who}}}\n" if n % 2 else ""
+        (folder / f"202612{day:02d}-{customer}-q{n:03d}.yaml").write_text(
+            f"customer: {customer}\ntitle: Open request {n}\nreported: 2026-12-{day:02d} {minute // 60:02d}:{minute % 60:02d}\n"
+            f"priority: normal\n{log}", encoding="utf-8")
+    return who
 
 
 if __name__ == "__main__":

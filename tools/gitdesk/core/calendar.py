@@ -41,8 +41,26 @@ class BeyondHorizon(ValueError):
     """The working time asked for ends more than :data:`HORIZON_YEARS` after the start."""
 
 
+#: Public holidays by (country, year) handed in from an earlier run (:func:`known_holidays`): the holidays
+#: package imports every country's rules before it answers, which a technician's command should not wait for.
+_KNOWN: dict[tuple[str, int], frozenset[dt.date]] = {}
+
+
+def known_holidays(table: dict[tuple[str, int], frozenset[dt.date]]) -> None:
+    """Take the public holidays of ``table`` as known (as :func:`public_holidays` gave them)."""
+    _KNOWN.update(table)
+
+
+def public_holidays(countries: Iterable[str], years: Iterable[int]) -> dict[tuple[str, int], frozenset[dt.date]]:
+    """The public holidays of each country in each year, by (country, year)."""
+    return {(c, y): _public_holidays(c, y) for c in countries for y in years}
+
+
 @lru_cache(maxsize=64)
 def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    known = _KNOWN.get((country, year))
+    if known is not None:
+        return known
     import holidays
 
     return frozenset(holidays.country_holidays(country, years=year).keys())

@@ -156,7 +156,7 @@ class Record(BaseModel):
     field keeps the whole validation in pydantic's compiled core.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
     pos: SkipJsonSchema[Optional[tuple[int, int]]] = Field(default=None, alias=POS, exclude=True, repr=False)
 
     @property

@@ -25,6 +25,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional
 
+from gitdesk.core.calendar import known_holidays, public_holidays
 from gitdesk.core.repository import Repository
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
     root = Path(root)
     walk = found._Walk(root)
     files = found._contracts(walk) + found._statements(walk)
-    provider, plans, customers, issued, adjustments, tz_name = _contracts(root, files, cache)
+    provider, plans, customers, issued, adjustments, tz_name, holidays = _contracts(root, files, cache)
+    known_holidays(holidays)
     ws = Workset(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments)
     object.__setattr__(ws, "_cache", cache)
     object.__setattr__(ws, "_tz_name", tz_name)
@@ -98,7 +100,7 @@ def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
 
 
 #: The name of the contracts' records in the cache (see :func:`_contracts`).
-CONTRACTS = "contracts:1"
+CONTRACTS = "contracts:2"
 
 
 def _contracts(root: Path, files: list, cache: Optional["Cache"]) -> tuple:
@@ -145,7 +147,25 @@ def _read_contracts(root: Path, files: list, cache: Optional["Cache"]) -> tuple:
             problems.append(unreadable_problem(f.path, exc))
     records, _ = read_contracts(Scan(root, readable, problems, ""), cache)
     c = records.context
-    return (c.provider, dict(c.plans), dict(c.customers), dict(c.issued), dict(c.adjustments), records.tz_name)
+    return (c.provider, dict(c.plans), dict(c.customers), dict(c.issued), dict(c.adjustments), records.tz_name,
+            _holidays(c.provider))
+
+
+#: The years around this one whose public holidays are kept with the contracts: a technician's work.
+HOLIDAY_YEARS = 2
+
+
+def _holidays(provider) -> dict:
+    """The public holidays of the provider's calendars' countries, from two years ago to two years ahead
+    (:func:`gitdesk.core.calendar.public_holidays`); other years are looked up when asked."""
+    if provider is None:
+        return {}
+    countries = {c.holidays for c in provider.calendars.values() if c.holidays}
+    year = dt.date.today().year
+    try:
+        return public_holidays(countries, range(year - HOLIDAY_YEARS, year + HOLIDAY_YEARS + 1))
+    except (NotImplementedError, KeyError, ValueError):  # an unknown country: the contracts' checks report it
+        return {}
 
 
 def _lazy(name: str):
