@@ -85,12 +85,6 @@ def find(root: Path, ident: str) -> Optional[Path]:
     return None
 
 
-def similar(root: Path, ident: str) -> Optional[str]:
-    """The id of an existing ticket that ``ident`` was perhaps meant to be."""
-    close = closest(ticket_ids(root), ident, 1)
-    return close[0] if close else None
-
-
 def ticket_ids(root: Path) -> set[str]:
     """The id of every ticket file (``tickets/<year>/<month>/<id>.yaml``), from the folders' listings alone."""
     found: set[str] = set()
