@@ -384,11 +384,15 @@ class Cache:
 
     def get_run(self, key: str) -> Optional[Any]:
         """The value of a whole run stored under ``key``, or None (see :meth:`unpack`)."""
+        return self._one("SELECT value FROM runs WHERE key = ?", key, b"runs")
+
+    def _one(self, query: str, name: str, table: bytes) -> Optional[Any]:
+        """The value ``query`` finds for ``name`` in ``table``, checked and unpacked; None when there is none."""
         try:
-            row = self.db.execute("SELECT value FROM runs WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute(query, (name,)).fetchone()
         except sqlite3.Error:
             return None
-        return self.unpack(key.encode(), row[0], b"runs") if row else None
+        return self.unpack(name.encode(), row[0], table) if row else None
 
     def put_run(self, key: str, value: Any) -> None:
         try:
@@ -401,11 +405,7 @@ class Cache:
 
     def get_index(self, name: str) -> Optional[Any]:
         """The index stored under ``name`` (see :mod:`gitdesk.load.index`), or None (see :meth:`unpack`)."""
-        try:
-            row = self.db.execute("SELECT value FROM indexes WHERE name = ?", (name,)).fetchone()
-        except sqlite3.Error:
-            return None
-        return self.unpack(name.encode(), row[0], b"indexes") if row else None
+        return self._one("SELECT value FROM indexes WHERE name = ?", name, b"indexes")
 
     def put_index(self, name: str, value: Any) -> None:
         try:
