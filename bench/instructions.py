@@ -21,7 +21,7 @@ Stages (what a worker process does for each ticket of ``gitdesk sla``):
     checks    the rules of a ticket that need the plans and customers
     evaluate  the SLA of a ticket (gitdesk.core.sla.evaluate)
     task      sla's rows per ticket: evaluate, its JSON text, its tally
-    json      a worker batch of ``sla --format json``'s load (read, check, evaluate), then its rows
+    json      a worker batch of ``sla --format json``'s load: read, check, evaluate and its row, per ticket
     text      the same for the text tables
 
 Needs valgrind (Debian: apt-get install valgrind). Data is generated once
@@ -67,8 +67,8 @@ now = dt.datetime.fromisoformat(now_text).replace(tzinfo=tz)
 files = [f for f in found.files if f.kind == "ticket"][: count + WARM]
 read_deferred(files, found.root)
 warm, measured = files[:WARM], files[WARM:]
-rows = functools.partial(sla_command._rows, tz=tz, locale=Locale.of(context.provider), as_json=stage != "text")
-task = lambda context, ticket: rows([sla.evaluate(context, ticket, now)])
+row = functools.partial(sla_command._row, tz=tz, locale=Locale.of(context.provider), as_json=stage != "text")
+task = lambda context, ticket: row(sla.evaluate(context, ticket, now))
 
 
 def counted(work):
@@ -76,8 +76,8 @@ def counted(work):
 
 
 if stage in ("json", "text"):
-    ticket_stage = TicketStage(context, zone_name, Request(tickets=False, evaluate=Evaluate(now)), None)
-    batch = lambda part: rows([o.sla for o in ticket_stage(part)])
+    ticket_stage = TicketStage(context, zone_name, Request(tickets=False, evaluate=Evaluate(now, shape=row)), None)
+    batch = lambda part: [o.sla for o in ticket_stage(part)]
     batch(warm)
     counted(lambda: batch(measured))
 elif stage == "compose":
