@@ -85,12 +85,8 @@ def _evaluate(now: dt.datetime, customer: Optional[str]):
 
 
 def _workset(root: Path, cache: Optional["Cache"]) -> "Workset":
-    from gitdesk.load import discover as found
-
     root = Path(root)
-    walk = found._Walk(root)
-    files = found._contracts(walk) + found._statements(walk)
-    provider, plans, customers, issued, adjustments, tz_name, holidays = _contracts(root, files, cache)
+    provider, plans, customers, issued, adjustments, tz_name, holidays = _contracts(root, _context_files(root), cache)
     known_holidays(holidays)
     ws = Workset(root, provider, plans, customers, {}, issued=issued, adjustments=adjustments)
     object.__setattr__(ws, "_cache", cache)
@@ -334,15 +330,16 @@ class _Tickets(Mapping):
     __hash__ = None  # type: ignore[assignment]
 
 
-def zone(root: Path) -> dt.tzinfo:
+def zone(root: Path, cache: Optional["Cache"]) -> dt.tzinfo:
     """The provider's time zone, to read a command's --now the way the data is read (UTC while the
-    provider file is missing or broken: the load then reports it)."""
-    from gitdesk.core.repository import PROVIDER
-    from gitdesk.load.files import read_data_file
-    from gitdesk.load.read import read_record
+    provider file is missing or broken: the command then says so). From the contracts as the cache keeps them."""
+    provider = _contracts(Path(root), _context_files(Path(root)), cache)[0]
+    return provider.tz if provider is not None else dt.timezone.utc
 
-    try:
-        record, _ = read_record("provider", PROVIDER, read_data_file(root, PROVIDER), "")
-    except OSError:
-        return dt.timezone.utc
-    return record.tz if record is not None else dt.timezone.utc
+
+def _context_files(root: Path) -> list:
+    """The contract and issued-statement files, as the whole load finds them."""
+    from gitdesk.load import discover as found
+
+    walk = found._Walk(root)
+    return found._contracts(walk) + found._statements(walk)

@@ -47,8 +47,9 @@ def list_command(repo, everything, customer, technician, mine, at_risk, within, 
         raise click.UsageError("give --technician or --mine, not both")
     span = _duration(within, "--within") if within is not None else dt.timedelta(hours=2)
     at_risk = at_risk or within is not None
-    moment = parse_now(now, workset.zone(root)).replace(microsecond=0)
-    repository = workset.queue(root, open_cache(root, False), moment, customer, everything=everything)
+    cache = open_cache(root, False)
+    moment = parse_now(now, workset.zone(root, cache)).replace(microsecond=0)
+    repository = workset.queue(root, cache, moment, customer, everything=everything)
     usable(repository)
     if customer is not None and customer not in repository.customers:
         raise click.BadParameter(f"no customer {customer!r}", param_hint="'--customer'")

@@ -40,13 +40,14 @@ def show_command(repo, ident, now, fmt):
     """
     root = repo_root(repo)
     full, path = resolve(root, ident)
-    tz = workset.zone(root)
+    cache = open_cache(root, False)
+    tz = workset.zone(root, cache)
     moment = parse_now(now, tz).replace(microsecond=0)
     rel = path.relative_to(root).as_posix()
     record = editing.read_ticket(rel, _read(root, path), getattr(tz, "key", "UTC"))
     if record is None:
         raise click.ClickException(f"{rel} has errors: run 'gitdesk validate' (or fix it with 'gitdesk ticket edit {full}')")
-    repository = workset.one(root, open_cache(root, False), record.customer, moment)
+    repository = workset.one(root, cache, record.customer, moment)
     usable(repository)
     ticket = repository.tickets[full]
     facts = Facts(repository, full, ticket, moment)
