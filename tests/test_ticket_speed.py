@@ -118,6 +118,19 @@ def _check_one(root: Path, cache: Cache) -> None:
         assert ws.works.get(customer, ()) == whole.works.get(customer, ()), customer
 
 
+def _check_shown(root: Path, cache: Cache) -> None:
+    """``ticket show``'s facts from a workset that prices only the months it shows: as the whole load's."""
+    from gitdesk.core import desk
+
+    now = MOMENTS[2]
+    whole = _whole(root, Request(evaluate=Evaluate(now), price=EVERY_TICKET))
+    for customer in ("alfa", "beta", "delta"):  # alfa and delta buy prepaid packages: the months before count too
+        for tid in [t for t, ticket in whole.tickets.items() if ticket.customer == customer][::7]:
+            ws = workset.one(root, cache, customer, now, tid)
+            assert ws.sla[tid] == whole.sla[tid], tid
+            assert desk.reports(ws, ws.tickets[tid]) == desk.reports(whole, whole.tickets[tid]), tid
+
+
 def _check_tickets(root: Path, cache: Cache) -> None:
     whole = _whole(root)
     ws = workset.for_writing(root, cache)
@@ -132,6 +145,7 @@ def _check_all(root: Path, cache: Cache) -> None:
     _check_spans(root, cache)
     _check_queue(root, cache)
     _check_one(root, cache)
+    _check_shown(root, cache)
     _check_tickets(root, cache)
 
 

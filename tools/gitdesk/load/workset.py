@@ -51,12 +51,14 @@ def queue(root: Path, cache: Optional["Cache"], now: dt.datetime, customer: Opti
     return ws
 
 
-def one(root: Path, cache: Optional["Cache"], customer: str, now: dt.datetime) -> "Workset":
+def one(root: Path, cache: Optional["Cache"], customer: str, now: dt.datetime, ticket: Optional[str] = None) -> "Workset":
     """One customer's tickets with their SLA at ``now``, and the customer's interventions priced
     (``Repository.works[customer]``: charges depend on the customer's other work, e.g. what is left
-    of a prepaid package)."""
+    of a prepaid package). With ``ticket`` (one of the customer's), only what its statement lines
+    need: that ticket's SLA, and the work of its months (and of the months before, for a customer
+    with prepaid packages), each with its SLA."""
     ws = _workset(root, cache)
-    sla, works = ws.customer_facts(customer, now)
+    sla, works = ws.customer_facts(customer, now, ticket)
     object.__setattr__(ws, "sla", sla)
     object.__setattr__(ws, "works", {customer: works} if works else {})
     return ws
@@ -269,8 +271,9 @@ class Workset(Repository):
                 out[tid] = result
         return out
 
-    def customer_facts(self, customer: str, now: dt.datetime) -> tuple[dict[str, Any], tuple]:
-        """The SLA at ``now`` of ``customer``'s tickets, and the charges of their interventions."""
+    def customer_facts(self, customer: str, now: dt.datetime, ticket: Optional[str] = None) -> tuple[dict[str, Any], tuple]:
+        """The SLA at ``now`` of ``customer``'s tickets, and the charges of their interventions
+        (with ``ticket``: of those its statements need, see :func:`one`)."""
         from gitdesk.core import checks
         from gitdesk.core.charges import charges_as_recorded
         from gitdesk.core.sla import evaluate
@@ -283,17 +286,30 @@ class Workset(Repository):
             return dict(whole.sla), tuple(whole.works.get(customer, ()))
         mine = self._summaries(customer)
         records = self.records(tid for tid, _, _ in mine)
+        needed = self._needed(customer, records.get(ticket)) if ticket is not None else None
         sla: dict[str, Any] = {}
         works: list = []
         for tid, _, entry in mine:
-            flags, ticket = flags_of(entry), records[tid]
-            if flags & PARTIAL:
-                continue  # a record salvaged in part is never computed on
-            sla[tid] = evaluate(self, ticket, now)
-            if flags & FLAWED or not ticket.interventions or checks.ticket_checks(self, ticket):
+            flags, record = flags_of(entry), records[tid]
+            if flags & PARTIAL or (needed is not None and tid != ticket and not needed(record)):
+                continue  # a record salvaged in part is never computed on; another month's work is not shown
+            sla[tid] = evaluate(self, record, now)
+            if flags & FLAWED or not record.interventions or checks.ticket_checks(self, record):
                 continue
-            works.extend(charges_as_recorded(self, ticket, (now, sla[tid])))
+            works.extend(charges_as_recorded(self, record, (now, sla[tid])))
         return sla, tuple(works)
+
+    def _needed(self, customer: str, shown):
+        """Whether a ticket's work is on the statements of ``shown``'s work (see :class:`gitdesk.load.request.Price`)."""
+        from gitdesk.core.scalars import month_of
+        from gitdesk.load.request import Price
+
+        tz = self.tz
+        months = {month_of(w.start.astimezone(tz)) for w in shown.interventions} if shown is not None else set()
+        client = self.customers.get(customer)
+        packaged = bool(client.packages) if client is not None else False
+        prices = [Price(month, customer) for month in sorted(months)]
+        return lambda record: any(p.wants(record, tz, packaged) for p in prices)
 
 
 class _Tickets(Mapping):

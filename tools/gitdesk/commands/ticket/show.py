@@ -47,7 +47,7 @@ def show_command(repo, ident, now, fmt):
     record = editing.read_ticket(rel, _read(root, path), getattr(tz, "key", "UTC"))
     if record is None:
         raise click.ClickException(f"{rel} has errors: run 'gitdesk validate' (or fix it with 'gitdesk ticket edit {full}')")
-    repository = workset.one(root, cache, record.customer, moment)
+    repository = workset.one(root, cache, record.customer, moment, full)
     usable(repository)
     ticket = repository.tickets[full]
     facts = Facts(repository, full, ticket, moment)
