@@ -127,8 +127,9 @@ def _check_shown(root: Path, cache: Cache) -> None:
     for customer in ("alfa", "beta", "delta"):  # alfa and delta buy prepaid packages: the months before count too
         for tid in [t for t, ticket in whole.tickets.items() if ticket.customer == customer][::7]:
             ws = workset.one(root, cache, customer, now, tid)
-            assert ws.sla[tid] == whole.sla[tid], tid
-            assert desk.reports(ws, ws.tickets[tid]) == desk.reports(whole, whole.tickets[tid]), tid
+            assert ws.sla.get(tid) == whole.sla.get(tid), tid  # none for a record salvaged in part
+            if tid in whole.sla:
+                assert desk.reports(ws, ws.tickets[tid]) == desk.reports(whole, whole.tickets[tid]), tid
 
 
 def _check_tickets(root: Path, cache: Cache) -> None:
