@@ -285,31 +285,38 @@ class Workset(Repository):
             whole = self.full(Request(evaluate=Evaluate(now, customer), price=EVERY_TICKET))
             return dict(whole.sla), tuple(whole.works.get(customer, ()))
         mine = self._summaries(customer)
+        if ticket is not None:
+            mine = self._needed(customer, ticket, mine)
         records = self.records(tid for tid, _, _ in mine)
-        needed = self._needed(customer, records.get(ticket)) if ticket is not None else None
         sla: dict[str, Any] = {}
         works: list = []
         for tid, _, entry in mine:
             flags, record = flags_of(entry), records[tid]
-            if flags & PARTIAL or (needed is not None and tid != ticket and not needed(record)):
-                continue  # a record salvaged in part is never computed on; another month's work is not shown
+            if flags & PARTIAL:
+                continue  # a record salvaged in part is never computed on
             sla[tid] = evaluate(self, record, now)
             if flags & FLAWED or not record.interventions or checks.ticket_checks(self, record):
                 continue
             works.extend(charges_as_recorded(self, record, (now, sla[tid])))
         return sla, tuple(works)
 
-    def _needed(self, customer: str, shown):
-        """Whether a ticket's work is on the statements of ``shown``'s work (see :class:`gitdesk.load.request.Price`)."""
+    def _needed(self, customer: str, ticket: str, mine: list[tuple[str, str, bytes]]) -> list[tuple[str, str, bytes]]:
+        """Of ``mine``, ``ticket`` and the tickets with work on its statements: in the months of its work, and
+        for a customer with prepaid packages in the months before (as :class:`gitdesk.load.request.Price`
+        chooses them), told by the index's record of each ticket's interventions, before any is read."""
         from gitdesk.core.scalars import month_of
-        from gitdesk.load.request import Price
+        from gitdesk.load.index import spans_in
 
         tz = self.tz
-        months = {month_of(w.start.astimezone(tz)) for w in shown.interventions} if shown is not None else set()
+
+        def months(rel: str, entry: bytes) -> set[str]:
+            return {month_of(dt.datetime.fromtimestamp(span[1], tz)) for span in spans_in(rel, entry)}
+
+        shown = next((months(rel, entry) for tid, rel, entry in mine if tid == ticket), set())
         client = self.customers.get(customer)
-        packaged = bool(client.packages) if client is not None else False
-        prices = [Price(month, customer) for month in sorted(months)]
-        return lambda record: any(p.wants(record, tz, packaged) for p in prices)
+        before = max(shown) if shown and client is not None and client.packages else ""
+        return [(tid, rel, entry) for tid, rel, entry in mine
+                if tid == ticket or any(m in shown or m < before for m in months(rel, entry))]
 
 
 class _Tickets(Mapping):
