@@ -490,3 +490,40 @@ def test_a_probably_mistyped_end_is_written_with_a_warning(repo):
     assert "warning: the intervention lasts 25h10m (more than 12 hours): check its end" in result.stderr
     assert "written with 1 warning" in result.stderr and "gitdesk ticket edit" in result.stderr
     assert "end: 2026-11-11 10:10" in (repo.root / "tickets/2026/11/20261110-beta-eeee.yaml").read_text()
+
+
+def test_edit_of_a_crlf_file_with_a_bom_left_unchanged_writes_nothing(repo, tmp_path):
+    path = repo.root / PSU
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes()
+    result = run(repo, "ticket", "edit", "psu1", env=editor(tmp_path, ("nothing like this", "")))
+    assert result.exit_code == 0 and "nothing changed" in result.stderr, (result.stdout, result.stderr)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("action,message", [
+    ("import os, sys; os.remove(sys.argv[-1])", "could not be read back"),
+    ("import sys; open(sys.argv[-1], 'ab').write(b'title: \\xff\\xfe\\n')", "not UTF-8"),
+])
+def test_an_editor_that_spoils_its_file_gets_a_clear_error(repo, tmp_path, action, message):
+    script = tmp_path / "spoil.py"
+    script.write_text(action + "\n")
+    before = (repo.root / PSU).read_bytes()
+    result = run(repo, "ticket", "edit", "psu1", env={"EDITOR": f"{sys.executable} {script}", "VISUAL": None})
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+    assert (repo.root / PSU).read_bytes() == before
+
+
+def test_texts_that_other_yaml_readers_take_as_numbers_are_quoted(repo):
+    result = run(repo, "ticket", "cancel", "psu1", "--reason", "0x1F", "--by", "gbianchi", "--at", "2026-11-04 11:00")
+    assert result.exit_code == 0, result.output
+    assert 'reason: "0x1F"' in (repo.root / PSU).read_text()
+
+
+def test_a_part_name_with_terminal_escapes_is_shown_escaped(repo):
+    name = "Evil\x1b[31mRED\x1b]0;pwn\x07"
+    result = run(repo, "ticket", "part", "psu1", name, "1", "2.00", "--approved", "2026-11-03 12:30")
+    assert result.exit_code == 0, result.output
+    shown = run(repo, "ticket", "show", "psu1", "--now", "2026-11-30 18:00")
+    assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "Evil\\x1b[31mRED\\x1b]0;pwn\\x07" in shown.stdout

@@ -130,7 +130,8 @@ def scalar(value) -> str:
     """A one-line value as YAML text: plain when every reader takes it as that text, else :func:`quote`."""
     text = str(value)
     if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9 ._+/@()-]*[A-Za-z0-9._+/@()-])?", text) and not re.fullmatch(
-        r"(?i)(true|false|yes|no|on|off|null|~|[-+]?\d[\d_.:e+-]*)", text) and ": " not in text and " #" not in text:
+        r"(?i)(true|false|yes|no|on|off|null|~|[-+]?\d[\d_.:e+-]*|[-+]?0[xob][0-9a-f_]+)", text) and ": " not in text \
+            and " #" not in text:
         return text
     return quote(text)
 

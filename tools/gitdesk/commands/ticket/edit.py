@@ -39,8 +39,8 @@ def edit_command(repo, ident, commit):
     original = _read(root, path)
     text = original
     while True:
-        edited = click.edit(text, extension=".yaml", require_save=False)
-        if edited is None or edited == original:
+        edited = _edit(text)
+        if edited is None or _as_edited(edited) == _as_edited(original):
             click.echo(f"{rel}: nothing changed", err=True)
             return
         text = edited
@@ -66,6 +66,21 @@ def _attempt(root: Path, path: Path, full: str, original: str, text: str, commit
             return problems
         _save(tx, repository, path, text, commit, f"Ticket {full}: edited")
     return None
+
+
+def _edit(text: str) -> str | None:
+    """The text as the editor left it (None: not saved); a clear error when the editor's file cannot be read back."""
+    try:
+        return click.edit(text, extension=".yaml", require_save=False)
+    except UnicodeDecodeError:
+        raise click.ClickException("the edited text is not UTF-8: nothing was written") from None
+    except OSError as exc:
+        raise click.ClickException(f"the editor's file could not be read back ({exc.strerror}): nothing was written") from None
+
+
+def _as_edited(text: str) -> str:
+    """``text`` as an editor's round trip gives it back unchanged: line breaks as ``\n``, no byte order mark."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
 
 
 def _keep(text: str, full: str) -> str:

@@ -127,14 +127,14 @@ class Facts:
             lines += ["     " + one_line(line, None) for line in w.report.rstrip("\n").split("\n")]
             for m, p in enumerate(w.parts, 1):
                 approved = f", approved {self.wall(p.approved)}" if p.approved is not None else ", not approved"
-                lines.append(f"     part {r.number}.{m}: {part_text(PartFacts(p.name, p.code))}, {p.qty} x {p.price}{approved}")
+                lines.append(f"     part {r.number}.{m}: {one_line(part_text(PartFacts(p.name, p.code)), None)}, {p.qty} x {p.price}{approved}")
             lines += self._charges(r, money)
         return lines
 
     def _charges(self, r: desk.Report, money) -> list[str]:
         if not r.charged:
             return ["     charges: none (no terms on that day)"]
-        rows = [(describe(line, self.locale.language), money(line.amount)) for line in r.lines]
+        rows = [(one_line(describe(line, self.locale.language), None), money(line.amount)) for line in r.lines]
         if r.phone_minutes:
             rows.append((f"phone call, {r.phone_minutes} min: billed with the calls of {r.month}", ""))
         width = max((len(d) for d, _ in rows), default=0)
