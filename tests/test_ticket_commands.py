@@ -527,3 +527,34 @@ def test_a_part_name_with_terminal_escapes_is_shown_escaped(repo):
     shown = run(repo, "ticket", "show", "psu1", "--now", "2026-11-30 18:00")
     assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
     assert "Evil\\x1b[31mRED\\x1b]0;pwn\\x07" in shown.stdout
+
+
+def test_a_crlf_file_keeps_its_line_breaks(repo):
+    path = repo.root / PSU
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    for args in (["cancel", "psu1", "--reason", "duplicate", "--note", "Two\nlines", "--by", "gbianchi", "--at", "2026-11-04 11:00"],
+                 ["part", "psu1", "Cable", "2", "3.50", "--code", "C-1", "--approved", "2026-11-03 12:30"],
+                 ["approve", "psu1", "C-1", "--at", "2026-11-03 12:25"]):
+        result = run(repo, "ticket", *args)
+        assert result.exit_code == 0, result.output
+        data = path.read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n"), args
+    text = path.read_text()
+    assert "approved: 2026-11-03 12:25" in text and 'reason: duplicate' in text
+
+
+def test_a_tab_the_loader_accepts_does_not_stop_a_part(repo):
+    path = repo.root / PSU
+    path.write_text(path.read_text().replace("{code: PSU-750,", "{code:\tPSU-750,"))
+    assert run(repo, "validate").exit_code == 0
+    result = run(repo, "ticket", "approve", "psu1", "PSU-750", "--at", "2026-11-03 12:10")
+    assert result.exit_code == 0, result.output
+    assert "approved: 2026-11-03 12:10" in path.read_text()
+
+
+@pytest.mark.parametrize("args", [["cancel", "psu1", "--reason", " "], ["priority", "psu1", "normal", "--reason", ""]])
+def test_an_empty_reason_is_a_usage_error(repo, args):
+    before = (repo.root / PSU).read_bytes()
+    result = run(repo, "ticket", *args)
+    assert result.exit_code == 2 and "give a reason" in result.stderr
+    assert (repo.root / PSU).read_bytes() == before

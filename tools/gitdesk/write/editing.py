@@ -17,7 +17,7 @@ import secrets
 import string
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 
 from gitdesk.core import checks
 from gitdesk.load.yamlsrc import locate_all
@@ -300,6 +300,15 @@ def read_ticket(rel: str, text: str, tz_name: str) -> Optional[Ticket]:
     """The ticket a file's text holds, or None when it does not read as one without errors."""
     ticket, problems = read_record("ticket", rel, text.encode("utf-8"), tz_name)
     return ticket if ticket is not None and not [p for p in problems if p.severity == "error"] else None  # type: ignore[return-value]
+
+
+def in_own_line_breaks(text: str, change: Callable[[str], str]) -> str:
+    """``change(text)``, the lines it adds written with the file's own line breaks: a file whose every line
+    ends in CR LF is changed as if its lines ended in LF, then written back with CR LF throughout."""
+    crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
+    if not crlf:
+        return change(text)
+    return change(text.replace("\r\n", "\n")).replace("\n", "\r\n")
 
 
 def add_part(text: str, work: int, part: dict, tz) -> str:

@@ -229,8 +229,8 @@ def compose(text: str):
     """The node tree of a YAML text (marks give each node's place); ValueError when it is not YAML."""
     import yaml
 
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+    try:  # libyaml when there is one: the parser the loader reads the file with (the same marks, in characters)
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ValueError(f"the file is not valid YAML: {exc}") from None
 

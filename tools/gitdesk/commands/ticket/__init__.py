@@ -232,7 +232,7 @@ def _append(repo, ident: str, commit: bool, key: str, make_item, message) -> Non
         repository = _load(root)
         entry = make_item(repository.tz)
         try:
-            text = append_to_list(_read(root, path), key, entry)
+            text = editing.in_own_line_breaks(_read(root, path), lambda t: append_to_list(t, key, entry))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         _save(tx, repository, path, text, commit, message(ident))

@@ -14,6 +14,13 @@ by_option = click.option("--by", metavar="ID", type=writer.ID, default=None, env
 at_option = click.option("--at", metavar="TIMESTAMP", default=None, help="When (default: now).")
 
 
+def _said(ctx, param, value):
+    """A reason must say something: an empty one is a usage error, before anything is read."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("give a reason (e.g. duplicate, withdrawn, or a few words)")
+    return value
+
+
 def _event(repo, ident, commit, event: str, message, at, **fields) -> None:
     def item(tz):
         return editing.event_item(at=_moment(at, tz, "--at") or _now(tz), tz=tz, event=event, **fields)
@@ -24,7 +31,7 @@ def _event(repo, ident, commit, event: str, message, at, **fields) -> None:
 @click.command("cancel")
 @repo_option
 @click.argument("ident", metavar="ID")
-@click.option("--reason", required=True, type=writer.TEXT, help="Why: duplicate, withdrawn, or a text.")
+@click.option("--reason", required=True, type=writer.TEXT, callback=_said, help="Why: duplicate, withdrawn, or a text.")
 @click.option("--note", type=writer.TEXT, default=None, help="More words (e.g. the ticket it duplicates).")
 @by_option
 @at_option
@@ -44,7 +51,8 @@ def cancel_command(repo, ident, reason, note, by, at, commit):
 @repo_option
 @click.argument("ident", metavar="ID")
 @click.argument("new", metavar="NEW", type=writer.ID)
-@click.option("--reason", required=True, type=writer.TEXT, help="Why the priority changes (written as the event's note).")
+@click.option("--reason", required=True, type=writer.TEXT, callback=_said,
+              help="Why the priority changes (written as the event's note).")
 @by_option
 @at_option
 @commit_option

@@ -82,7 +82,7 @@ def part_command(repo, ident, name, qty, price, number, code, approved, commit):
         index = number - 1 if number is not None else _latest(ticket)
         part = {"name": name, "qty": quantity, "price": amount, "code": code, "approved": _moment(approved, tz, "--approved")}
         try:
-            new_text = editing.add_part(text, index, part, tz)
+            new_text = editing.in_own_line_breaks(text, lambda t: editing.add_part(t, index, part, tz))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         expected = Part.model_validate({k: v for k, v in part.items() if v is not None}).model_dump()
@@ -117,7 +117,7 @@ def approve_command(repo, ident, spec, at, commit):
         text, ticket = _ticket(root, repository, path, full)
         ref = _one_part(ticket, spec, full)
         try:
-            new_text = editing.approve_part(text, ref.work, ref.index, when, tz)
+            new_text = editing.in_own_line_breaks(text, lambda t: editing.approve_part(t, ref.work, ref.index, when, tz))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
 
