@@ -490,6 +490,9 @@ def test_a_probably_mistyped_end_is_written_with_a_warning(repo):
     assert "warning: the intervention lasts 25h10m (more than 12 hours): check its end" in result.stderr
     assert "written with 1 warning" in result.stderr and "gitdesk ticket edit" in result.stderr
     assert "end: 2026-11-11 10:10" in (repo.root / "tickets/2026/11/20261110-beta-eeee.yaml").read_text()
+    # said once: a later change of the file does not repeat it
+    later = run(repo, "ticket", "event", "eeee", "resolved", "--by", "mverdi", "--at", "2026-11-11 10:15")
+    assert later.exit_code == 0 and "warning" not in later.stderr, later.stderr
 
 
 def test_edit_of_a_crlf_file_with_a_bom_left_unchanged_writes_nothing(repo, tmp_path):

@@ -10,6 +10,7 @@ from typing import Optional
 
 import click
 
+from gitdesk.core import checks
 from gitdesk.write import editing
 from gitdesk.core import scalars
 from gitdesk.write import writer
@@ -70,6 +71,9 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
         click.echo(format_text(problems, lambda p: text), err=True)
         click.echo(f"gitdesk: {rel} left as it was", err=True)
         sys.exit(1)
+    if problems and not new:  # say only what this change brought: the file's own warnings were said when written
+        known = _warned(repository, rel, _read(repository.root, path))
+        problems = [p for p in problems if (p.code, p.message) not in known]
     if new:
         tx.create(path, text)
     else:
@@ -82,6 +86,13 @@ def _save(tx: writer.Transaction, repository, path: Path, text: str, commit: boo
         click.echo(format_text(problems, lambda p: text), err=True)
         click.echo(f"gitdesk: {rel} written with {len(problems)} warning{'s' if len(problems) != 1 else ''}: "
                    f"check {'them' if len(problems) != 1 else 'it'}, and correct with 'gitdesk ticket edit'", err=True)
+
+
+def _warned(repository, rel: str, text: str) -> set[tuple[str, str]]:
+    """The warnings (code and message) the file's text has now."""
+    tz_name = repository.provider.timezone if repository.provider is not None else ""
+    ticket = editing.read_ticket(rel, text, tz_name)
+    return {(p.code, p.message) for p in checks.ticket_warnings(repository, ticket)} if ticket is not None else set()
 
 
 def _did_you_mean(close) -> str:
