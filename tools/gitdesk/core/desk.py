@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
 from gitdesk.core import charges
-from gitdesk.core.model import Intervention, LogEvent, Ticket
+from gitdesk.core.model import Intervention, Ticket
 from gitdesk.core.scalars import month_of
-from gitdesk.core.sla import Target, TicketSla, work_calendar
+from gitdesk.core.sla import Target, TicketSla, happened, work_calendar
 
 if TYPE_CHECKING:
     from gitdesk.core.repository import Repository
@@ -34,29 +33,39 @@ OPEN, WAITING, RESOLVED, CANCELLED = "open", "waiting", "resolved", "cancelled"
 #: What each event makes of the request's state (the others leave it as it is).
 _STATE_AFTER = {"resolved": RESOLVED, "cancelled": CANCELLED, "reopened": OPEN, "waiting": WAITING, "resumed": OPEN}
 
-_at = attrgetter("at")
+class Standing(NamedTuple):
+    """Where a request stands at a moment, from its log: its state, the priority in force, its assignee."""
+
+    state: str
+    priority: str
+    assignee: Optional[str]
 
 
-def happened(ticket: Ticket, now: dt.datetime) -> list[LogEvent]:
-    """The ticket's events up to ``now``, in time order (ties in the file's order)."""
-    return [e for e in sorted(ticket.log, key=_at) if e.at <= now]
+def standing(ticket: Ticket, now: dt.datetime) -> Standing:
+    """The request at ``now``: one pass over its events up to then (:func:`gitdesk.core.sla.happened`).
+
+    The state is ``open``, ``waiting``, ``resolved`` or ``cancelled``:
+    ``waiting`` and ``resumed`` do not change a resolved or cancelled request
+    (only ``reopened`` opens it again). The priority is that of the latest
+    ``priority`` event, else the ticket's own; the assignee the team member of
+    the latest ``assigned`` event (None: nobody).
+    """
+    state, priority, assignee = OPEN, ticket.priority, None
+    for event in happened(ticket.log, now):
+        kind = event.event
+        if kind == "priority" and event.to:
+            priority = event.to
+        elif kind == "assigned":
+            assignee = event.to
+        after = _STATE_AFTER.get(kind)
+        if after is not None and not (after in (WAITING, OPEN) and state in (RESOLVED, CANCELLED) and kind != "reopened"):
+            state = after
+    return Standing(state, priority, assignee)
 
 
 def state_of(ticket: Ticket, now: dt.datetime) -> str:
-    """``open``, ``waiting``, ``resolved`` or ``cancelled`` at ``now``, from the ticket's log.
-
-    ``waiting`` and ``resumed`` do not change a resolved or cancelled request
-    (only ``reopened`` opens it again).
-    """
-    state = OPEN
-    for event in happened(ticket, now):
-        after = _STATE_AFTER.get(event.event)
-        if after is None:
-            continue
-        if after in (WAITING, OPEN) and state in (RESOLVED, CANCELLED) and event.event != "reopened":
-            continue
-        state = after
-    return state
+    """The request's state at ``now`` (see :func:`standing`)."""
+    return standing(ticket, now).state
 
 
 def is_open(state: str) -> bool:
@@ -65,21 +74,13 @@ def is_open(state: str) -> bool:
 
 
 def priority_of(ticket: Ticket, now: dt.datetime) -> str:
-    """The priority in force at ``now``: that of the latest ``priority`` event, else the ticket's own."""
-    current = ticket.priority
-    for event in happened(ticket, now):
-        if event.event == "priority" and event.to:
-            current = event.to
-    return current
+    """The priority in force at ``now`` (see :func:`standing`)."""
+    return standing(ticket, now).priority
 
 
 def assignee_of(ticket: Ticket, now: dt.datetime) -> Optional[str]:
-    """The team member of the latest ``assigned`` event up to ``now`` (None: nobody)."""
-    current = None
-    for event in happened(ticket, now):
-        if event.event == "assigned":
-            current = event.to
-    return current
+    """The request's assignee at ``now`` (see :func:`standing`)."""
+    return standing(ticket, now).assignee
 
 
 # ---------------------------------------------------------------- the queue
@@ -121,11 +122,11 @@ def working_left(repo: "Repository", result: TicketSla, due: dt.datetime, now: d
 
 def entry(repo: "Repository", ident: str, ticket: Ticket, now: dt.datetime) -> Entry:
     """The queue's facts of ticket ``ident`` at ``now`` (its SLA taken from ``repo.sla``)."""
-    state = state_of(ticket, now)
+    state, priority, assignee = standing(ticket, now)
     result = repo.sla.get(ident)
     target = next_target(result) if is_open(state) else None
     left = working_left(repo, result, target.due, now) if target is not None else None  # type: ignore[arg-type]
-    return Entry(ident, ticket, state, priority_of(ticket, now), assignee_of(ticket, now), result, target, left)
+    return Entry(ident, ticket, state, priority, assignee, result, target, left)
 
 
 def _order(item: Entry) -> tuple:

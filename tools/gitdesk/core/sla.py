@@ -423,12 +423,12 @@ def timeline(log: Sequence[LogEvent], now: dt.datetime) -> Timeline:
     acknowledges.
     """
     f = _Fold()
-    for e in _happened(log, now):
+    for e in happened(log, now):
         _ON[e.event](f, e)
     return _record(Timeline, (f.waits, f.closes, f.plannings, f.acks, f.confirms, f.reschedules, f.changes, f.reason))
 
 
-def _happened(log: Sequence[LogEvent], now: dt.datetime) -> Sequence[LogEvent]:
+def happened(log: Sequence[LogEvent], now: dt.datetime) -> Sequence[LogEvent]:
     """The events of ``log`` up to ``now`` in time order (the sort is stable: ties keep the file's order)."""
     events = sorted(log, key=_at) if len(log) > 1 else log
     if events and events[-1].at > now:
