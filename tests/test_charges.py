@@ -499,3 +499,35 @@ def test_statements_carry_the_ledger_forward_as_each_month_alone_would(packages,
     assert one_pass == [charges.statement(repo, "brivio", m, charged) for m in months]
     for s in one_pass:  # what is left never goes below nothing nor above what was bought
         assert all(0 <= p.left_minutes <= p.package.hours * 60 for p in s.packages)
+
+
+_KINDS_AND_REASONS = st.sampled_from([("fee", None), ("package", None), ("labour", None), ("callout", None),
+                                      ("part", None), ("phone", None), ("adjustment", None), ("discount", "prepaid"),
+                                      ("discount", "late"), ("discount", "warranty"), ("discount", "repeat_visit")])
+
+
+@given(st.lists(st.tuples(_KINDS_AND_REASONS, st.decimals(min_value=-10**5, max_value=10**5, places=2,
+                                                          allow_nan=False, allow_infinity=False)), max_size=30))
+def test_the_summary_headings_add_up_to_the_lines(items):
+    """Every line counts under exactly one heading; the headings add up to the lines, in the summary's order."""
+    from gitdesk.core.charges import HEADINGS, Line, breakdown
+
+    lines = [Line(kind, (), Decimal(1), amount, amount, reason=reason) for (kind, reason), amount in items]
+    parts = breakdown(lines)
+    assert sum((p.amount for p in parts), Decimal(0)) == sum((l.amount for l in lines), Decimal(0))
+    assert sum(p.lines for p in parts) == len(lines)
+    assert [p.heading for p in parts] == [h for h in HEADINGS if h in {p.heading for p in parts}]
+    prepaid = [l.amount for l in lines if l.reason == "prepaid"]
+    assert sum(p.amount for p in parts if p.heading == "prepaid") == sum(prepaid, Decimal(0))
+
+
+def test_every_demo_statement_summary_adds_up_to_its_taxable():
+    from click.testing import CliRunner
+
+    from gitdesk.main import cli
+
+    result = CliRunner().invoke(cli, ["--repo", str(ROOT), "statement", "--month", "2026-10", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    for s in json.loads(result.stdout):
+        assert sum(Decimal(p["amount"]) for p in s["summary"]) == Decimal(s["taxable"]), s["customer"]
+        assert sum(p["lines"] for p in s["summary"]) == len(s["lines"])

@@ -350,6 +350,38 @@ class Statement(NamedTuple):
         return sum((p.hours_left for p in self.packages if not p.expired), Decimal("0.00"))
 
 
+#: The headings of a statement's summary, in the order it shows them (see :func:`breakdown`).
+HEADINGS = ("fee", "packages", "labour", "callout", "parts", "phone", "prepaid", "discounts", "adjustments")
+_HEADING_OF_KIND = {"fee": "fee", "package": "packages", "labour": "labour", "callout": "callout", "part": "parts",
+                    "phone": "phone", "adjustment": "adjustments"}
+
+
+class Subtotal(NamedTuple):
+    """The lines of a statement under one heading of its summary, and what they add up to."""
+
+    heading: str  # one of HEADINGS
+    amount: Decimal
+    lines: int
+
+
+def heading(line: Line) -> str:
+    """The summary heading a line counts under: prepaid hours drawn apart from the other discounts."""
+    if line.kind == "discount":
+        return "prepaid" if line.reason == "prepaid" else "discounts"
+    return _HEADING_OF_KIND.get(line.kind, "adjustments")
+
+
+def breakdown(lines: Iterable[Line]) -> tuple[Subtotal, ...]:
+    """The lines' amounts by heading, in :data:`HEADINGS` order, only headings with lines (they add up to the taxable)."""
+    amounts: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    for line in lines:
+        key = heading(line)
+        amounts[key] = amounts.get(key, Decimal("0.00")) + line.amount
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(Subtotal(h, amounts[h], counts[h]) for h in HEADINGS if h in counts)
+
+
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     year, mon = int(month[:4]), int(month[5:7])
     return dt.date(year, mon, 1), dt.date(year, mon, _calendar.monthrange(year, mon)[1])

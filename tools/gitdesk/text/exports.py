@@ -11,7 +11,7 @@ import io
 from decimal import Decimal
 from typing import Sequence
 
-from gitdesk.core.charges import Line, Statement
+from gitdesk.core.charges import Line, Statement, breakdown
 from gitdesk.text.lines import describe, notice_text
 
 
@@ -53,6 +53,7 @@ def statement_json(s: Statement, language: str) -> dict:
         "vat_rate": f"{s.vat_rate.normalize():f}%",
         "vat": f"{s.vat:.2f}",
         "total": f"{s.total:.2f}",
+        "summary": [{"heading": b.heading, "amount": f"{b.amount:.2f}", "lines": b.lines} for b in breakdown(s.lines)],
         "package_hours_left": f"{s.package_hours_left:.2f}",
         "packages": [
             {"bought": p.package.bought.isoformat(), "hours": decimal_text(p.package.hours),
