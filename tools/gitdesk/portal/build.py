@@ -35,6 +35,7 @@ from gitdesk.core.repository import PLANS, PROVIDER, Repository
 from gitdesk.portal import mkdocs_config
 from gitdesk.portal import output
 from gitdesk.portal import overrides as overrides_mod
+from gitdesk.portal import sitetheme
 from gitdesk.portal import view as views
 from gitdesk.portal.pages import Renderer, Site
 from gitdesk.text.i18n import Locale
@@ -119,13 +120,21 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
     config["use_directory_urls"] = False  # page.html: the same links served or opened from disk
     config["nav"] = site.nav
     config["not_in_nav"] = "tickets/*-*.md\n"
-    extra = config.setdefault("extra", {})
+    extra = config["extra"] = dict(config.get("extra") or {})
     extra["generator"] = False
+    extra["gitdesk_theme"] = _theme_words(site)
     config["hooks"] = [str(Path(__file__).with_name("mkdocs_hooks.py"))]  # the only hooks: a repository's would run its code
     plugins = config.get("plugins") or []
     # the offline plugin would add a script from a CDN to every page: never used here
-    config["plugins"] = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), "")) != "offline"]
+    plugins = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), "")) != "offline"]
+    config["plugins"] = sitetheme.search_plugins(plugins, site.language)
     return config
+
+
+def _theme_words(site: Site) -> dict:
+    """What the built-in theme's templates and hooks need to know of a site: private or not, its 404 page's words."""
+    L = Locale(site.language)
+    return {"private": sitetheme.private(site.name), "not_found": L("not_found"), "not_found_text": L("not_found_text")}
 
 
 def shared_digest(job: dict) -> bytes:
@@ -141,7 +150,7 @@ def shared_digest(job: dict) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(code_salt().encode())
     h.update(json.dumps(job["base"], sort_keys=True, default=str).encode())
-    for files in (job["assets"], job["override_files"], job["public_pages"]):
+    for files in (job["assets"], job["theme_overrides"], job["override_files"], job["public_pages"]):
         for path in sorted(files):
             h.update(path.encode() + b"\0" + files[path])
     for path in sorted(p for p in sources if p == PROVIDER or p.startswith(PLANS + "/")):
@@ -185,6 +194,7 @@ def build_site(job: dict) -> str:
         if errors:  # checked before building (mkdocs_problems): only a change of mkdocs itself gets here
             raise RuntimeError(f"mkdocs refused the configuration: {errors}")
         build(cfg)
+        sitetheme.trim(built, _search_languages(cfg), bool(config["extra"].get("gitdesk_theme", {}).get("private")))
         old = Path(tmp) / "old"
         if target.exists():
             target.rename(old)
@@ -192,6 +202,15 @@ def build_site(job: dict) -> str:
     if job["signed"] is not None:  # by rename: a link in its place is replaced, never followed
         write_atomic(Path(job["state"]), job["signed"] + "\n")
     return job["name"]
+
+
+def _search_languages(cfg) -> Optional[list[str]]:
+    """The languages the site's search loads (None without a search plugin)."""
+    for name in ("material/search", "search"):
+        plugin = cfg["plugins"].get(name)
+        if plugin is not None:
+            return list(plugin.config.lang or [])
+    return None
 
 
 def output_paths(names: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -312,19 +331,19 @@ def build(
     """
     found, config = _checked_sources(repo.root, public, config)
     names = (["public"] if public else []) + shard_of(sorted(repo.customers if customers is None else customers), shard)
-    # The theme reads the checked bytes of the overrides from a folder of this build, never the repository's.
-    private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-") if found.overrides else None
+    # The theme reads the built-in overrides and the checked bytes of the repository's from a folder of this
+    # build, never the repository's.
+    private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-")
     report = BuildReport()
     try:
-        _prepare(repo, now, sla_results, out, config, found, Path(private.name) if private else None, sources or {})
+        _prepare(repo, now, sla_results, out, config, found, Path(private.name), sources or {})
         for name, built in _each_site(names, jobs):
             (report.built if built else report.unchanged).append(name)
             if progress:
                 progress(name)
     finally:
         _JOB.clear()
-        if private is not None:
-            private.cleanup()
+        private.cleanup()
     return report
 
 
@@ -343,25 +362,29 @@ def _checked_sources(root: Path, public: bool, config: Optional[dict]) -> tuple[
 def _prepare(repo: Repository, now: dt.datetime, sla_results: dict, out: Path, config: dict,
              found: overrides_mod.SiteSources, overrides: Optional[Path], sources: dict[str, str]) -> None:
     """Set up what the workers share (:data:`_JOB`): views, pages, configuration, site_src, the inputs' digest."""
-    if overrides is not None:
+    theme_overrides = sitetheme.override_files()
+    if overrides is not None:  # the built-in overrides first, the repository's over them
+        overrides_mod.write(theme_overrides, overrides)
         overrides_mod.write(found.overrides, overrides)
     renderer = Renderer(repo.provider, Locale.of(repo.provider))
     renderer.warm()
-    assets = {f"stylesheets/{k}": v for k, v in found.stylesheets.items()}
+    theme = sitetheme.stylesheets()
+    own = {f"stylesheets/{k}": v for k, v in found.stylesheets.items()}
     _JOB.clear()
     _JOB.update(
-        views=views.Views(repo, now, sla_results), renderer=renderer, base=_with_stylesheets(config, assets),
-        overrides=overrides, assets=assets, override_files=found.overrides, out=out, public_pages=found.public_pages,
+        views=views.Views(repo, now, sla_results), renderer=renderer, base=_with_stylesheets(config, list(theme), own),
+        overrides=overrides, assets={**theme, **own}, theme_overrides=theme_overrides, override_files=found.overrides,
+        out=out, public_pages=found.public_pages,
         extra_pages=_extra_pages(found.public_pages), sources=sources, key=output.build_key(),
     )
     _JOB["shared"] = shared_digest(_JOB)
 
 
-def _with_stylesheets(config: dict, assets: dict[str, bytes]) -> dict:
-    """The configuration with site_src's stylesheets added to its extra_css."""
-    if not assets:
-        return config
-    return dict(config, extra_css=sorted(set(config.get("extra_css", [])) | set(assets)))
+def _with_stylesheets(config: dict, theme: list[str], own: dict[str, bytes]) -> dict:
+    """The configuration with the theme's stylesheets first in its extra_css, then its own and site_src's
+    (linked after the theme's, a provider's stylesheet changes what the theme sets)."""
+    given = [c for c in config.get("extra_css", []) if c not in theme]
+    return dict(config, extra_css=list(theme) + sorted(set(given) | set(own)))
 
 
 def _extra_pages(public_pages: dict[str, bytes]) -> list[tuple[str, str]]:

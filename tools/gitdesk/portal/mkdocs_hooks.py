@@ -276,5 +276,30 @@ def on_page_content(html, page, config, files):
     return (Path(folder) / f"{page.file.src_uri}.html").read_text(encoding="utf-8")
 
 
+ROBOTS = '<meta name="robots" content="noindex, nofollow">'
+
+
+def _private(html: str, config) -> str:
+    """A private site's page (a customer's, the staff's) asks search engines to stay away; the public site's never.
+
+    Done here, not in a template, so no override of the repository can leave it out.
+    """
+    if not (config.extra.get("gitdesk_theme") or {}).get("private") or ROBOTS in html:
+        return html
+    head = html.find("<head>")
+    if head < 0:
+        return html
+    at = head + len("<head>")
+    return html[:at] + "\n    " + ROBOTS + html[at:]
+
+
+def on_post_page(output, page, config):
+    return _private(output, config)
+
+
+def on_post_template(output_content, template_name, config):
+    return _private(output_content, config) if template_name.endswith(".html") else output_content
+
+
 def on_post_build(config):
     _TITLES.pop(config.extra.get("gitdesk_bodies"), None)

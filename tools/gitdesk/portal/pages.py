@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from gitdesk.core.model import Provider
 from gitdesk.portal.mkdocs_hooks import MARKER
+from gitdesk.portal.sitetheme import finished_body
 from gitdesk.portal.view import CalendarView, CustomerView, Dashboard, PublicView, TicketView
 from gitdesk.text import exports
 from gitdesk.text.i18n import Locale
@@ -52,16 +53,19 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def html_page(body: str) -> tuple[str, str]:
+def html_page(body: str, table_label: str = "Table") -> tuple[str, str]:
     """A page: its Markdown source (a marker only) and its HTML body.
 
     The body replaces the marker after Markdown ran, and the title is set from
     the site's titles (see :mod:`gitdesk.portal.mkdocs_hooks`): no text of the data
-    goes through Markdown or YAML front matter.
+    goes through Markdown or YAML front matter. Its tables scroll in their own
+    box on a narrow screen, and its words stay apart in the search index
+    (:func:`gitdesk.portal.sitetheme.finished_body`; ``table_label`` names a
+    table without a heading above it).
     """
     lines = [line.strip() for line in body.splitlines()]
     html = "\n".join(line for line in lines if line)
-    return f"{MARKER}\n", html + "\n"
+    return f"{MARKER}\n", finished_body(html, table_label) + "\n"
 
 
 def _base(path: str) -> str:
@@ -119,7 +123,7 @@ class Renderer:
         return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        source, body = html_page(self.render(template, base=_base(path), **values))
+        source, body = html_page(self.render(template, base=_base(path), **values), self.L("table"))
         site.add(path, source)
         site.bodies[path] = body
         site.titles[path] = title

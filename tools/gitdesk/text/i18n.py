@@ -82,6 +82,11 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_raised": "priority raised to {to}: its targets count from here", "priority_changed": "priority changed to {to}",
         "assigned_to": "assigned to {name}", "cancelled_because": "request cancelled: {reason}",
         "priority_was": "{first} when reported",
+        # theme: the portal's frame (tables, 404 page, the public home's link to the customer area)
+        "table": "Table", "not_found": "Page not found",
+        "not_found_text": "The page you asked for does not exist or has moved. The menu leads to every page of this site.",
+        "customer_area": "Customer area",
+        "customer_area_text": "Customers find their requests, statements and terms in their own area, with the login we gave them.",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -146,6 +151,11 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_raised": "priorità alzata a {to}: i suoi obiettivi contano da qui", "priority_changed": "priorità cambiata in {to}",
         "assigned_to": "assegnata a {name}", "cancelled_because": "richiesta annullata: {reason}",
         "priority_was": "{first} alla segnalazione",
+        # theme: la cornice del portale (tabelle, pagina 404, collegamento all'area clienti dalla pagina pubblica)
+        "table": "Tabella", "not_found": "Pagina non trovata",
+        "not_found_text": "La pagina richiesta non esiste o è stata spostata. Il menu porta a tutte le pagine del sito.",
+        "customer_area": "Area clienti",
+        "customer_area_text": "I clienti trovano le loro richieste, i rendiconti e le condizioni nella propria area, con le credenziali che abbiamo fornito.",
     },
 }
 
