@@ -194,7 +194,7 @@ def build_site(job: dict) -> str:
         if errors:  # checked before building (mkdocs_problems): only a change of mkdocs itself gets here
             raise RuntimeError(f"mkdocs refused the configuration: {errors}")
         build(cfg)
-        sitetheme.trim(built, _search_languages(cfg), bool(config["extra"].get("gitdesk_theme", {}).get("private")))
+        sitetheme.trim(built, _search_languages(cfg))
         old = Path(tmp) / "old"
         if target.exists():
             target.rename(old)
@@ -368,23 +368,24 @@ def _prepare(repo: Repository, now: dt.datetime, sla_results: dict, out: Path, c
         overrides_mod.write(found.overrides, overrides)
     renderer = Renderer(repo.provider, Locale.of(repo.provider))
     renderer.warm()
-    theme = sitetheme.stylesheets()
+    theme, scripts = sitetheme.stylesheets(), sitetheme.scripts()
     own = {f"stylesheets/{k}": v for k, v in found.stylesheets.items()}
     _JOB.clear()
     _JOB.update(
-        views=views.Views(repo, now, sla_results), renderer=renderer, base=_with_stylesheets(config, list(theme), own),
-        overrides=overrides, assets={**theme, **own}, theme_overrides=theme_overrides, override_files=found.overrides,
+        views=views.Views(repo, now, sla_results), renderer=renderer, base=_with_theme(config, list(theme), own, list(scripts)),
+        overrides=overrides, assets={**theme, **scripts, **own}, theme_overrides=theme_overrides, override_files=found.overrides,
         out=out, public_pages=found.public_pages,
         extra_pages=_extra_pages(found.public_pages), sources=sources, key=output.build_key(),
     )
     _JOB["shared"] = shared_digest(_JOB)
 
 
-def _with_stylesheets(config: dict, theme: list[str], own: dict[str, bytes]) -> dict:
+def _with_theme(config: dict, theme: list[str], own: dict[str, bytes], scripts: list[str]) -> dict:
     """The configuration with the theme's stylesheets first in its extra_css, then its own and site_src's
-    (linked after the theme's, a provider's stylesheet changes what the theme sets)."""
+    (linked after the theme's, a provider's stylesheet changes what the theme sets), and the theme's scripts
+    (the only ones: a repository's configuration may not name any)."""
     given = [c for c in config.get("extra_css", []) if c not in theme]
-    return dict(config, extra_css=list(theme) + sorted(set(given) | set(own)))
+    return dict(config, extra_css=list(theme) + sorted(set(given) | set(own)), extra_javascript=list(scripts))
 
 
 def _extra_pages(public_pages: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 What every site gets, whatever the data repository's ``site_src/`` holds:
 
-- the stylesheets of ``theme/*.css`` (the portal's layout, tables that scroll
+- the scripts of ``theme/*.js`` (the menu's button reachable by keyboard) and
+  the stylesheets of ``theme/*.css`` (the portal's layout, tables that scroll
   in their own box on a phone, print basics; each part of the portal adds its
   own file there), linked before site_src's, so a provider's stylesheet
   changes what they set;
@@ -12,7 +13,7 @@ What every site gets, whatever the data repository's ``site_src/`` holds:
   and line breaks are whitespace to the search index (:func:`finished_body`);
 - a search separator that splits Italian elisions (:func:`search_plugins`);
 - after mkdocs, only the files a site uses: no source maps, only the search
-  language files its search loads, no sitemap on a private site (:func:`trim`).
+  language files its search loads (:func:`trim`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ ASSET_FOLDER = "assets/gitdesk"
 def stylesheets() -> dict[str, bytes]:
     """The theme's stylesheets by their path in a site, sorted by name."""
     return {f"{ASSET_FOLDER}/{p.name}": p.read_bytes() for p in sorted(THEME.glob("*.css")) if p.is_file()}
+
+
+def scripts() -> dict[str, bytes]:
+    """The theme's scripts (what material leaves to the mouse, made reachable by keyboard) by their path in a site."""
+    return {f"{ASSET_FOLDER}/{p.name}": p.read_bytes() for p in sorted(THEME.glob("*.js")) if p.is_file()}
 
 
 def override_files() -> dict[str, bytes]:
@@ -170,9 +176,9 @@ def lunr_files(languages: Iterable[str]) -> set[str]:
 _SOURCE_MAP = re.compile(rb"\n?/[/*]# sourceMappingURL=[^\s*]+(?: \*/)?\s*$")
 
 
-def trim(site: Path, languages: Optional[Iterable[str]], private_site: bool) -> None:
-    """Delete what a built site never uses: source maps (and the comments naming them), the search
-    language files its search does not load, and on a private site the sitemaps.
+def trim(site: Path, languages: Optional[Iterable[str]]) -> None:
+    """Delete what a built site never uses: source maps (and the comments naming them), and the search
+    language files its search does not load.
 
     Only regular files inside ``site`` are touched (links are never followed).
     ``languages`` None (no search plugin) keeps every search file.
@@ -182,8 +188,6 @@ def trim(site: Path, languages: Optional[Iterable[str]], private_site: bool) -> 
     if languages is not None and (site / LUNR).is_dir():
         keep = lunr_files(languages)
         doomed += [p for p in _files(site / LUNR) if p.relative_to(site / LUNR).as_posix() not in keep]
-    if private_site:
-        doomed += [p for p in (site / "sitemap.xml", site / "sitemap.xml.gz") if _regular(p)]
     for path in doomed:
         path.unlink()
     for path in _files(site / "assets"):
