@@ -134,7 +134,8 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
 def _theme_words(site: Site) -> dict:
     """What the built-in theme's templates and hooks need to know of a site: private or not, its 404 page's words."""
     L = Locale(site.language)
-    return {"private": sitetheme.private(site.name), "not_found": L("not_found"), "not_found_text": L("not_found_text")}
+    return {"private": sitetheme.private(site.name), "root": sitetheme.site_root(site.name),
+            "not_found": L("not_found"), "not_found_text": L("not_found_text")}
 
 
 def shared_digest(job: dict) -> bytes:

@@ -298,7 +298,14 @@ def on_post_page(output, page, config):
 
 
 def on_post_template(output_content, template_name, config):
-    return _private(output_content, config) if template_name.endswith(".html") else output_content
+    if not template_name.endswith(".html"):
+        return output_content
+    root = (config.extra.get("gitdesk_theme") or {}).get("root")
+    if template_name == "404.html" and root:  # shown at any depth: its links start from the site's root
+        from gitdesk.portal.sitetheme import rooted
+
+        output_content = rooted(output_content, root)
+    return _private(output_content, config)
 
 
 def on_post_build(config):
