@@ -136,18 +136,27 @@ class _FixedZip(zipfile.ZipFile):
             name = info
         super().writestr(name, data, compress_type, compresslevel)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        """A file openpyxl wrote aside (a worksheet): stored by its content, with the same time."""
-        with open(filename, "rb") as f:
-            self.writestr(arcname or filename, f.read(), compress_type, compresslevel)
 
 
 def _save(book) -> bytes:
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.writer.excel import ExcelWriter
+
+    class Writer(ExcelWriter):
+        """openpyxl's writer, but a worksheet is written in memory (openpyxl writes it to a temporary file)."""
+
+        def write_worksheet(self, ws):
+            ws._drawing = SpreadsheetDrawing()
+            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            self._archive.writestr(ws.path[1:], writer.read())
+            self.manifest.append(ws)
 
     book.properties.creator = None
     book.properties.created = book.properties.modified = FIXED
     out = io.BytesIO()
     with _FixedZip(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).write_data()
+        Writer(book, archive).write_data()
     return out.getvalue()
