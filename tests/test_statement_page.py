@@ -258,3 +258,20 @@ def test_month_state_is_a_fact_of_the_moment():
     assert month_state(S("2026-10"), "2026-11") == "to_issue"
     assert month_state(S("2026-11"), "2026-11") == "in_progress"
     assert month_state(S("2026-10", ("2026-7", dt.date(2026, 11, 3))), "2026-11") == "issued"
+
+
+def test_spreadsheet_holds_any_text_a_title_may_carry():
+    """Control characters and U+FFFE are not XML: the file still opens, with U+FFFD in their place."""
+    from openpyxl import load_workbook
+    import io
+
+    from gitdesk.core.charges import Line, Part, Statement
+    from gitdesk.text.i18n import Locale
+    from gitdesk.text.spreadsheet import HEADER_ROW, statement_xlsx
+
+    line = Line("part", Part("Caf\u00e9\x01\x1f\ufffe \U0001F600", None), Decimal(1), Decimal("1.00"), Decimal("1.00"),
+                ticket="t1", day=dt.date(2026, 11, 3))
+    s = Statement("acme", "2026-11", (line,), Decimal("1.00"), Decimal("0.22"), Decimal("1.22"), Decimal(22), (), (), None)
+    sheet = load_workbook(io.BytesIO(statement_xlsx(s, Locale("it"), customer="a\x00b", state="x"))).active
+    assert sheet.cell(HEADER_ROW + 1, 4).value == "Caf\u00e9\ufffd\ufffd\ufffd \U0001F600"
+    assert sheet["A2"].value == "a\ufffdb"

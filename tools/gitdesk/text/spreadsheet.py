@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal
 from typing import Mapping, Optional
@@ -109,10 +110,17 @@ def _letter(col: int) -> str:
     return get_column_letter(col)
 
 
+#: What XML 1.0 cannot carry (control characters but tab and line breaks, U+FFFE, U+FFFF, lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(sheet, row: int, col: int, text: str):
-    """A text cell: a string even when it starts like a formula (``=``, ``+``, ``-``, ``@``), and kept so when edited."""
+    """A text cell: a string even when it starts like a formula (``=``, ``+``, ``-``, ``@``), and kept so when edited.
+
+    A character a spreadsheet file cannot hold is written as U+FFFD (�).
+    """
     cell = sheet.cell(row, col)
-    cell.value = text
+    cell.value = _NOT_XML.sub("\ufffd", text)
     cell.data_type = "s"
     if text[:1] in ("=", "+", "-", "@"):
         cell.quotePrefix = True
