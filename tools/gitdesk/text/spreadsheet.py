@@ -35,6 +35,8 @@ COLUMNS = (("date", 12), ("ticket", 22), ("title", 34), ("description", 60), ("q
 #: Where the lines' header row is (rows 1-3: title, customer, state).
 HEADER_ROW = 5
 DATE_FORMAT = "dd/mm/yyyy"  # day first, as both the Italian and the Irish English locale write it
+#: The most characters a cell of Excel holds.
+MAX_CELL = 32767
 #: Any fixed moment: the zip format's own epoch.
 FIXED = dt.datetime(1980, 1, 1)
 
@@ -117,10 +119,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def _text(sheet, row: int, col: int, text: str):
     """A text cell: a string even when it starts like a formula (``=``, ``+``, ``-``, ``@``), and kept so when edited.
 
-    A character a spreadsheet file cannot hold is written as U+FFFD (�).
+    A character a spreadsheet file cannot hold is written as U+FFFD (�); a cell holds at most
+    :data:`MAX_CELL` characters (Excel's limit).
     """
     cell = sheet.cell(row, col)
-    cell.value = _NOT_XML.sub("\ufffd", text)
+    cell.value = _NOT_XML.sub("\ufffd", text[:MAX_CELL])
     cell.data_type = "s"
     if text[:1] in ("=", "+", "-", "@"):
         cell.quotePrefix = True
