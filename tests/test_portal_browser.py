@@ -119,7 +119,7 @@ def test_statement_total_equals_the_cli(served, page):
     expected = cli_json("statement", "--month", "2026-10", "--customer", "brivio", "--format", "json")["total"]
     page.goto(f"{served}/customers/brivio/statements/2026-10.html")
     page.wait_for_load_state("networkidle")
-    total = page.locator(".gd-totals .gd-total")
+    total = page.locator(".gd-summary .gd-total")
     assert total.get_attribute("data-amount") == expected
     assert total.inner_text().replace("\xa0", " ") == "3.239,59 €" and expected == "3239.59"
     page.screenshot(path=str(ARTIFACTS / "portal-statement.png"), full_page=True)

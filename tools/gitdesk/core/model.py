@@ -329,6 +329,9 @@ class Provider(TopRecord):
     default_plan: Ident = Field(description="Terms for a customer with no contract in force")
     calendars: Named(Calendar)
     team: tuple[TeamMember, ...] = Field(default=())
+    statement_note: Optional[Text] = Field(
+        default=None,
+        description="Shown as given in the summary of every customer statement, e.g. payment terms or 'an invoice follows'")
 
     @field_validator("timezone")
     @classmethod

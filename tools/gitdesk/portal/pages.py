@@ -21,10 +21,11 @@ from markupsafe import Markup, escape
 from gitdesk.core.model import Provider
 from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.portal.sitetheme import finished_body
-from gitdesk.portal.view import CalendarView, CustomerView, Dashboard, PublicView, TicketView
+from gitdesk.portal.view import CalendarView, CustomerView, Dashboard, PublicView, StatementView, TicketView
 from gitdesk.text import exports
 from gitdesk.text.i18n import Locale
 from gitdesk.text.lines import describe, notice_text
+from gitdesk.text.spreadsheet import statement_xlsx
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -40,6 +41,11 @@ def _paragraphs(text: Optional[str]) -> Markup:
     return Markup("<br>".join(escaped.split("\n")))
 
 
+def _cents(amount: Decimal) -> str:
+    """An amount as the JSON writes it (``1234.50``): for ``data-amount`` attributes, read by programs and tests."""
+    return f"{amount:.2f}"
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -50,6 +56,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["paragraphs"] = _paragraphs
     env.filters.update(describe=describe, notice_text=notice_text)  # a statement line's and a notice's words
+    env.filters["cents"] = _cents
     return env
 
 
@@ -173,13 +180,26 @@ class Renderer:
 
     def statement_pages(self, site: Site, view: CustomerView) -> None:
         L = self.L
-        for s in view.statements:
+        titles = {t.ticket.id: t.ticket.title for t in view.tickets}
+        for v in view.statement_pages:
+            s = v.statement
             self.page(site, f"statements/{s.month}.md", f"{L('statement')} {L.month(s.month)}", "customer_statement.md.j2",
-                      s=s, customer=view.customer)
+                      v=v, customer=view.customer)
             site.add(f"statements/{s.month}.json", json.dumps(exports.statement_json(s, L.language), indent=1, ensure_ascii=False) + "\n")
             site.add(f"statements/{s.month}.csv", exports.csv_text([s], L.language))
+            site.add(f"statements/{s.month}.xlsx", statement_xlsx(s, L, customer=view.customer.name,
+                                                                  state=self.statement_state(v), titles=titles))
         self.page(site, "statements/index.md", L("statements"), "customer_statements.md.j2",
-                  statements=list(reversed(view.statements)))
+                  statements=list(reversed(view.statement_pages)))
+
+    def statement_state(self, v: StatementView) -> str:
+        """Where a statement stands, as a line of text: "Emesso N. 7 del 5 ottobre 2026", "Da emettere"."""
+        L = self.L
+        text = L("state_" + v.state)
+        if v.statement.issued:
+            number, day = v.statement.issued
+            text += " " + L("issued_number", n=number, d=L.date(day))
+        return text
 
     def terms_page(self, site: Site, view: CustomerView) -> None:
         terms = [{"plan": t.plan, "contract": t.contract, "rates": t.rates, "calendar": calendar_shown(t.calendar)}

@@ -151,6 +151,41 @@ class Dashboard(NamedTuple):
     SKIP = ("open_requests",)  # the customer's tickets whose results (CustomerView.tickets) are open
 
 
+class LineGroup(NamedTuple):
+    """A statement's lines of one request, or of one kind not tied to a request, and what they add up to."""
+
+    kind: str  # request | fee | packages | phone | adjustments
+    ticket: Optional[Ticket]  # the request (kind "request"; None for the others, or a request no longer on file)
+    ticket_id: Optional[str]
+    reported: Optional[dt.date]  # the day the request was reported, in the provider's zone
+    lines: tuple[Line, ...]
+    subtotal: Decimal
+
+
+class PackageNote(NamedTuple):
+    """A prepaid package at the end of a statement's month: one note, the one that holds at that moment."""
+
+    state: charges.PackageState
+    used: Decimal  # hours drawn within the month
+    note: str  # expired (with hours unused) | used_up | low (under 20% left) | left
+
+
+class StatementView(NamedTuple):
+    """A statement as its page shows it: where it stands, its summary, its lines by request, its packages."""
+
+    statement: Statement
+    state: str  # issued | to_issue (the month is over) | in_progress (the month of the build)
+    summary: tuple[charges.Subtotal, ...]
+    groups: tuple[LineGroup, ...]  # in the order of their first line's day
+    packages: tuple[PackageNote, ...]
+    # all made from the statement (CustomerView.statements), the customer's tickets and the state
+    SKIP = ("statement", "summary", "groups", "packages")
+
+    @property
+    def month(self) -> str:
+        return self.statement.month
+
+
 class CustomerView(NamedTuple):
     """Everything a customer's site shows."""
 
@@ -161,6 +196,7 @@ class CustomerView(NamedTuple):
     statements: tuple[Statement, ...]  # every month with something on it, oldest first
     terms: tuple[TermsView, ...]
     dashboard: Dashboard
+    statement_pages: tuple[StatementView, ...] = ()  # the same statements, as their pages show them
 
 
 # ---------------------------------------------------------------- making them
@@ -209,6 +245,7 @@ class Views:
         every = charges.statements(repo, cid, self.months, repo.works.get(cid, ()))
         shown = tuple(s for s in every if s.lines or s.issued)
         lines = _WorkLines(shown, repo.works.get(cid, ()), repo.tz)
+        by_id = {t.id: t for t in tickets}
         return CustomerView(
             id=cid,
             customer=customer,
@@ -217,6 +254,7 @@ class Views:
             statements=shown,
             terms=self._terms(customer),
             dashboard=self._dashboard(customer, tickets, by_month, summaries, every[-1].package_hours_left, shown),
+            statement_pages=statement_views(every, self.now_month, by_id, repo.tz),
         )
 
     def _by_month(self, tickets: Sequence[Ticket]) -> dict[str, list[tuple[Ticket, sla.TicketSla]]]:
@@ -290,6 +328,80 @@ class _WorkLines:
         if month in self.shown:
             return tuple(self.on_statements.get((month, ticket, index), ()))
         return tuple(self.charged.get((ticket, index), ()))
+
+
+# ---------------------------------------------------------------- statements as their pages show them
+
+
+def month_state(statement: Statement, now_month: str) -> str:
+    """Where a statement stands at the moment of the build: issued, to be issued (its month is over), or in progress."""
+    if statement.issued:
+        return "issued"
+    return "to_issue" if statement.month < now_month else "in_progress"
+
+
+def statement_views(every: Sequence[Statement], now_month: str, tickets: Mapping[str, Ticket], tz) -> tuple[StatementView, ...]:
+    """The pages of the statements shown (those with lines or issued), from a customer's statements of every month in order."""
+    out, before = [], None
+    for s in every:
+        if s.lines or s.issued:
+            out.append(StatementView(s, month_state(s, now_month), charges.breakdown(s.lines), line_groups(s.lines, tickets, tz),
+                                     package_notes(s, before)))
+        before = s
+    return tuple(out)
+
+
+#: The group of a line not tied to a request, by its kind (prepaid hours without a request are phone minutes).
+_GROUP_OF_KIND = {"fee": "fee", "package": "packages", "phone": "phone", "discount": "phone", "adjustment": "adjustments"}
+
+
+#: Where the groups without a request stand: the fee and the packages bought before the requests, the rest after.
+_GROUP_PLACE = {"fee": 0, "packages": 1, "request": 2, "phone": 3, "adjustments": 4}
+
+
+def line_groups(lines: Sequence[Line], tickets: Mapping[str, Ticket], tz) -> tuple[LineGroup, ...]:
+    """A statement's lines by request (in the order the requests were reported), and apart those without one, by kind."""
+    keys: dict[tuple[str, Optional[str]], list[Line]] = {}
+    for line in lines:
+        key = ("request", line.ticket) if line.ticket else (_GROUP_OF_KIND.get(line.kind, "adjustments"), None)
+        keys.setdefault(key, []).append(line)
+    out = []
+    for (kind, tid), group in keys.items():
+        ticket = tickets.get(tid) if tid else None
+        reported = ticket.reported.astimezone(tz).date() if ticket is not None else None
+        out.append(LineGroup(kind, ticket, tid, reported, tuple(group), sum((line.amount for line in group), Decimal("0.00"))))
+    out.sort(key=_group_order)
+    return tuple(out)
+
+
+def _group_order(group: LineGroup) -> tuple:
+    return (_GROUP_PLACE[group.kind], group.reported or group.lines[0].day or dt.date.min, group.ticket_id or "")
+
+
+def package_notes(s: Statement, before: Optional[Statement]) -> tuple[PackageNote, ...]:
+    """Each package as it stands at the end of the month, with the one note that holds then.
+
+    A package that expired before the month and was not drawn from in it is
+    left out (the statements of earlier months told it).
+    """
+    first, _ = charges.month_bounds(s.month)
+    earlier = {p.index: p.drawn_minutes for p in before.packages} if before is not None else {}
+    notes = []
+    for p in s.packages:
+        used = p.drawn_minutes - earlier.get(p.index, Decimal(0))
+        if p.expired and p.package.expires is not None and p.package.expires < first and not used:
+            continue
+        notes.append(PackageNote(p, (used / 60).quantize(Decimal("0.01")), _package_note(p)))
+    return tuple(notes)
+
+
+def _package_note(p: charges.PackageState) -> str:
+    if p.left_minutes <= 0:
+        return "used_up"
+    if p.expired:
+        return "expired"
+    low = Decimal(p.package.hours) * 60 * charges.LOW_PACKAGE  # as the core's notices count it
+    return "low" if p.left_minutes <= low else "left"
 
 
 def _started(indexed: tuple[int, Intervention]) -> dt.datetime:
