@@ -235,15 +235,15 @@ def test_provider_note_is_shown(demo):
 def test_one_note_per_package(demo):
     _, out = demo
     brivio = (out / "customers/brivio/statements/2026-10.html").read_text()
-    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', brivio)
+    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', brivio, re.S)
     assert [kind for kind, _ in rows] == ["expired", "left"]
     assert "scaduto il 19 ottobre 2026 con 3 h non usate" in rows[0][1] and "meno del 20%" not in brivio
     assert "6,25 h residue" in rows[1][1]
     sala = (out / "customers/sala/statements/2026-10.html").read_text()
-    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', sala)
+    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', sala, re.S)
     assert [kind for kind, _ in rows] == ["used_up"] and "residue" not in rows[0][1]
     november = (out / "customers/brivio/statements/2026-11.html").read_text()
-    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', november)
+    rows = re.findall(r'<tr class="gd-package gd-package-([a-z_]+)">(.*?)</tr>', november, re.S)
     assert [kind for kind, _ in rows] == ["low"]  # the package expired in October is not told again
     assert "0,5 h residue (meno del 20%)" in rows[0][1]
 
