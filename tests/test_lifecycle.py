@@ -186,12 +186,12 @@ def test_the_late_rule_is_the_highest_priority_before_the_intervention(repo):
 
 def test_a_cancellation_before_the_due_time_cancels_the_target(repo):
     log = [event("2026-11-03 11:00", "cancelled", "reason: duplicate, note: Same fault as 20261103-acme-k3f9")]
-    r = evaluate(repo, ticket("2026-11-03 09:00", "urgent", log))
+    r = evaluate(repo, ticket("2026-11-03 09:00", "urgent", log).replace("priority: urgent", "priority: urgent\nusers_blocked: 3"))
     t = target(r, "onsite")
     assert t.status == "cancelled" and t.met_at is None and t.late == dt.timedelta(0) and t.due == at("2026-11-03 14:30")
     assert r.cancelled == sla.Cancellation(at("2026-11-03 11:00"), "duplicate")
     assert not r.open and not r.breached and r.resolved_at is None
-    assert r.downtime == dt.timedelta(hours=2)  # up to the cancellation
+    assert r.downtime == dt.timedelta(hours=2)  # up to the cancellation: 09:00-11:00, all in the morning window
     s = sla.summarize([r])  # neither met nor breached: counted apart, out of compliance
     assert (s.targets, s.met, s.breached, s.running, s.cancelled, s.compliance) == (0, 0, 0, 0, 1, None)
 
