@@ -142,6 +142,13 @@ class TicketSla(NamedTuple):
         return any(t.status == "breached" for t in self.targets)
 
     @property
+    def standing(self) -> Optional[str]:
+        """The ticket's targets in one word: ``breached`` if one was missed, else ``running`` if one still runs,
+        else ``met`` if one was met, else ``cancelled`` (None: no target)."""
+        found = {t.status for t in self.targets}
+        return next((s for s in ("breached", "running", "met", "cancelled") if s in found), None)
+
+    @property
     def unmet(self) -> tuple["Target", ...]:
         """The targets still to be met: what an open request waits for."""
         return tuple(t for t in self.targets if t.met_at is None)

@@ -161,6 +161,7 @@ class CustomerView(NamedTuple):
     statements: tuple[Statement, ...]  # every month with something on it, oldest first
     terms: tuple[TermsView, ...]
     dashboard: Dashboard
+    plans: tuple[tuple[str, Plan], ...] = ()  # (id, plan) of every plan its tickets name: the words of their priorities
 
 
 # ---------------------------------------------------------------- making them
@@ -217,6 +218,8 @@ class Views:
             statements=shown,
             terms=self._terms(customer),
             dashboard=self._dashboard(customer, tickets, by_month, summaries, every[-1].package_hours_left, shown),
+            plans=tuple((pid, self.repo.plans[pid]) for pid in sorted({self.results[t.id].plan for t in tickets})
+                        if pid in self.repo.plans),
         )
 
     def _by_month(self, tickets: Sequence[Ticket]) -> dict[str, list[tuple[Ticket, sla.TicketSla]]]:

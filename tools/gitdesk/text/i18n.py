@@ -82,6 +82,13 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_raised": "priority raised to {to}: its targets count from here", "priority_changed": "priority changed to {to}",
         "assigned_to": "assigned to {name}", "cancelled_because": "request cancelled: {reason}",
         "priority_was": "{first} when reported",
+        # request pages (ticket, month list, terms): status of a target, columns, downtime
+        "st_met": "Met", "st_breached": "Missed", "st_running": "Running", "st_cancelled": "Cancelled",
+        "met_at": "Met at", "late_by": "Late by", "targets": "Targets", "state": "State",
+        "downtime_working": "{d} of working time", "downtime_calendar": "{d} (24/7 calendar)",
+        "users_lost": "{n} users blocked = {h} working hours lost", "user_lost": "1 user blocked = {h} working hours lost",
+        "month_counts": "Targets met: {met} · missed: {breached} · running: {running}",
+        "month_share": "Met on time, of the targets decided: {pct}", "open_count": "Open",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -146,6 +153,13 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_raised": "priorità alzata a {to}: i suoi obiettivi contano da qui", "priority_changed": "priorità cambiata in {to}",
         "assigned_to": "assegnata a {name}", "cancelled_because": "richiesta annullata: {reason}",
         "priority_was": "{first} alla segnalazione",
+        # pagine delle richieste (richiesta, elenco del mese, condizioni): stato di un obiettivo, colonne, fermo
+        "st_met": "Rispettato", "st_breached": "Mancato", "st_running": "In corso", "st_cancelled": "Annullato",
+        "met_at": "Rispettato il", "late_by": "Ritardo", "targets": "Obiettivi", "state": "Stato",
+        "downtime_working": "{d} di orario lavorativo", "downtime_calendar": "{d} (calendario 24 ore su 24)",
+        "users_lost": "{n} utenti bloccati = {h} ore di lavoro perse", "user_lost": "1 utente bloccato = {h} ore di lavoro perse",
+        "month_counts": "Obiettivi rispettati: {met} · mancati: {breached} · in corso: {running}",
+        "month_share": "Rispettati in tempo, sugli obiettivi già decisi: {pct}", "open_count": "Aperte",
     },
 }
 
@@ -167,6 +181,58 @@ WORDS = {
         "duplicate": "richiesta doppia", "withdrawn": "ritirata dal cliente",
     },
 }
+
+
+#: What an intervention's outcome says, agreeing with "intervention" ("intervento", masculine).
+OUTCOMES = {
+    "en": {"resolved": "resolved", "unresolved": "not resolved", "continues": "to be continued"},
+    "it": {"resolved": "risolto", "unresolved": "non risolto", "continues": "da completare"},
+}
+
+#: The usual names of priorities, in each language, agreeing with "priority" ("priorità", feminine).
+#: A plan's own ``label:`` comes first; a name not here is shown as the plan writes it.
+PRIORITIES = {
+    "en": {"urgent": "urgent", "normal": "normal", "low": "low", "high": "high", "medium": "medium", "critical": "critical"},
+    "it": {"urgent": "urgente", "normal": "normale", "low": "bassa", "high": "alta", "medium": "media", "critical": "critica"},
+}
+
+
+def priority_label(plan, name: Optional[str], language: str) -> str:
+    """What a customer reads for priority ``name`` of ``plan``: the plan's ``label:`` in ``language``,
+    else the usual word for a usual name, else the name as the plan writes it (``next-day`` as ``next day``)."""
+    if not name:
+        return ""
+    priority = plan.priorities.get(name) if plan is not None else None
+    label = priority.label if priority is not None else None
+    if label and language in label:
+        return label[language]
+    return PRIORITIES.get(language, PRIORITIES["en"]).get(name) or name.replace("-", " ")
+
+
+def duration_text(value: Optional[dt.timedelta], language: str = "en", calendar: bool = False) -> str:
+    """A duration as the language writes it: ``9 h 15 min``, ``45 min``, ``83 h``.
+
+    Working time is hours and minutes, never days (a working day is not 24
+    hours); only a span of ``calendar`` time of a day or more is said with
+    days as well (``2 g 3 h``, ``2 d 3 h``). Seconds are dropped.
+    """
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    days = 0
+    if calendar:
+        days, minutes = divmod(minutes, 24 * 60)
+    hours, mins = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} {'g' if language == 'it' else 'd'}")
+    if hours:
+        parts.append(f"{hours} h")
+    if mins or not parts:
+        parts.append(f"{mins} min")
+    return sign + " ".join(parts)
 
 
 def month_text(language: str, day: dt.date) -> str:
@@ -230,6 +296,16 @@ class Locale:
             return ""
         return WORDS[self.language].get(key, key)
 
+    def outcome(self, key: Optional[str]) -> str:
+        """An intervention's outcome (``unresolved`` -> "non risolto")."""
+        if key is None:
+            return ""
+        return OUTCOMES[self.language].get(key, key)
+
+    def priority(self, plan, name: Optional[str]) -> str:
+        """Priority ``name`` of ``plan`` as customers read it (see :func:`priority_label`)."""
+        return priority_label(plan, name, self.language)
+
     def day_name(self, key: str) -> str:
         return self.labels["days"][key]  # type: ignore[index]
 
@@ -273,21 +349,32 @@ class Locale:
         local = when.astimezone(self.tz)
         return f"{self.date(local.date(), 'medium')} {local.hour:02d}:{local.minute:02d}"
 
+    def span(self, start: Optional[dt.datetime], end: Optional[dt.datetime]) -> str:
+        """From ``start`` to ``end`` as wall times, the day once when both fall on it: ``21 ott 2026 08:55–10:15``."""
+        if start is None or end is None:
+            return self.moment(start or end)
+        a, b = start.astimezone(self.tz), end.astimezone(self.tz)
+        if a.date() == b.date():
+            return f"{self.moment(start)}–{b.hour:02d}:{b.minute:02d}"
+        return f"{self.moment(start)} – {self.moment(end)}"
+
+    def downtime(self, downtime: Optional[dt.timedelta], basis: Optional[str], users: Optional[int],
+                 hours: Optional[Decimal]) -> str:
+        """A request's downtime, in which time it counts, and the working hours its blocked users lost:
+        "3 h 20 min di orario lavorativo, 12 utenti bloccati = 40,00 ore di lavoro perse"."""
+        if downtime is None:
+            return ""
+        calendar = basis == "calendar"
+        text = self("downtime_calendar" if calendar else "downtime_working", d=self.duration(downtime, calendar=calendar))
+        if users is None:
+            return text
+        lost = self("user_lost", h=self.number(hours)) if users == 1 else self("users_lost", n=users, h=self.number(hours))
+        return f"{text}, {lost}"
+
     def month(self, month: str) -> str:
         """``2026-11`` as ``November 2026`` / ``novembre 2026``."""
         return month_text(self.language, dt.date(int(month[:4]), int(month[5:7]), 1))
 
-    def duration(self, value: Optional[dt.timedelta]) -> str:
-        if value is None:
-            return ""
-        minutes = int(value.total_seconds() // 60)
-        days, rest = divmod(minutes, 24 * 60)
-        hours, mins = divmod(rest, 60)
-        parts = []
-        if days:
-            parts.append(f"{days} {'d' if self.language == 'en' else 'g'}")
-        if hours:
-            parts.append(f"{hours} h")
-        if mins or not parts:
-            parts.append(f"{mins} min")
-        return " ".join(parts)
+    def duration(self, value: Optional[dt.timedelta], calendar: bool = False) -> str:
+        """A duration: hours and minutes (working time); with ``calendar``, days too (see :func:`duration_text`)."""
+        return duration_text(value, self.language, calendar)
