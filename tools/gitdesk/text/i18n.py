@@ -155,7 +155,7 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_was": "{first} alla segnalazione",
         # pagine delle richieste (richiesta, elenco del mese, condizioni): stato di un obiettivo, colonne, fermo
         "st_met": "Rispettato", "st_breached": "Mancato", "st_running": "In corso", "st_cancelled": "Annullato",
-        "met_at": "Rispettato il", "late_by": "Ritardo", "targets": "Obiettivi", "state": "Stato",
+        "met_at": "Raggiunto il", "late_by": "Ritardo", "targets": "Obiettivi", "state": "Stato",
         "downtime_working": "{d} di orario lavorativo", "downtime_calendar": "{d} (calendario 24 ore su 24)",
         "users_lost": "{n} utenti bloccati = {h} ore di lavoro perse", "user_lost": "1 utente bloccato = {h} ore di lavoro perse",
         "month_counts": "Obiettivi rispettati: {met} · mancati: {breached} · in corso: {running}",
