@@ -110,7 +110,7 @@ class Renderer:
 
     def __init__(self, provider: Provider, locale: Locale):
         self.provider = provider
-        self.L = locale
+        self.L = locale.for_pages()
         self.env = environment()
         self.team = {m.id: m.name for m in provider.team}
         self.plans: dict = {}  # the plans of the customer whose site is rendered (CustomerView.plans)

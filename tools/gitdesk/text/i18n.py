@@ -166,7 +166,7 @@ LABELS: dict[str, dict[str, str]] = {
 WORDS = {
     "en": {
         "acknowledged": "taken in charge", "confirmed": "intervention confirmed", "rescheduled": "appointment moved",
-        "waiting": "waiting", "resumed": "resumed", "resolved": "resolved", "reopened": "reopened",
+        "waiting": "waiting", "resumed": "resumed", "resolved": "request resolved", "reopened": "request reopened",
         "onsite": "on site", "remote": "remote", "phone": "phone", "unresolved": "not resolved", "continues": "continues",
         "customer": "by the customer", "provider": "by us", "email": "email", "portal": "portal", "monitoring": "monitoring",
         "visit": "visit", "priority": "priority changed", "assigned": "assigned", "cancelled": "cancelled",
@@ -174,7 +174,7 @@ WORDS = {
     },
     "it": {
         "acknowledged": "presa in carico", "confirmed": "intervento confermato", "rescheduled": "appuntamento spostato",
-        "waiting": "in attesa", "resumed": "ripresa", "resolved": "risolta", "reopened": "riaperta",
+        "waiting": "in attesa", "resumed": "ripresa", "resolved": "richiesta risolta", "reopened": "richiesta riaperta",
         "onsite": "sul posto", "remote": "da remoto", "phone": "telefono", "unresolved": "non risolto", "continues": "prosegue",
         "customer": "dal cliente", "provider": "da noi", "email": "email", "portal": "portale", "monitoring": "monitoraggio",
         "visit": "visita", "priority": "priorità cambiata", "assigned": "assegnata", "cancelled": "annullata",
@@ -209,12 +209,14 @@ def priority_label(plan, name: Optional[str], language: str) -> str:
     return PRIORITIES.get(language, PRIORITIES["en"]).get(name) or name.replace("-", " ")
 
 
-def duration_text(value: Optional[dt.timedelta], language: str = "en", calendar: bool = False) -> str:
+def duration_text(value: Optional[dt.timedelta], language: str = "en", calendar: bool = False, space: str = " ") -> str:
     """A duration as the language writes it: ``9 h 15 min``, ``45 min``, ``83 h``.
 
     Working time is hours and minutes, never days (a working day is not 24
     hours); only a span of ``calendar`` time of a day or more is said with
-    days as well (``2 g 3 h``, ``2 d 3 h``). Seconds are dropped.
+    days as well (``2 g 3 h``, ``2 d 3 h``). Seconds are dropped. ``space`` goes
+    between the figures and their units (a no-break space on a page: a
+    duration never breaks across two lines).
     """
     if value is None:
         return ""
@@ -227,12 +229,12 @@ def duration_text(value: Optional[dt.timedelta], language: str = "en", calendar:
     hours, mins = divmod(minutes, 60)
     parts = []
     if days:
-        parts.append(f"{days} {'g' if language == 'it' else 'd'}")
+        parts.append(f"{days}{space}{'g' if language == 'it' else 'd'}")
     if hours:
-        parts.append(f"{hours} h")
+        parts.append(f"{hours}{space}h")
     if mins or not parts:
-        parts.append(f"{mins} min")
-    return sign + " ".join(parts)
+        parts.append(f"{mins}{space}min")
+    return sign + space.join(parts)
 
 
 def month_text(language: str, day: dt.date) -> str:
@@ -276,6 +278,7 @@ class Locale:
         #: Dates already written, by (day, form): Babel formats a date slowly next to a look-up,
         #: and a long table of tickets shows the same few hundred days over and over.
         self._dates: dict[tuple[dt.date, str], str] = {}
+        self.space = " "  # between a duration's figures and units (see for_pages)
 
     @classmethod
     def of(cls, provider) -> "Locale":
@@ -283,6 +286,12 @@ class Locale:
         if provider is None:
             return cls("en", "EUR", dt.timezone.utc)
         return cls(provider.language, provider.currency, provider.tz)
+
+    def for_pages(self) -> "Locale":
+        """The same locale for web pages: a duration is kept on one line ("9 h 15 min" with no-break spaces)."""
+        pages = Locale(self.language, self.currency, self.tz)
+        pages.space = "\u00a0"
+        return pages
 
     def __call__(self, key: str, **params) -> str:
         text = self.labels.get(key, key)
@@ -377,4 +386,4 @@ class Locale:
 
     def duration(self, value: Optional[dt.timedelta], calendar: bool = False) -> str:
         """A duration: hours and minutes (working time); with ``calendar``, days too (see :func:`duration_text`)."""
-        return duration_text(value, self.language, calendar)
+        return duration_text(value, self.language, calendar, self.space)
