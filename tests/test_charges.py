@@ -229,7 +229,7 @@ def test_text_and_csv(data):
     csv_text = data.run("statement", "--month", "2026-11", "--format", "csv").stdout
     rows = csv_text.splitlines()
     assert rows[0] == "customer,month,date,ticket,kind,reason,description,quantity,unit_price,amount"
-    assert "gamma,2026-11,2026-11-03,20261103-gamma-aaaa,labour,,\"On-site labour, 1h\",1.00,48.00,48.00" in rows
+    assert "gamma,2026-11,2026-11-03,20261103-gamma-aaaa,labour,,\"On-site labour, 1 h\",1.00,48.00,48.00" in rows
     assert any(r.startswith("gamma,2026-11,,,total,") for r in rows)
 
 
@@ -312,8 +312,8 @@ def test_every_kind_of_line_and_notice_in_both_languages():
     from gitdesk.text.lines import describe, notice_text
 
     cases = [
-        (c.Labour("onsite", 90), "On-site labour, 1h30m", "Manodopera sul posto, 1h30m"),
-        (c.Labour("remote", 45), "Remote support, 45m", "Assistenza remota, 45m"),
+        (c.Labour("onsite", 90), "On-site labour, 1 h 30 min", "Manodopera sul posto, 1 h 30 min"),
+        (c.Labour("remote", 45), "Remote support, 45 min", "Assistenza remota, 45 min"),
         (c.Callout(), "Call-out fee", "Diritto di chiamata"),
         (c.Part("Disk", "HD-1"), "Disk (HD-1)", "Disk (HD-1)"),
         (c.Part("Cable", None), "Cable", "Cable"),
@@ -321,8 +321,8 @@ def test_every_kind_of_line_and_notice_in_both_languages():
          "Garanzia: manodopera, diritto di chiamata e ricambi senza addebito"),
         (c.RepeatVisit(), "Repeat visit after an unresolved intervention: no call-out, no labour",
          "Nuova visita dopo un intervento non risolutivo: senza diritto di chiamata né manodopera"),
-        (c.LateWaived(dt.timedelta(hours=2, minutes=5)), "Late arrival (2h05m of working time): no call-out, no labour",
-         "Arrivo in ritardo (2h05m lavorativi): senza diritto di chiamata né manodopera"),
+        (c.LateWaived(dt.timedelta(hours=2, minutes=5)), "Late arrival (2 h 5 min of working time): no call-out, no labour",
+         "Arrivo in ritardo (2 h 5 min di orario lavorativo): senza diritto di chiamata né manodopera"),
         (c.LateDiscount("started", 1, Decimal("20")), "Late arrival, 1 started hour: 20%", "Arrivo in ritardo, 1 ora iniziata: 20%"),
         (c.LateDiscount("started", 2, Decimal("40")), "Late arrival, 2 started hours: 40%", "Arrivo in ritardo, 2 ore iniziate: 40%"),
         (c.LateDiscount("full", 1, Decimal("12.5")), "Late arrival, 1 full hour: 12.5%", "Arrivo in ritardo, 1 ora intera: 12.5%"),

@@ -259,7 +259,8 @@ def test_a_site_is_rebuilt_exactly_when_what_it_shows_changes(repo, tmp_path):
     assert build(NOW) == {"acme"}
     assert "does not start" in (out / "customers/acme/tickets/20261103-acme-psu1.html").read_text()
     assert build("2026-11-25 09:30") == set()  # every request resolved, every target decided: nothing moves
-    repo.ticket("20261124-beta-prn2", BETA_TICKET.replace("2026-11-05", "2026-11-24").split("log:")[0])
+    blocked = BETA_TICKET.replace("2026-11-05", "2026-11-24").replace("priority:", "users_blocked: 2\npriority:")
+    repo.ticket("20261124-beta-prn2", blocked.split("log:")[0])
     assert build("2026-11-25 09:30") == {"beta"}
-    assert build("2026-11-26 09:30") == {"beta"}  # its open request's downtime and running target moved
+    assert build("2026-11-26 09:30") == {"beta"}  # its open request's downtime (8 working hours more) and running target moved
     assert build("2026-12-01 09:30") == {"acme", "beta"}  # a new month on every dashboard; the public site shows none

@@ -146,11 +146,14 @@ def test_open_pause_keeps_the_target_running(repo):
 def test_reopening_runs_the_resolve_clock_again(repo):
     _always(repo)
     log = event("2026-11-03 09:10", "acknowledged") + event("2026-11-03 11:00", "resolved") + event("2026-11-03 15:00", "reopened") + event("2026-11-03 20:30", "resolved")
-    r = evaluate(repo, ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 10:00", "2026-11-03 11:00")))
+    text = ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 10:00", "2026-11-03 11:00"))
+    r = evaluate(repo, text.replace("priority: urgent", "priority: urgent\nusers_blocked: 2"))
     t = target(r, "resolve")
     # 2h until the first resolution, paused 11:00-15:00, 6h more from 15:00
     assert t.due == at("2026-11-03 21:00") and t.met_at == at("2026-11-03 20:30") and t.status == "met"
+    # the downtime runs to the last resolution (09:00-20:30); the 24/7 calendar counts calendar time
     assert r.resolved_at == at("2026-11-03 20:30") and r.downtime == dt.timedelta(hours=11, minutes=30)
+    assert r.downtime_basis == "calendar" and r.user_hours == Decimal("23.00")  # 2 users x 11.5 h
 
 
 def test_reopened_and_not_resolved_again(repo):
@@ -239,7 +242,8 @@ def test_waits_and_reopenings_both_pause_the_resolve_clock(repo):
     log = (event("2026-11-03 09:10", "acknowledged") + event("2026-11-03 10:00", "waiting") + event("2026-11-03 11:00", "resolved")
            + event("2026-11-03 12:00", "reopened") + event("2026-11-03 13:00", "waiting") + event("2026-11-03 14:00", "resumed")
            + event("2026-11-03 18:00", "resolved"))
-    r = evaluate(repo, ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 09:30", "2026-11-03 10:00")))
+    text = ticket("2026-11-03 09:00", log=log, works=work("2026-11-03 09:30", "2026-11-03 10:00"))
+    r = evaluate(repo, text.replace("priority: urgent", "priority: urgent\nusers_blocked: 1"))
     t = target(r, "resolve")
     # 8h: 09-10, paused 10-11 (waiting) and 11-12 (resolved), 12-13, paused 13-14, then 6h from 14:00
     assert t.due == at("2026-11-03 20:00") and t.met_at == at("2026-11-03 18:00") and t.status == "met"
@@ -319,7 +323,52 @@ def test_remote_meets_onsite_only_where_the_plan_says(repo):
 def test_downtime_and_user_hours(repo):
     text = ticket("2026-11-03 09:00", log=event("2026-11-03 12:00", "resolved")).replace("priority: urgent", "priority: urgent\nusers_blocked: 4")
     r = evaluate(repo, text)
-    assert r.downtime == dt.timedelta(hours=3) and r.user_hours == Decimal("12.00")
+    # Tuesday 09:00-12:00 lies in the morning window 08:30-12:30: 3 h of working time, 4 users x 3 h
+    assert r.downtime == dt.timedelta(hours=3) and r.user_hours == Decimal("12.00") and r.downtime_basis == "working"
+
+
+def _blocked(text: str, users: int) -> str:
+    return text.replace("priority: ", f"users_blocked: {users}\npriority: ", 1)
+
+
+def test_downtime_counts_working_time_over_a_weekend(repo):
+    text = _blocked(ticket("2026-11-06 16:00", log=event("2026-11-09 10:00", "resolved")), 5)
+    r = evaluate(repo, text)
+    # Friday 16:00-18:00 (2 h), Saturday 09:00-12:00 (3 h), Sunday closed, Monday 08:30-10:00 (1 h 30 min):
+    # 6 h 30 min of working time, not the 66 h of the calendar; 5 users x 6.5 h = 32.50 hours lost
+    assert r.downtime == dt.timedelta(hours=6, minutes=30) and r.downtime_basis == "working"
+    assert r.user_hours == Decimal("32.50")
+
+
+def test_downtime_across_the_october_clock_change(repo):
+    text = _blocked(ticket("2026-10-24 11:00", log=event("2026-10-26 09:30", "resolved")), 2)
+    r = evaluate(repo, text)
+    # Saturday 24 October 11:00-12:00 (1 h); Sunday 25, when the clocks go back, closed; Monday 08:30-09:30 (1 h):
+    # 2 h of working time (the calendar counts 47 h 30 min: 46 h 30 min of wall clock and the hour repeated)
+    assert r.downtime == dt.timedelta(hours=2) and r.user_hours == Decimal("4.00")
+
+
+def test_downtime_on_a_24_7_calendar_is_calendar_time_across_the_clock_change(repo):
+    _always(repo)
+    text = _blocked(ticket("2026-10-24 22:00", log=event("2026-10-25 06:00", "resolved")), 1)
+    r = evaluate(repo, text)
+    # 22:00 to 06:00 on the wall is 9 h: 02:00-03:00 happens twice on 25 October
+    assert r.downtime == dt.timedelta(hours=9) and r.downtime_basis == "calendar"
+
+
+def test_downtime_of_an_open_request_runs_to_the_moment_of_evaluation(repo):
+    r = evaluate(repo, _blocked(ticket("2026-11-02 17:00"), 3), now="2026-11-03 09:00")
+    # Monday 17:00-18:00 (1 h) and Tuesday 08:30-09:00 (30 min); 3 users x 1.5 h
+    assert r.downtime == dt.timedelta(hours=1, minutes=30) and r.user_hours == Decimal("4.50")
+
+
+def test_no_downtime_where_the_ticket_does_not_say_users_were_blocked(repo):
+    r = evaluate(repo, ticket("2026-11-06 16:00", log=event("2026-11-09 10:00", "resolved")))
+    assert r.downtime is None and r.downtime_basis is None and r.user_hours is None
+    data = sla.ticket_json(r, ROME)
+    assert (data["downtime_minutes"], data["downtime_basis"], data["user_hours_lost"]) == (None, None, None)
+    blocked = sla.ticket_json(evaluate(repo, _blocked(ticket("2026-11-06 16:00", log=event("2026-11-09 10:00", "resolved")), 1)), ROME)
+    assert (blocked["downtime_minutes"], blocked["downtime_basis"], blocked["user_hours_lost"]) == (390, "working", "6.50")
 
 
 def test_cli_json_shape(repo):

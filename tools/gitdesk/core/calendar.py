@@ -88,6 +88,11 @@ class WorkCalendar:
         self._years: dict[int, list[float]] = {}
 
     @property
+    def always_open(self) -> bool:
+        """Open around the clock every day of the year (24/7): its working time is calendar time."""
+        return self._week_seconds == 7 * 24 * 3600 and self.country is None and not self.closed
+
+    @property
     def week_seconds(self) -> int:
         """The working seconds of a plain week (no holidays, no closures, no change of the clocks)."""
         return self._week_seconds

@@ -17,7 +17,7 @@ import operator
 import re
 from decimal import Decimal
 from functools import cache, cached_property
-from typing import Annotated, Any, Literal, NamedTuple, Optional, Union
+from typing import Annotated, Any, Literal, NamedTuple, Optional, Union, get_args
 
 from pydantic.json_schema import SkipJsonSchema
 from pydantic import (
@@ -324,7 +324,7 @@ class Provider(TopRecord):
     email: Optional[Text] = None
     timezone: Text = Field(description="IANA time zone, e.g. Europe/Rome")
     currency: Text = "EUR"
-    language: Literal["en", "it"] = "en"
+    language: Literal["en", "it"] = "en"  # the languages of Language
     vat_rate: Percent
     default_plan: Ident = Field(description="Terms for a customer with no contract in force")
     calendars: Named(Calendar)
@@ -380,10 +380,28 @@ class Targets(Record):
         return [(k, getattr(self, k)) for k in TARGET_KINDS if getattr(self, k) is not None]
 
 
+#: The languages a provider may write in (its ``language``) and a plan may give labels in.
+Language = Literal["en", "it"]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _labels(value: Any) -> Any:
+    """A mapping language -> text: the languages named first, in words a plan's author reads."""
+    value = _mapping(value)
+    if isinstance(value, dict):
+        for key in value:
+            if key not in get_args(Language):
+                raise ValueError(f"unknown language {key!r} for a label: write {' or '.join(get_args(Language))}")
+    return value
+
+
 class Priority(Record):
     targets: Targets = Field(default_factory=Targets)
     late: Union[Literal["waive"], LateDiscount, None] = Field(
         default=None, description="waive, {discount_per_started_hour: P} or {discount_per_full_hour: P}"
+    )
+    label: Optional[Annotated[dict[Language, Label], BeforeValidator(_labels)]] = Field(
+        default=None, description="What customers read for this priority, per language: {it: Urgente, en: Urgent}"
     )
 
 

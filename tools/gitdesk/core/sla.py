@@ -126,7 +126,7 @@ class TicketSla(NamedTuple):
     arrivals: tuple[Arrival, ...]
     provider_reschedules: int
     resolved_at: Optional[dt.datetime]
-    downtime: dt.timedelta
+    downtime: Optional[dt.timedelta]  # only where users were blocked (None: the ticket does not say): see _downtime
     users_blocked: Optional[int]
     first_arrival: Optional[dt.datetime] = None
     to_arrival: Optional[dt.timedelta] = None  # working time, report to first arrival
@@ -135,10 +135,18 @@ class TicketSla(NamedTuple):
     cancelled: Optional[Cancellation] = None  # the cancellation that stands (None: not cancelled)
     priority_now: Optional[str] = None  # the priority in force at the moment of evaluation
     escalations: tuple[Escalation, ...] = ()
+    downtime_basis: Optional[str] = None  # "working" (the plan's working time) or "calendar" (a 24/7 calendar)
 
     @property
     def breached(self) -> bool:
         return any(t.status == "breached" for t in self.targets)
+
+    @property
+    def standing(self) -> Optional[str]:
+        """The ticket's targets in one word: ``breached`` if one was missed, else ``running`` if one still runs,
+        else ``met`` if one was met, else ``cancelled`` (None: no target)."""
+        found = {t.status for t in self.targets}
+        return next((s for s in ("breached", "running", "met", "cancelled") if s in found), None)
 
     @property
     def unmet(self) -> tuple["Target", ...]:
@@ -153,7 +161,7 @@ class TicketSla(NamedTuple):
     @property
     def user_hours(self) -> Optional[Decimal]:
         """Working hours lost by the blocked users (users × downtime in hours, to 0.01)."""
-        if self.users_blocked is None:
+        if self.users_blocked is None or self.downtime is None:
             return None
         hours = Decimal(int(self.downtime.total_seconds())) / Decimal(3600)
         return (hours * self.users_blocked).quantize(Decimal("0.01"))
@@ -483,11 +491,12 @@ def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool)
     resolved_at, cancelled = line.resolved_at, line.cancelled
     head = (ticket.id, ticket.customer, ticket.priority, terms.plan_id, reported)
     end = resolved_at or (cancelled.at if cancelled is not None else now)
-    downtime = max(end - reported, ZERO)
-    tail = (line.reschedules, resolved_at, downtime, ticket.users_blocked)
     rules = prepared.clocks(terms.plan_id, ticket.priority)
+    down = _downtime(rules.calendar if rules is not None else prepared.calendar(terms.plan.calendar) if terms.plan else None,
+                     ticket.users_blocked, reported, end)
+    tail = (line.reschedules, resolved_at, down[0], ticket.users_blocked)
     if rules is None:
-        return _record(TicketSla, (*head, (), (), *tail, *_NO_TIMES, cancelled, ticket.priority, ()))
+        return _record(TicketSla, (*head, (), (), *tail, *_NO_TIMES, cancelled, ticket.priority, (), down[1]))
     cal = rules.calendar
     changes = _priorities(prepared, terms, rules, ticket.priority, line.changes) if line.changes else None
     indexed = _visits(ticket.interventions, now)
@@ -504,7 +513,25 @@ def _evaluate(repo: "Repository", ticket: Ticket, now: dt.datetime, whole: bool)
     arrival_at = meets.onsite[0] if meets.onsite else (meets.starts[0] if works else None)
     times = _times(cal, reported, arrival_at, line, end, now) if whole else _NO_TIMES
     lifecycle = (cancelled, changes.now, changes.escalations) if changes is not None else (cancelled, ticket.priority, ())
-    return _record(TicketSla, (*head, tuple(targets), arrivals, *tail, *times, *lifecycle))
+    return _record(TicketSla, (*head, tuple(targets), arrivals, *tail, *times, *lifecycle, down[1]))
+
+
+def _downtime(cal: Optional[WorkCalendar], users_blocked: Optional[int], reported: dt.datetime,
+              end: dt.datetime) -> tuple[Optional[dt.timedelta], Optional[str]]:
+    """How long the blocked users could not work, and in which time: ``(downtime, basis)``.
+
+    Only a ticket that says how many users were blocked has a downtime (else
+    ``(None, None)``). It runs from the report to the resolution, the
+    cancellation or ``end`` (the moment of evaluation while the request is
+    open), counted in the working time of the plan's calendar ("working"):
+    nobody is kept from working at night or on a Sunday. A calendar open
+    around the clock every day counts calendar time ("calendar").
+    """
+    if users_blocked is None or cal is None:
+        return None, None
+    if cal.always_open:
+        return max(end - reported, ZERO), "calendar"
+    return cal.between(reported, end), "working"
 
 
 def _visits(done: Sequence[Intervention], now: dt.datetime) -> list:
@@ -910,7 +937,8 @@ def ticket_json(result: TicketSla, tz) -> dict:
         "resolved_at": iso(result.resolved_at, tz),
         "cancelled": None if cancelled is None else {"at": iso(cancelled.at, tz), "reason": cancelled.reason},
         "escalations": [{"at": iso(e.at, tz), "from": e.before, "to": e.to} for e in result.escalations],
-        "downtime_minutes": result.downtime // MINUTE,
+        "downtime_minutes": _minutes(result.downtime),
+        "downtime_basis": result.downtime_basis,
         "users_blocked": result.users_blocked,
         "user_hours_lost": None if hours is None else str(hours),
         "arrivals": [

@@ -26,6 +26,7 @@ from gitdesk.text import exports
 from gitdesk.text.i18n import Locale
 from gitdesk.text.lines import describe, notice_text
 from gitdesk.text.spreadsheet import statement_xlsx
+from gitdesk.text.prose import paragraphs
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -34,11 +35,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _paragraphs(text: Optional[str]) -> Markup:
-    """Text as HTML: escaped, line breaks kept, on one line (so Markdown never sees it)."""
-    if not text:
-        return Markup("")
-    escaped = escape(text.strip())
-    return Markup("<br>".join(escaped.split("\n")))
+    """Free text (a description, a report, a note) as HTML paragraphs, escaped, on one line (so Markdown never sees it).
+
+    See :func:`gitdesk.text.prose.paragraphs`: a single line break is the
+    YAML's wrapping and reads as a space, a blank line starts a paragraph.
+    """
+    out = []
+    for para in paragraphs(text):
+        out.append(Markup("<p>") + Markup("<br>").join(escape(line) for line in para) + Markup("</p>"))
+    return Markup("").join(out)
 
 
 def _cents(amount: Decimal) -> str:
@@ -116,9 +121,10 @@ class Renderer:
 
     def __init__(self, provider: Provider, locale: Locale):
         self.provider = provider
-        self.L = locale
+        self.L = locale.for_pages()
         self.env = environment()
         self.team = {m.id: m.name for m in provider.team}
+        self.plans: dict = {}  # the plans of the customer whose site is rendered (CustomerView.plans)
 
     def warm(self) -> None:
         """Compile the templates and load the locale's data once, before worker processes fork."""
@@ -127,7 +133,12 @@ class Renderer:
         self.L.month("2026-01"), self.L.money(Decimal("1.00")), self.L.date(dt.date(2026, 1, 1)), self.L.number(1)
 
     def render(self, template: str, **values) -> str:
-        return self.env.get_template(template).render(L=self.L, provider=self.provider, **values)
+        return self.env.get_template(template).render(L=self.L, provider=self.provider, priority=self.priority, **values)
+
+    def priority(self, result, name: Optional[str] = None) -> str:
+        """A request's priority as its customer reads it: ``name`` (default: the priority in force) in the
+        words of the request's plan (its ``label:``, or the usual word: see :func:`gitdesk.text.i18n.priority_label`)."""
+        return self.L.priority(self.plans.get(result.plan), name or result.priority_now or result.priority)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
         source, body = html_page(self.render(template, base=_base(path), **values), self.L("table"))
@@ -158,6 +169,7 @@ class Renderer:
 
     def customer(self, view: CustomerView) -> Site:
         site = Site(view.id, view.customer.name, language=self.L.language)
+        self.plans = dict(view.plans)
         self.ticket_pages(site, view)
         self.statement_pages(site, view)
         self.terms_page(site, view)

@@ -197,6 +197,7 @@ class CustomerView(NamedTuple):
     terms: tuple[TermsView, ...]
     dashboard: Dashboard
     statement_pages: tuple[StatementView, ...] = ()  # the same statements, as their pages show them
+    plans: tuple[tuple[str, Plan], ...] = ()  # (id, plan) of every plan its tickets name: the words of their priorities
 
 
 # ---------------------------------------------------------------- making them
@@ -255,6 +256,8 @@ class Views:
             terms=self._terms(customer),
             dashboard=self._dashboard(customer, tickets, by_month, summaries, every[-1].package_hours_left, shown),
             statement_pages=statement_views(every, self.now_month, by_id, repo.tz),
+            plans=tuple((pid, self.repo.plans[pid]) for pid in sorted({self.results[t.id].plan for t in tickets})
+                        if pid in self.repo.plans),
         )
 
     def _by_month(self, tickets: Sequence[Ticket]) -> dict[str, list[tuple[Ticket, sla.TicketSla]]]:

@@ -104,6 +104,13 @@ LABELS: dict[str, dict[str, str]] = {
         "package_low": "{h} h left (under 20%)", "package_left": "{h} h left",
         "spreadsheet": "Spreadsheet (Excel)", "draft_mark": "DRAFT", "page_word": "Page", "page_of": "of",
         "sheet_statement": "Statement", "kind": "Kind",
+        # request pages (ticket, month list, terms): status of a target, columns, downtime
+        "st_met": "Met", "st_breached": "Missed", "st_running": "Running", "st_cancelled": "Cancelled",
+        "met_at": "Met at", "late_by": "Late by", "targets": "Targets", "state": "State",
+        "downtime_working": "{d} of working time", "downtime_calendar": "{d} (24/7 calendar)",
+        "users_lost": "{n} users blocked = {h} working hours lost", "user_lost": "1 user blocked = {h} working hours lost",
+        "month_counts": "Targets met: {met} · missed: {breached} · running: {running}",
+        "month_share": "Met on time, of the targets decided: {pct}", "open_count": "Open",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -190,13 +197,20 @@ LABELS: dict[str, dict[str, str]] = {
         "package_low": "{h} h residue (meno del 20%)", "package_left": "{h} h residue",
         "spreadsheet": "Foglio di calcolo (Excel)", "draft_mark": "BOZZA", "page_word": "Pagina", "page_of": "di",
         "sheet_statement": "Rendiconto", "kind": "Voce",
+        # pagine delle richieste (richiesta, elenco del mese, condizioni): stato di un obiettivo, colonne, fermo
+        "st_met": "Rispettato", "st_breached": "Mancato", "st_running": "In corso", "st_cancelled": "Annullato",
+        "met_at": "Raggiunto il", "late_by": "Ritardo", "targets": "Obiettivi", "state": "Stato",
+        "downtime_working": "{d} di orario lavorativo", "downtime_calendar": "{d} (calendario 24 ore su 24)",
+        "users_lost": "{n} utenti bloccati = {h} ore di lavoro perse", "user_lost": "1 utente bloccato = {h} ore di lavoro perse",
+        "month_counts": "Obiettivi rispettati: {met} · mancati: {breached} · in corso: {running}",
+        "month_share": "Rispettati in tempo, sugli obiettivi già decisi: {pct}", "open_count": "Aperte",
     },
 }
 
 WORDS = {
     "en": {
         "acknowledged": "taken in charge", "confirmed": "intervention confirmed", "rescheduled": "appointment moved",
-        "waiting": "waiting", "resumed": "resumed", "resolved": "resolved", "reopened": "reopened",
+        "waiting": "waiting", "resumed": "resumed", "resolved": "request resolved", "reopened": "request reopened",
         "onsite": "on site", "remote": "remote", "phone": "phone", "unresolved": "not resolved", "continues": "continues",
         "customer": "by the customer", "provider": "by us", "email": "email", "portal": "portal", "monitoring": "monitoring",
         "visit": "visit", "priority": "priority changed", "assigned": "assigned", "cancelled": "cancelled",
@@ -204,13 +218,67 @@ WORDS = {
     },
     "it": {
         "acknowledged": "presa in carico", "confirmed": "intervento confermato", "rescheduled": "appuntamento spostato",
-        "waiting": "in attesa", "resumed": "ripresa", "resolved": "risolta", "reopened": "riaperta",
+        "waiting": "in attesa", "resumed": "ripresa", "resolved": "richiesta risolta", "reopened": "richiesta riaperta",
         "onsite": "sul posto", "remote": "da remoto", "phone": "telefono", "unresolved": "non risolto", "continues": "prosegue",
         "customer": "dal cliente", "provider": "da noi", "email": "email", "portal": "portale", "monitoring": "monitoraggio",
         "visit": "visita", "priority": "priorità cambiata", "assigned": "assegnata", "cancelled": "annullata",
         "duplicate": "richiesta doppia", "withdrawn": "ritirata dal cliente",
     },
 }
+
+
+#: What an intervention's outcome says, agreeing with "intervention" ("intervento", masculine).
+OUTCOMES = {
+    "en": {"resolved": "resolved", "unresolved": "not resolved", "continues": "to be continued"},
+    "it": {"resolved": "risolto", "unresolved": "non risolto", "continues": "da completare"},
+}
+
+#: The usual names of priorities, in each language, agreeing with "priority" ("priorità", feminine).
+#: A plan's own ``label:`` comes first; a name not here is shown as the plan writes it.
+PRIORITIES = {
+    "en": {"urgent": "urgent", "normal": "normal", "low": "low", "high": "high", "medium": "medium", "critical": "critical"},
+    "it": {"urgent": "urgente", "normal": "normale", "low": "bassa", "high": "alta", "medium": "media", "critical": "critica"},
+}
+
+
+def priority_label(plan, name: Optional[str], language: str) -> str:
+    """What a customer reads for priority ``name`` of ``plan``: the plan's ``label:`` in ``language``,
+    else the usual word for a usual name, else the name as the plan writes it (``next-day`` as ``next day``)."""
+    if not name:
+        return ""
+    priority = plan.priorities.get(name) if plan is not None else None
+    label = priority.label if priority is not None else None
+    if label and language in label:
+        return label[language]
+    return PRIORITIES.get(language, PRIORITIES["en"]).get(name) or name.replace("-", " ")
+
+
+def duration_text(value: Optional[dt.timedelta], language: str = "en", calendar: bool = False, space: str = " ") -> str:
+    """A duration as the language writes it: ``9 h 15 min``, ``45 min``, ``83 h``.
+
+    Working time is hours and minutes, never days (a working day is not 24
+    hours); only a span of ``calendar`` time of a day or more is said with
+    days as well (``2 g 3 h``, ``2 d 3 h``). Seconds are dropped. ``space`` goes
+    between the figures and their units (a no-break space on a page: a
+    duration never breaks across two lines).
+    """
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    days = 0
+    if calendar:
+        days, minutes = divmod(minutes, 24 * 60)
+    hours, mins = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days}{space}{'g' if language == 'it' else 'd'}")
+    if hours:
+        parts.append(f"{hours}{space}h")
+    if mins or not parts:
+        parts.append(f"{mins}{space}min")
+    return sign + space.join(parts)
 
 
 def month_text(language: str, day: dt.date) -> str:
@@ -254,6 +322,7 @@ class Locale:
         #: Dates already written, by (day, form): Babel formats a date slowly next to a look-up,
         #: and a long table of tickets shows the same few hundred days over and over.
         self._dates: dict[tuple[dt.date, str], str] = {}
+        self.space = " "  # between a duration's figures and units (see for_pages)
 
     @classmethod
     def of(cls, provider) -> "Locale":
@@ -261,6 +330,12 @@ class Locale:
         if provider is None:
             return cls("en", "EUR", dt.timezone.utc)
         return cls(provider.language, provider.currency, provider.tz)
+
+    def for_pages(self) -> "Locale":
+        """The same locale for web pages: a duration is kept on one line ("9 h 15 min" with no-break spaces)."""
+        pages = Locale(self.language, self.currency, self.tz)
+        pages.space = "\u00a0"
+        return pages
 
     def __call__(self, key: str, **params) -> str:
         text = self.labels.get(key, key)
@@ -273,6 +348,16 @@ class Locale:
         if key is None:
             return ""
         return WORDS[self.language].get(key, key)
+
+    def outcome(self, key: Optional[str]) -> str:
+        """An intervention's outcome (``unresolved`` -> "non risolto")."""
+        if key is None:
+            return ""
+        return OUTCOMES[self.language].get(key, key)
+
+    def priority(self, plan, name: Optional[str]) -> str:
+        """Priority ``name`` of ``plan`` as customers read it (see :func:`priority_label`)."""
+        return priority_label(plan, name, self.language)
 
     def day_name(self, key: str) -> str:
         return self.labels["days"][key]  # type: ignore[index]
@@ -317,21 +402,32 @@ class Locale:
         local = when.astimezone(self.tz)
         return f"{self.date(local.date(), 'medium')} {local.hour:02d}:{local.minute:02d}"
 
+    def span(self, start: Optional[dt.datetime], end: Optional[dt.datetime]) -> str:
+        """From ``start`` to ``end`` as wall times, the day once when both fall on it: ``21 ott 2026 08:55–10:15``."""
+        if start is None or end is None:
+            return self.moment(start or end)
+        a, b = start.astimezone(self.tz), end.astimezone(self.tz)
+        if a.date() == b.date():
+            return f"{self.moment(start)}–{b.hour:02d}:{b.minute:02d}"
+        return f"{self.moment(start)} – {self.moment(end)}"
+
+    def downtime(self, downtime: Optional[dt.timedelta], basis: Optional[str], users: Optional[int],
+                 hours: Optional[Decimal]) -> str:
+        """A request's downtime, in which time it counts, and the working hours its blocked users lost:
+        "3 h 20 min di orario lavorativo, 12 utenti bloccati = 40,00 ore di lavoro perse"."""
+        if downtime is None:
+            return ""
+        calendar = basis == "calendar"
+        text = self("downtime_calendar" if calendar else "downtime_working", d=self.duration(downtime, calendar=calendar))
+        if users is None:
+            return text
+        lost = self("user_lost", h=self.number(hours)) if users == 1 else self("users_lost", n=users, h=self.number(hours))
+        return f"{text}, {lost}"
+
     def month(self, month: str) -> str:
         """``2026-11`` as ``November 2026`` / ``novembre 2026``."""
         return month_text(self.language, dt.date(int(month[:4]), int(month[5:7]), 1))
 
-    def duration(self, value: Optional[dt.timedelta]) -> str:
-        if value is None:
-            return ""
-        minutes = int(value.total_seconds() // 60)
-        days, rest = divmod(minutes, 24 * 60)
-        hours, mins = divmod(rest, 60)
-        parts = []
-        if days:
-            parts.append(f"{days} {'d' if self.language == 'en' else 'g'}")
-        if hours:
-            parts.append(f"{hours} h")
-        if mins or not parts:
-            parts.append(f"{mins} min")
-        return " ".join(parts)
+    def duration(self, value: Optional[dt.timedelta], calendar: bool = False) -> str:
+        """A duration: hours and minutes (working time); with ``calendar``, days too (see :func:`duration_text`)."""
+        return duration_text(value, self.language, calendar, self.space)

@@ -5,7 +5,7 @@ a record of what it says); these functions write the sentence a customer
 reads, one function per language, wherever a line is shown: the command's
 text, JSON and CSV, the portal's pages and the issued statement's file.
 Hours and days are written as the language's locale writes them
-(``9,25 h``, ``20 aprile 2026``); Italian elides before the 8th and the 11th
+(``9,25 h``, ``1 h 30 min``, ``20 aprile 2026``); Italian elides before the 8th and the 11th
 (``dell'8 marzo``).
 """
 
@@ -18,8 +18,7 @@ from babel import numbers as babel_numbers
 
 from gitdesk.core.charges import (Callout, Correction, Fee, LateDiscount, LateWaived, Labour, Line, Notice, PackageBought,
                                   Part, PhoneCalls, Prepaid, RepeatVisit, Warranty)
-from gitdesk.core.scalars import format_duration
-from gitdesk.text.i18n import LOCALES, date_text, elide, month_text
+from gitdesk.text.i18n import LOCALES, date_text, duration_text, elide, month_text
 
 EN = LOCALES["en"]
 IT = LOCALES["it"]
@@ -52,6 +51,11 @@ def _month(language: str, month: str) -> str:
     return month_text(language, dt.date(int(month[:4]), int(month[5:7]), 1))
 
 
+def _duration(minutes: int, language: str) -> str:
+    """Worked time as the language writes it: ``1 h 30 min``, ``45 min``."""
+    return duration_text(dt.timedelta(minutes=minutes), language)
+
+
 def _percent(value: Decimal) -> str:
     """A late arrival's percentage as the plan states it (``40``, ``12.5``), in every language."""
     return f"{value.normalize():f}"
@@ -65,9 +69,9 @@ def english(line: Line) -> str:
     f = line.facts
     match f:
         case Labour(mode="onsite"):
-            return f"On-site labour, {format_duration(dt.timedelta(minutes=f.minutes))}"
+            return f"On-site labour, {_duration(f.minutes, 'en')}"
         case Labour():
-            return f"Remote support, {format_duration(dt.timedelta(minutes=f.minutes))}"
+            return f"Remote support, {_duration(f.minutes, 'en')}"
         case Callout():
             return "Call-out fee"
         case Part():
@@ -94,7 +98,7 @@ def _english_discount(f: tuple) -> str:
         case RepeatVisit():
             return "Repeat visit after an unresolved intervention: no call-out, no labour"
         case LateWaived():
-            return f"Late arrival ({format_duration(f.late)} of working time): no call-out, no labour"
+            return f"Late arrival ({duration_text(f.late, 'en')} of working time): no call-out, no labour"
         case LateDiscount():
             hours = f"{f.hours} {f.rule} hour" + ("" if f.hours == 1 else "s")
             return f"Late arrival, {hours}: {_percent(f.percent)}%"
@@ -124,9 +128,9 @@ def italian(line: Line) -> str:
     f = line.facts
     match f:
         case Labour(mode="onsite"):
-            return elide(f"Manodopera sul posto, {format_duration(dt.timedelta(minutes=f.minutes))}")
+            return elide(f"Manodopera sul posto, {_duration(f.minutes, 'it')}")
         case Labour():
-            return elide(f"Assistenza remota, {format_duration(dt.timedelta(minutes=f.minutes))}")
+            return elide(f"Assistenza remota, {_duration(f.minutes, 'it')}")
         case Callout():
             return "Diritto di chiamata"
         case Part():
@@ -157,7 +161,7 @@ def _italian_discount(f: tuple) -> str:
         case RepeatVisit():
             return "Nuova visita dopo un intervento non risolutivo: senza diritto di chiamata né manodopera"
         case LateWaived():
-            return f"Arrivo in ritardo ({format_duration(f.late)} lavorativi): senza diritto di chiamata né manodopera"
+            return f"Arrivo in ritardo ({duration_text(f.late, 'it')} di orario lavorativo): senza diritto di chiamata né manodopera"
         case LateDiscount():
             hours = f"{f.hours} {_ITALIAN_HOURS[f.rule, f.hours == 1]}"
             return f"Arrivo in ritardo, {hours}: {_percent(f.percent)}%"
