@@ -255,7 +255,8 @@ def test_nginx_each_customer_has_its_own_user_file_and_none_is_open(with_logins,
     assert "/customers/beta/" not in where  # no logins: under /customers/, which nobody can open
     assert f'auth_basic_user_file "{out}/.auth/_nobody.htpasswd";' in where["/customers/"]
     assert "location = /customers/ { deny all; }" in conf and where["/"].strip() == "deny all;"
-    assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM}  # one realm, no customer id
+    # one realm for every customer (no customer id), and the staff site's own
+    assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM, webserver.STAFF_REALM}
     assert "location ~ /\\. { deny all; }" in conf
     assert "listen 8080;" in conf and "server_name _;" in conf and f'root "{out}";' in conf
     assert "location = / { return 302 /public/; }" in conf
@@ -282,7 +283,7 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     customers = re.search(rf'<Directory "{tmp_path}/customers">(.*?)</Directory>', apache, re.S).group(1)
     assert f'AuthUserFile "{tmp_path}/.auth/_nobody.htpasswd"' in customers and "Require valid-user" in customers
     assert f'<Directory "{tmp_path}/customers/beta">' not in apache  # no logins: nobody gets in
-    assert set(re.findall(r'AuthName "([^"]*)"', apache)) == {webserver.REALM}
+    assert set(re.findall(r'AuthName "([^"]*)"', apache)) == {webserver.REALM, webserver.STAFF_REALM}
     root = re.search(rf'<Directory "{tmp_path}">(.*?)</Directory>', apache, re.S).group(1)
     assert "Require all denied" in root
 
@@ -293,7 +294,7 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     assert "/customers/beta/*" not in blocks
     rest = re.search(r"\thandle /customers/\* \{\n(.*?)\n\t\}\n", caddy, re.S).group(1)
     assert f'basic_auth bcrypt "{webserver.REALM}"' in rest and "error 403" in rest
-    assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM}
+    assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM, webserver.STAFF_REALM}
     assert caddy.rstrip().endswith("handle {\n\t\terror 403\n\t}\n}")
 
 
