@@ -389,6 +389,10 @@ def _get(port: int, path: str, auth: tuple[str, str] | None = None) -> tuple[int
         conn.close()
 
 
+#: A staff login of the nginx portal.
+STAFF = ("anna.staff", "staff password 3")
+
+
 @pytest.fixture
 def nginx_portal(repo, tmp_path):
     """The fixture repository's portal, with logins for acme and beta, served by nginx on 127.0.0.1."""
@@ -400,6 +404,8 @@ def nginx_portal(repo, tmp_path):
     for customer, user, password in (("acme", "mrossi", "acme password 1"), ("beta", "bruno", "beta password 2")):
         result = passwd(repo, customer, user, "--stdin", input=password + "\n")
         assert result.exit_code == 0, result.output
+    result = passwd(repo, "--staff", STAFF[0], "--stdin", input=STAFF[1] + "\n")
+    assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     run = tmp_path / "nginx"
     run.mkdir()
@@ -429,7 +435,7 @@ def nginx_portal(repo, tmp_path):
     try:
         if proc.poll() is not None:
             pytest.fail("nginx stopped")
-        yield port
+        yield port, repo, out
     finally:
         proc.terminate()
         try:
@@ -441,7 +447,7 @@ def nginx_portal(repo, tmp_path):
 
 
 def test_nginx_serves_each_customer_to_its_logins_only(nginx_portal):
-    port = nginx_portal
+    port, _, _ = nginx_portal
     acme = ("mrossi", "acme password 1")
 
     status, body = _get(port, "/public/")
@@ -465,3 +471,41 @@ def test_nginx_serves_each_customer_to_its_logins_only(nginx_portal):
 
     status, _ = _get(port, "/")
     assert status == 302
+
+
+def _headers(port: int, path: str, auth: tuple[str, str]) -> dict[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()})
+        response = conn.getresponse()
+        response.read()
+        return {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def test_nginx_serves_the_staff_site_to_staff_logins_only(nginx_portal):
+    port, repo, out = nginx_portal
+    acme = ("mrossi", "acme password 1")
+
+    status, body = _get(port, "/staff/", STAFF)
+    assert status == 200 and "ACME Meccanica S.p.A." in body and "Beta Studio" in body  # every customer, for the staff
+    assert _get(port, "/staff/statements.html", STAFF)[0] == 200
+    assert _headers(port, "/staff/", STAFF)["x-robots-tag"] == "noindex, nofollow"
+    assert _get(port, "/staff/")[0] == 401  # no login
+    assert _get(port, "/staff/", acme)[0] == 401  # a customer's login never opens it
+    assert _get(port, "/staff/", (STAFF[0], "wrong password"))[0] == 401
+    assert _get(port, "/customers/acme/", STAFF)[0] == 401  # nor does a staff login open a customer's site
+    assert _get(port, "/staff")[0] == 301
+    for hidden in ("/.auth/_staff.htpasswd", "/.gitdesk-build/_staff.digest", "/staff/../.auth/_staff.htpasswd"):
+        assert _get(port, hidden, STAFF)[0] in (403, 404), hidden
+
+    # The last staff login removed: the next build empties the password file, and nginx (which reads it on
+    # each request) lets nobody in any more.
+    assert passwd(repo, "--staff", STAFF[0], "--remove").exit_code == 0
+    result = CliRunner().invoke(cli, ["--repo", str(repo.root), "build", "--out", str(out), "--now", NOW],
+                                env={"GITDESK_NO_CACHE": "1", "GITDESK_PORTAL_LISTEN": f"127.0.0.1:{port}"})
+    assert result.exit_code == 0, result.output
+    assert (out / ".auth" / webserver.STAFF).read_text() == ""
+    assert _get(port, "/staff/", STAFF)[0] == 401
+    assert _get(port, "/customers/acme/", acme)[0] == 200

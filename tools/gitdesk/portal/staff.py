@@ -37,6 +37,9 @@ AT_RISK = dt.timedelta(hours=2)
 #: A package "expiring" expires within this many days.
 EXPIRING_DAYS = 31
 HUNDRED = Decimal(100)
+#: Front matter of the history pages (no text of the data): left out of the search index, which would
+#: otherwise carry every commit of every request (megabytes for a large repository) into every visit.
+NOT_SEARCHED = "---\nsearch:\n  exclude: true\n---\n"
 
 
 # ---------------------------------------------------------------- the view
@@ -233,8 +236,9 @@ def pages(renderer: "Renderer", staff: StaffView) -> "Site":
     renderer.page(site, "logins.md", L("staff_logins"), "staff_logins.md.j2", **common)
     renderer.page(site, "history/index.md", L("staff_history"), "staff_history_index.md.j2", **common)
     for customer in staff.history:
-        renderer.page(site, f"history/{customer.id}.md", f"{L('staff_history')}: {customer.name}", "staff_history.md.j2",
-                      customer=customer, **common)
+        path = f"history/{customer.id}.md"
+        renderer.page(site, path, f"{L('staff_history')}: {customer.name}", "staff_history.md.j2", customer=customer, **common)
+        site.add(path, NOT_SEARCHED + site.files[path].decode("utf-8"))
     site.nav = [
         {L("staff_overview"): "index.md"},
         {L("staff_today"): "today.md"},
@@ -242,6 +246,6 @@ def pages(renderer: "Renderer", staff: StaffView) -> "Site":
         {L("staff_to_issue"): "statements.md"},
         {L("staff_packages"): "packages.md"},
         {L("staff_logins"): "logins.md"},
-        {L("staff_history"): ["history/index.md"] + [{h.name: f"history/{h.id}.md"} for h in staff.history]},
+        {L("staff_history"): "history/index.md"},  # each customer's page from there: not 200 links on every page
     ]
     return site
