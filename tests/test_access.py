@@ -435,7 +435,7 @@ def nginx_portal(repo, tmp_path):
     try:
         if proc.poll() is not None:
             pytest.fail("nginx stopped")
-        yield port, repo, out
+        yield port
     finally:
         proc.terminate()
         try:
@@ -447,7 +447,7 @@ def nginx_portal(repo, tmp_path):
 
 
 def test_nginx_serves_each_customer_to_its_logins_only(nginx_portal):
-    port, _, _ = nginx_portal
+    port = nginx_portal
     acme = ("mrossi", "acme password 1")
 
     status, body = _get(port, "/public/")
@@ -484,8 +484,8 @@ def _headers(port: int, path: str, auth: tuple[str, str]) -> dict[str, str]:
         conn.close()
 
 
-def test_nginx_serves_the_staff_site_to_staff_logins_only(nginx_portal):
-    port, repo, out = nginx_portal
+def test_nginx_serves_the_staff_site_to_staff_logins_only(nginx_portal, repo, tmp_path):
+    port, out = nginx_portal, tmp_path / "out"  # the fixture's repository and output folder
     acme = ("mrossi", "acme password 1")
 
     status, body = _get(port, "/staff/", STAFF)
