@@ -255,7 +255,8 @@ def test_nginx_each_customer_has_its_own_user_file_and_none_is_open(with_logins,
     assert "/customers/beta/" not in where  # no logins: under /customers/, which nobody can open
     assert f'auth_basic_user_file "{out}/.auth/_nobody.htpasswd";' in where["/customers/"]
     assert "location = /customers/ { deny all; }" in conf and where["/"].strip() == "deny all;"
-    assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM}  # one realm, no customer id
+    # one realm for every customer (no customer id), and the staff site's own
+    assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM, webserver.STAFF_REALM}
     assert "location ~ /\\. { deny all; }" in conf
     assert "listen 8080;" in conf and "server_name _;" in conf and f'root "{out}";' in conf
     assert "location = / { return 302 /public/; }" in conf
@@ -282,7 +283,7 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     customers = re.search(rf'<Directory "{tmp_path}/customers">(.*?)</Directory>', apache, re.S).group(1)
     assert f'AuthUserFile "{tmp_path}/.auth/_nobody.htpasswd"' in customers and "Require valid-user" in customers
     assert f'<Directory "{tmp_path}/customers/beta">' not in apache  # no logins: nobody gets in
-    assert set(re.findall(r'AuthName "([^"]*)"', apache)) == {webserver.REALM}
+    assert set(re.findall(r'AuthName "([^"]*)"', apache)) == {webserver.REALM, webserver.STAFF_REALM}
     root = re.search(rf'<Directory "{tmp_path}">(.*?)</Directory>', apache, re.S).group(1)
     assert "Require all denied" in root
 
@@ -293,7 +294,7 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     assert "/customers/beta/*" not in blocks
     rest = re.search(r"\thandle /customers/\* \{\n(.*?)\n\t\}\n", caddy, re.S).group(1)
     assert f'basic_auth bcrypt "{webserver.REALM}"' in rest and "error 403" in rest
-    assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM}
+    assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM, webserver.STAFF_REALM}
     assert caddy.rstrip().endswith("handle {\n\t\terror 403\n\t}\n}")
 
 
@@ -388,6 +389,10 @@ def _get(port: int, path: str, auth: tuple[str, str] | None = None) -> tuple[int
         conn.close()
 
 
+#: A staff login of the nginx portal.
+STAFF = ("anna.staff", "staff password 3")
+
+
 @pytest.fixture
 def nginx_portal(repo, tmp_path):
     """The fixture repository's portal, with logins for acme and beta, served by nginx on 127.0.0.1."""
@@ -399,6 +404,8 @@ def nginx_portal(repo, tmp_path):
     for customer, user, password in (("acme", "mrossi", "acme password 1"), ("beta", "bruno", "beta password 2")):
         result = passwd(repo, customer, user, "--stdin", input=password + "\n")
         assert result.exit_code == 0, result.output
+    result = passwd(repo, "--staff", STAFF[0], "--stdin", input=STAFF[1] + "\n")
+    assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     run = tmp_path / "nginx"
     run.mkdir()
@@ -464,3 +471,41 @@ def test_nginx_serves_each_customer_to_its_logins_only(nginx_portal):
 
     status, _ = _get(port, "/")
     assert status == 302
+
+
+def _headers(port: int, path: str, auth: tuple[str, str]) -> dict[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()})
+        response = conn.getresponse()
+        response.read()
+        return {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def test_nginx_serves_the_staff_site_to_staff_logins_only(nginx_portal, repo, tmp_path):
+    port, out = nginx_portal, tmp_path / "out"  # the fixture's repository and output folder
+    acme = ("mrossi", "acme password 1")
+
+    status, body = _get(port, "/staff/", STAFF)
+    assert status == 200 and "ACME Meccanica S.p.A." in body and "Beta Studio" in body  # every customer, for the staff
+    assert _get(port, "/staff/statements.html", STAFF)[0] == 200
+    assert _headers(port, "/staff/", STAFF)["x-robots-tag"] == "noindex, nofollow"
+    assert _get(port, "/staff/")[0] == 401  # no login
+    assert _get(port, "/staff/", acme)[0] == 401  # a customer's login never opens it
+    assert _get(port, "/staff/", (STAFF[0], "wrong password"))[0] == 401
+    assert _get(port, "/customers/acme/", STAFF)[0] == 401  # nor does a staff login open a customer's site
+    assert _get(port, "/staff")[0] == 301
+    for hidden in ("/.auth/_staff.htpasswd", "/.gitdesk-build/_staff.digest", "/staff/../.auth/_staff.htpasswd"):
+        assert _get(port, hidden, STAFF)[0] in (403, 404), hidden
+
+    # The last staff login removed: the next build empties the password file, and nginx (which reads it on
+    # each request) lets nobody in any more.
+    assert passwd(repo, "--staff", STAFF[0], "--remove").exit_code == 0
+    result = CliRunner().invoke(cli, ["--repo", str(repo.root), "build", "--out", str(out), "--now", NOW],
+                                env={"GITDESK_NO_CACHE": "1", "GITDESK_PORTAL_LISTEN": f"127.0.0.1:{port}"})
+    assert result.exit_code == 0, result.output
+    assert (out / ".auth" / webserver.STAFF).read_text() == ""
+    assert _get(port, "/staff/", STAFF)[0] == 401
+    assert _get(port, "/customers/acme/", acme)[0] == 200

@@ -168,17 +168,17 @@ def test_english_provider(repo, tmp_path):
 def test_incremental_and_sharded_builds(repo, tmp_path):
     out = tmp_path / "site"
     first = run("build", "--out", str(out), "--now", NOW, repo=repo.root)
-    assert "built 3 sites, 0 unchanged" in first.stdout
+    assert "built 4 sites, 0 unchanged" in first.stdout  # public, staff, acme, beta
     again = run("build", "--out", str(out), "--now", NOW, repo=repo.root)
-    assert "built 0 sites, 3 unchanged" in again.stdout
+    assert "built 0 sites, 4 unchanged" in again.stdout
     repo.ticket("20261103-acme-psu1", TICKET.replace("Main server does not boot", "Main server does not start"))
     third = run("build", "--out", str(out), "--now", NOW, repo=repo.root)
-    assert "built 1 site, 2 unchanged" in third.stdout
+    assert "built 1 site, 3 unchanged" in third.stdout  # a closed request's title: not on the staff site
     assert "does not start" in (out / "customers/acme/tickets/20261103-acme-psu1.html").read_text()
     sharded = tmp_path / "sharded"
     one = run("build", "--out", str(sharded), "--now", NOW, "--shard", "1/2", repo=repo.root)
     two = run("build", "--out", str(sharded), "--now", NOW, "--shard", "2/2", repo=repo.root)
-    assert "built 2 sites" in one.stdout and "built 1 site," in two.stdout
+    assert "built 3 sites" in one.stdout and "built 1 site," in two.stdout  # public and staff in shard 1
     assert sorted(p.name for p in (sharded / "customers").iterdir()) == ["acme", "beta"]
     assert run("build", "--shard", "3/2", repo=repo.root).exit_code == 2
     assert run("build", "--customer", "nobody", repo=repo.root).exit_code == 2
@@ -224,7 +224,7 @@ def test_theme_templates_compiled_once_per_process(repo, tmp_path, monkeypatch):
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
     result = run("build", "--out", str(tmp_path / "site"), "--now", NOW, "--jobs", "1", repo=repo.root)
-    assert "built 3 sites" in result.stdout, result.output
+    assert "built 4 sites" in result.stdout, result.output
     assert compiled["main.html"] <= 1 and compiled["base.html"] <= 1
 
 
@@ -253,14 +253,16 @@ def test_a_site_is_rebuilt_exactly_when_what_it_shows_changes(repo, tmp_path):
         after = {p.name: p.read_bytes() for p in (out / ".gitdesk-build").glob("*.digest")}
         return {name.removesuffix(".digest") for name in after if before.get(name) != after[name]}
 
-    assert build(NOW) == {"public", "acme", "beta"}
+    assert build(NOW) == {"public", "_staff", "acme", "beta"}
     assert build(NOW) == set()
+    assert build(NOW.replace("12:00", "12:30")) == set()  # later the same day, nothing moved: the staff site shows a day
     repo.ticket("20261103-acme-psu1", TICKET.replace("Main server does not boot", "Main server does not start"))
     assert build(NOW) == {"acme"}
     assert "does not start" in (out / "customers/acme/tickets/20261103-acme-psu1.html").read_text()
-    assert build("2026-11-25 09:30") == set()  # every request resolved, every target decided: nothing moves
+    # every request resolved, every target decided: nothing moves on the customers' sites; the staff site's "today" does
+    assert build("2026-11-25 09:30") == {"_staff"}
     blocked = BETA_TICKET.replace("2026-11-05", "2026-11-24").replace("priority:", "users_blocked: 2\npriority:")
     repo.ticket("20261124-beta-prn2", blocked.split("log:")[0])
-    assert build("2026-11-25 09:30") == {"beta"}
-    assert build("2026-11-26 09:30") == {"beta"}  # its open request's downtime (8 working hours more) and running target moved
-    assert build("2026-12-01 09:30") == {"acme", "beta"}  # a new month on every dashboard; the public site shows none
+    assert build("2026-11-25 09:30") == {"beta", "_staff"}  # an open request: on the staff site's queue too
+    assert build("2026-11-26 09:30") == {"beta", "_staff"}  # its open request's downtime (8 working hours more) and running target moved
+    assert build("2026-12-01 09:30") == {"acme", "beta", "_staff"}  # a new month on every dashboard; the public site shows none

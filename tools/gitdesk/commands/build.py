@@ -11,6 +11,7 @@ import click
 
 from gitdesk.portal import output
 from gitdesk.portal import build as portal
+from gitdesk.portal import staff as staff_site
 from gitdesk.portal import webserver
 from gitdesk.load.loader import EVERY_TICKET, Evaluate, Request, scan
 from gitdesk.commands import cache_option, jobs_option, load_repository, open_cache, repo_option, repo_root, report_problems
@@ -39,18 +40,28 @@ def _config(root: Path):
     return config, problems
 
 
+def _shared_sites(no_public: bool, no_staff: bool, shard, customers) -> tuple[bool, bool]:
+    """Whether this build makes the public and the staff site: sites of no one customer, built by shard 1
+    (and not when only some customers' sites are asked for)."""
+    first = (shard is None or shard[0] == 1) and not customers
+    return not no_public and first, not no_staff and first
+
+
 @click.command("build")
 @repo_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the sites (default: site/ in the data repository).")
 @click.option("--customer", "customers", multiple=True, metavar="ID", help="Only this customer's site (repeatable).")
 @click.option("--shard", callback=_shard, metavar="K/N", default=None,
-              help="Build the K-th of N equal shares of the customers (for a CI matrix); the public site is built by shard 1.")
+              help="Build the K-th of N equal shares of the customers (for a CI matrix); the public and staff sites are "
+              "built by shard 1.")
 @click.option("--now", metavar="TIMESTAMP", default=None, help="The moment the dashboards show (default: now).")
 @click.option("--no-public", is_flag=True, help="Do not build the public site.")
+@click.option("--no-staff", is_flag=True, help="Do not build the staff site (OUT/staff/, every customer's figures "
+              "for the provider's staff; the web server opens it to staff logins only).")
 @cache_option
 @jobs_option
-def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
+def command(repo, out, customers, shard, now, no_public, no_staff, no_cache, jobs):
     """Render the portal with mkdocs-material.
 
     OUT/public/ holds the provider's home, the service terms of every plan,
@@ -58,6 +69,12 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     each customer with nothing of any other: a dashboard, the requests by
     month, a page per request with its work reports and service targets, the
     monthly statements (with CSV and JSON downloads) and its terms.
+    OUT/staff/ is the provider's staff site: every customer this month,
+    what is due today and at risk, open requests per technician, statements
+    to issue, packages running out, customers without logins, and each
+    request's git history. It is always built (--no-staff skips it): the
+    web-server configurations open it to the staff logins of
+    contracts/provider.yaml only, and keep it closed while there are none.
 
     A site whose sources did not change since the last build into OUT is
     not built again. OUT is the build's own: a folder that holds files git
@@ -79,20 +96,20 @@ def command(repo, out, customers, shard, now, no_public, no_cache, jobs):
     if unknown:
         raise click.BadParameter(f"no customer {', '.join(map(repr, unknown))} in {root}", param_hint="'--customer'")
     try:  # the output folder is the build's own: nothing committed, no links (see gitdesk.portal.output)
-        folders, files = portal.output_paths(["public", *sorted(repository.customers)])
+        folders, files = portal.output_paths(["public", staff_site.NAME, *sorted(repository.customers)])
         web_folders, web_files = webserver.output_paths(repository)
         output.check(root, given, out, folders + web_folders, files + web_files)
     except output.Refused as exc:
         click.echo(f"gitdesk: {exc}; nothing was written", err=True)
         sys.exit(1)
-    public = not no_public and (shard is None or shard[0] == 1) and not customers
-    total = (1 if public else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
+    public, staff = _shared_sites(no_public, no_staff, shard, customers)
+    total = (1 if public else 0) + (1 if staff else 0) + len(portal.shard_of(list(customers) or sorted(repository.customers), shard))
     show = sys.stderr.isatty() and total > 3
     bar = click.progressbar(length=total, label="Building sites", file=sys.stderr) if show else None
     try:
         report = portal.build(
             repository, out, now=moment, sla_results=repository.sla,
-            customers=list(customers) or None, shard=shard, jobs=jobs, public=public, config=config, sources=found.digests(),
+            customers=list(customers) or None, shard=shard, jobs=jobs, public=public, staff=staff, config=config, sources=found.digests(),
             progress=(lambda name: bar.update(1)) if bar else None,
         )
     except portal.SiteProblem as exc:

@@ -1,7 +1,8 @@
-"""``gitdesk portal``: who may open each customer's private site.
+"""``gitdesk portal``: who may open each customer's private site, and the staff site.
 
 ``gitdesk portal passwd CUSTOMER USER`` writes a bcrypt hash of a password
-into the customer's file; ``gitdesk build`` turns the logins into the web
+into the customer's file (``--staff USER``: into the provider's file, under
+``staff_logins``); ``gitdesk build`` turns the logins into the web
 server's password files. The password itself is never written anywhere.
 """
 
@@ -28,7 +29,9 @@ MIN_LENGTH = 10
 MAX_BYTES = 72  # bcrypt reads no further: a longer password would only seem stronger
 COST = 12
 
-_KEY = re.compile(r"^logins[ \t]*:(?P<rest>.*?)(?P<eol>\r?\n)?$")
+#: The list of logins: a customer's, or (in the provider's file) the staff's.
+LOGINS, STAFF_LOGINS = "logins", "staff_logins"
+_KEYS = {key: re.compile(rf"^{key}[ \t]*:(?P<rest>.*?)(?P<eol>\r?\n)?$") for key in (LOGINS, STAFF_LOGINS)}
 _VALUE = re.compile(r"^\s*(?P<value>[^#]*?)\s*(?P<comment>#.*)?$")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)-(?:[ \t]|$)")
 _TRAILING_COMMENT = re.compile(r"\}[ \t]*(?P<comment>#.*)$")
@@ -48,10 +51,11 @@ class CannotEdit(click.ClickException):
 
 @click.group("portal")
 def command():
-    """Access to the portal: the logins of each customer's private site.
+    """Access to the portal: the logins of each customer's private site and of the staff site.
 
     Each customer's site is served behind HTTP basic authentication with that
-    customer's logins only (see 'gitdesk build' and the README).
+    customer's logins only, the staff site with the staff logins only (see
+    'gitdesk build' and docs/portal.md).
     """
 
 
@@ -129,19 +133,20 @@ def entry(user: str, digest: str) -> str:
     return f"- {{user: {_scalar(user)}, hash: {quote(digest)}}}"
 
 
-def edit_logins(text: str, user: str, digest: Optional[str]) -> tuple[str, str]:
+def edit_logins(text: str, user: str, digest: Optional[str], name: str = LOGINS) -> tuple[str, str]:
     """The file's text with ``user``'s login set to ``digest`` (removed when None), and what was done.
 
     Every other line is kept as it is, comments included: the user's entry is
-    replaced in place, or a new one appended to the ``logins:`` list, or a
-    ``logins:`` block appended at the end of the file.
+    replaced in place, or a new one appended to the ``logins:`` list (``name``:
+    ``staff_logins`` in the provider's file), or such a block appended at the
+    end of the file.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
-    key = next((i for i, line in enumerate(lines) if _KEY.match(line)), None)
+    key = next((i for i, line in enumerate(lines) if _KEYS[name].match(line)), None)
     if key is None:
-        return _new_block(text, user, digest, newline)
-    empty = _open_block(lines, key, newline)
+        return _new_block(text, user, digest, newline, name)
+    empty = _open_block(lines, key, newline, name)
     end, items = _block(lines, key)
     mine = [item for item in items if item.user == user]
     if digest is None:
@@ -155,30 +160,30 @@ def edit_logins(text: str, user: str, digest: Optional[str]) -> tuple[str, str]:
     return "".join(lines), "added"
 
 
-def _new_block(text: str, user: str, digest: Optional[str], newline: str) -> tuple[str, str]:
+def _new_block(text: str, user: str, digest: Optional[str], newline: str, name: str) -> tuple[str, str]:
     """A file without ``logins:``: a block with the one login appended at its end (nothing to remove)."""
     if digest is None:
         raise LookupError(user)
     if text and not text.endswith(("\n", "\r")):
         text += newline
-    return f"{text}logins:{newline}  {entry(user, digest)}{newline}", "added"
+    return f"{text}{name}:{newline}  {entry(user, digest)}{newline}", "added"
 
 
-def _open_block(lines: list[str], key: int, newline: str) -> str:
+def _open_block(lines: list[str], key: int, newline: str, name: str) -> str:
     """Check that line ``key`` starts a block list (or an empty one), make an inline empty list a block, and
     return the line that stands for an emptied list (its comment kept); CannotEdit for any other form."""
-    m = _KEY.match(lines[key])
+    m = _KEYS[name].match(lines[key])
     value = _VALUE.match(m.group("rest"))
     eol = m.group("eol") or newline
     comment = f"  {value.group('comment')}" if value and value.group("comment") else ""
     if value is None or value.group("value") not in ("", "[]", "~", "null"):
         raise CannotEdit(
-            "the logins are not written as a block list, one '- {user: ..., hash: ...}' per line: "
+            f"the {name} are not written as a block list, one '- {{user: ..., hash: ...}}' per line: "
             "write them so (or edit the file by hand)"
         )
     if value.group("value"):  # an empty list written inline: the block starts here
-        lines[key] = f"logins:{comment}{eol}"
-    return f"logins: []{comment}{eol}"
+        lines[key] = f"{name}:{comment}{eol}"
+    return f"{name}: []{comment}{eol}"
 
 
 def _remove(lines: list[str], key: int, items: list[_Item], mine: list[_Item], user: str,
@@ -225,15 +230,46 @@ def _time_zone(root: Path) -> str:
     return getattr(record, "timezone", "") or ""
 
 
-def _problems(relpath: str, text: str, tz_name: str):
-    """The problems the loader finds in this text of the customer's file, and its record."""
-    record, problems = read_record("customer", relpath, text.encode("utf-8"), tz_name)
+def _problems(relpath: str, text: str, tz_name: str, kind: str = "customer"):
+    """The problems the loader finds in this text of the file (a customer's, or the provider's), and its record."""
+    record, problems = read_record(kind, relpath, text.encode("utf-8"), tz_name)
     problems = [p for p in problems if p.severity == "error"]
     if problems:
         from gitdesk.load.yamlsrc import locate_all
 
         problems = locate_all(problems, lambda _path: text)
     return record, problems
+
+
+@dataclass
+class _Target:
+    """Whose logins a command edits: a customer's (its file, ``logins``) or the staff's (the provider's file)."""
+
+    kind: str  # the loader's kind of file: customer or provider
+    relpath: str
+    key: str  # logins or staff_logins
+    owner: str  # as messages name it
+
+    def path(self, root: Path) -> Path:
+        return root / self.relpath
+
+
+def _target(root: Path, names: tuple[str, ...], staff: bool) -> tuple[_Target, str]:
+    """The file and list to edit, and the user, from the arguments (CUSTOMER USER, or USER with --staff)."""
+    wanted = 1 if staff else 2
+    if len(names) != wanted:
+        usage = "give only USER with --staff" if staff else "give CUSTOMER and USER (or --staff USER)"
+        raise click.UsageError(f"{usage}: got {len(names)} argument{'s' if len(names) != 1 else ''}")
+    user = names[-1]
+    if not re.fullmatch(LOGIN_USER_PATTERN, user):
+        raise Refused(f"invalid user {user!r}: use 1 to 64 lower-case letters, digits, '.', '_' or '-'")
+    if staff:
+        if not (root / PROVIDER).is_file():
+            raise Refused(f"no {PROVIDER} in {root}")
+        return _Target("provider", PROVIDER, STAFF_LOGINS, "the staff"), user
+    customer = names[0]
+    _customer_file(root, customer)
+    return _Target("customer", f"{CUSTOMERS}/{customer}.yaml", LOGINS, customer), user
 
 
 def _check_password(password: str) -> str:
@@ -263,28 +299,29 @@ def _ask_password(user: str, from_stdin: bool) -> str:
 
 
 @command.command("passwd")
-@click.argument("customer")
-@click.argument("user")
+@click.argument("names", nargs=-1, metavar="CUSTOMER USER | --staff USER")
 @repo_option
+@click.option("--staff", is_flag=True, help="A login of the staff site instead (give USER only): written under "
+              "'staff_logins:' in contracts/provider.yaml.")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from one line of standard input (for scripts).")
 @click.option("--remove", is_flag=True, help="Remove the login instead.")
-def passwd(customer, user, repo, from_stdin, remove):
-    """Set (or remove) the password of USER for CUSTOMER's private site.
+def passwd(names, repo, staff, from_stdin, remove):
+    """Set (or remove) the password of USER for CUSTOMER's private site, or (--staff) for the staff site.
 
     Asks for the password twice without showing it (at least 10 characters),
     and writes only its bcrypt hash, as '- {user: USER, hash: "..."}' under
-    'logins:' in contracts/customers/CUSTOMER.yaml; the rest of the file is
+    'logins:' in contracts/customers/CUSTOMER.yaml (with --staff: under
+    'staff_logins:' in contracts/provider.yaml); the rest of the file is
     kept as it is. Commit the file and run 'gitdesk build' to publish it.
+    A customer's login opens only that customer's site; a staff login opens
+    only the staff site.
     """
     if remove and from_stdin:
         raise click.UsageError("--remove takes no password: give either --remove or --stdin")
-    if not re.fullmatch(LOGIN_USER_PATTERN, user):
-        raise Refused(f"invalid user {user!r}: use 1 to 64 lower-case letters, digits, '.', '_' or '-'")
     root = repo_root(repo)
-    path = _customer_file(root, customer)
-    relpath = f"{CUSTOMERS}/{customer}.yaml"
+    target, user = _target(root, names, staff)
     tz_name = _time_zone(root)
-    _read_valid(path, relpath, tz_name)  # before asking for a password that could not be written
+    _read_valid(root, target, tz_name)  # before asking for a password that could not be written
 
     if remove:
         digest = None
@@ -294,38 +331,40 @@ def passwd(customer, user, repo, from_stdin, remove):
         password = _ask_password(user, from_stdin)
         digest = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(COST)).decode("ascii")
     with writer.transaction(root) as tx:  # read again under the lock: a login added meanwhile is kept
-        path = _customer_file(root, customer)
-        text = _read_valid(path, relpath, tz_name)
+        if target.kind == "customer":
+            _customer_file(root, target.owner)
+        text = _read_valid(root, target, tz_name)
         try:
-            new_text, done = edit_logins(text, user, digest)
+            new_text, done = edit_logins(text, user, digest, target.key)
         except LookupError:
-            raise Refused(f"{customer} has no login {user!r}: nothing to remove") from None
+            raise Refused(f"{target.owner} has no login {user!r}: nothing to remove") from None
 
-        record, problems = _problems(relpath, new_text, tz_name)
-        logins = {login.user: login.hash for login in record.logins} if record is not None else {}
+        record, problems = _problems(target.relpath, new_text, tz_name, target.kind)
+        logins = {login.user: login.hash for login in getattr(record, target.key, ())} if record is not None else {}
         if problems or (digest is None and user in logins) or (digest is not None and logins.get(user) != digest):
             if problems:
                 click.echo(format_text(problems, lambda _path: new_text), err=True)
-            raise CannotEdit(f"could not write the login into {relpath} safely: nothing was changed; edit the file by hand")
-        tx.write(path, new_text)  # the file keeps its mode
+            raise CannotEdit(f"could not write the login into {target.relpath} safely: nothing was changed; edit the file by hand")
+        tx.write(target.path(root), new_text)  # the file keeps its mode
     what = {"added": "added the login", "changed": "changed the password of", "removed": "removed the login"}[done]
-    click.echo(f"{what} {user!r} of {customer} in {relpath}")
+    click.echo(f"{what} {user!r} of {target.owner} in {target.relpath}")
     click.echo("commit the file, then run 'gitdesk build' to publish it", err=True)
 
 
-def _read_valid(path: Path, relpath: str, tz_name: str) -> str:
-    """The customer file's text; CannotEdit when it is not a regular UTF-8 file without errors."""
+def _read_valid(root: Path, target: _Target, tz_name: str) -> str:
+    """The file's text; CannotEdit when it is not a regular UTF-8 file without errors."""
+    path, relpath = target.path(root), target.relpath
     if path.is_symlink() or not path.is_file():
         raise CannotEdit(f"{relpath} is not a regular file: edit it by hand")
     try:
-        text = read_data_file(path.parents[2], relpath).decode("utf-8")
+        text = read_data_file(root, relpath).decode("utf-8")
     except UnicodeDecodeError:
         raise CannotEdit(f"{relpath} is not UTF-8 text") from None
     except DataFileError as exc:
         raise CannotEdit(f"cannot read {relpath}: {exc}") from None
     except OSError as exc:
         raise CannotEdit(f"cannot read {relpath}: {exc.strerror}") from None
-    _, problems = _problems(relpath, text, tz_name)
+    _, problems = _problems(relpath, text, tz_name, target.kind)
     if problems:
         click.echo(format_text(problems, lambda _path: text), err=True)
         raise CannotEdit(f"{relpath} has errors: fix them first (gitdesk validate)")

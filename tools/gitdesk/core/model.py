@@ -332,6 +332,13 @@ class Provider(TopRecord):
     statement_note: Optional[Text] = Field(
         default=None,
         description="Shown as given in the summary of every customer statement, e.g. payment terms or 'an invoice follows'")
+    staff_logins: tuple["Login", ...] = Field(
+        default=(), description="Who may open the staff site (HTTP basic authentication), written by: gitdesk portal passwd --staff USER")
+
+    @field_validator("staff_logins")
+    @classmethod
+    def _distinct_staff(cls, logins: tuple["Login", ...]) -> tuple["Login", ...]:
+        return distinct_users(logins, "staff_logins")
 
     @field_validator("timezone")
     @classmethod
@@ -546,6 +553,16 @@ class Login(Record):
         return value
 
 
+def distinct_users(logins: tuple[Login, ...], field: str) -> tuple[Login, ...]:
+    """The logins, each user once (a user twice would leave which password counts to the web server)."""
+    seen: set[str] = set()
+    for login in logins:
+        if login.user in seen:
+            raise ValueError(f"user {login.user!r} is listed twice in {field}")
+        seen.add(login.user)
+    return logins
+
+
 class Customer(TopRecord):
     id: Optional[Ident] = None
     name: Text
@@ -559,12 +576,7 @@ class Customer(TopRecord):
     @field_validator("logins")
     @classmethod
     def _distinct_users(cls, logins: tuple[Login, ...]) -> tuple[Login, ...]:
-        seen: set[str] = set()
-        for login in logins:
-            if login.user in seen:
-                raise ValueError(f"user {login.user!r} is listed twice in logins")
-            seen.add(login.user)
-        return logins
+        return distinct_users(logins, "logins")
 
     def contract_on(self, day: dt.date) -> Optional[Contract]:
         for contract in self.contracts:

@@ -36,6 +36,7 @@ from gitdesk.portal import mkdocs_config
 from gitdesk.portal import output
 from gitdesk.portal import overrides as overrides_mod
 from gitdesk.portal import sitetheme
+from gitdesk.portal import staff as staff_site
 from gitdesk.portal import view as views
 from gitdesk.portal.pages import Renderer, Site
 from gitdesk.text.i18n import Locale
@@ -134,7 +135,7 @@ def site_config(base: dict, site: Site, docs_dir: Path, site_dir: Path, override
 def _theme_words(site: Site) -> dict:
     """What the built-in theme's templates and hooks need to know of a site: private or not, its 404 page's words."""
     L = Locale(site.language)
-    return {"private": sitetheme.private(site.name), "root": sitetheme.site_root(site.name),
+    return {"private": sitetheme.private(site.name), "root": f"/{site_folder(site.name)}/",
             "not_found": L("not_found"), "not_found_text": L("not_found_text")}
 
 
@@ -214,11 +215,18 @@ def _search_languages(cfg) -> Optional[list[str]]:
     return None
 
 
+def site_folder(name: str) -> str:
+    """Where site ``name`` goes in the output folder: public/, staff/ (the staff site) or customers/<id>/."""
+    if name == "public":
+        return "public"
+    return staff_site.FOLDER if name == staff_site.NAME else f"customers/{name}"
+
+
 def output_paths(names: Iterable[str]) -> tuple[list[str], list[str]]:
     """The folders and files under the output folder that building the sites ``names`` writes or trusts."""
     folders, files = [STATE, "public", "customers"], []
     for name in names:
-        target = "public" if name == "public" else f"customers/{name}"
+        target = site_folder(name)
         folders.append(target)
         files += [f"{target}/index.html", f"{STATE}/{name}.digest"]
     return folders, files
@@ -246,9 +254,9 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     """Worker: make one site's view; render and build the site unless it shows what it showed last time."""
     job = _JOB
     out: Path = job["out"]
-    target = out / ("public" if name == "public" else f"customers/{name}")
+    target = out / site_folder(name)
     state = out / STATE / f"{name}.digest"
-    view = job["views"].public() if name == "public" else job["views"].customer(name)
+    view = _view(job["views"], name)
     signed = output.state_text(job["key"], name, site_digest(job, name, view))
     if signed is not None and output.is_file(target / "index.html") and output.read_state(state) == signed:
         return name, False  # it would show the same (as this machine's last build recorded): not even rendered
@@ -262,6 +270,17 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     return name, True
 
 
+def _view(made: views.Views, name: str) -> tuple:
+    """Site ``name``'s view (the staff site's with the ticket files' git history, read here in its worker)."""
+    if name == "public":
+        return made.public()
+    if name == staff_site.NAME:
+        from gitdesk.load.history import ticket_history
+
+        return staff_site.view(made, ticket_history(Path(made.repo.root)))
+    return made.customer(name)
+
+
 def _pages(job: dict, name: str, view: tuple) -> Site:
     """A site's pages from its view, with site_src's stylesheets (and, on the public site, its pages)."""
     renderer: Renderer = job["renderer"]
@@ -269,6 +288,8 @@ def _pages(job: dict, name: str, view: tuple) -> Site:
         site = renderer.public(view, job["extra_pages"])
         for page, content in job["public_pages"].items():
             site.add(f"about/{page}", content)
+    elif name == staff_site.NAME:
+        site = staff_site.pages(renderer, view)
     else:
         site = renderer.customer(view)
     for path, content in job["assets"].items():
@@ -317,11 +338,12 @@ def build(
     shard: Optional[tuple[int, int]] = None,
     jobs: Optional[int] = None,
     public: bool = True,
+    staff: bool = True,
     config: Optional[dict] = None,
     sources: Optional[dict[str, str]] = None,
     progress: Optional[Callable[[str], None]] = None,
 ) -> BuildReport:
-    """Build the public site and the customers' sites into ``out``.
+    """Build the public site, the staff site (``staff``) and the customers' sites into ``out``.
 
     ``sources`` maps each data file's path to a digest of its bytes (from the
     scan); a site whose view and shared inputs did not change is neither
@@ -331,7 +353,7 @@ def build(
     (view, pages, chart and mkdocs run there), so the work spreads over every core.
     """
     found, config = _checked_sources(repo.root, public, config)
-    names = (["public"] if public else []) + shard_of(sorted(repo.customers if customers is None else customers), shard)
+    names = (["public"] if public else []) + ([staff_site.NAME] if staff else []) + shard_of(sorted(repo.customers if customers is None else customers), shard)
     # The theme reads the built-in overrides and the checked bytes of the repository's from a folder of this
     # build, never the repository's.
     private = tempfile.TemporaryDirectory(prefix="gitdesk-theme-")

@@ -54,13 +54,6 @@ def private(site_name: str) -> bool:
     return site_name != "public"
 
 
-def site_root(site_name: str) -> str:
-    """Where a site is served (see :mod:`gitdesk.portal.webserver`): its 404 page, shown at any depth, links from there."""
-    if site_name in ("public", "staff"):
-        return f"/{site_name}/"
-    return f"/customers/{site_name}/"
-
-
 #: Links from the server's root: attributes, and the base and search worker of material's page configuration.
 _ROOTED = re.compile(r'((?:href|src)="|"(?:base|search)": ")/(?!/)')
 

@@ -33,7 +33,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # ---------------------------------------------------------------- the views
 #
-# Every NamedTuple of this module is a view: digest() walks its fields. A field
+# Every NamedTuple of this module is a view (and one of another module that says
+# VIEW = True, as the staff site's do): digest() walks its fields. A field
 # named in a class's SKIP holds only what other parts of the same view already
 # count for (a part of a ticket's file; the customer's tickets and results,
 # grouped or picked), so that the walk stays short.
@@ -450,7 +451,7 @@ _BY_VALUE = (_SCALAR, _FIGURE)
 def _kind(cls: type) -> int:
     kind = _KINDS.get(cls)
     if kind is None:
-        if cls.__module__ == __name__ and hasattr(cls, "_fields"):
+        if hasattr(cls, "_fields") and (cls.__module__ == __name__ or getattr(cls, "VIEW", False)):  # VIEW: another site's view
             skip = getattr(cls, "SKIP", ())
             _WALKED[cls] = tuple(i for i, name in enumerate(cls._fields) if name not in skip)
             kind = _VIEW

@@ -12,7 +12,10 @@ the loaded repository and the output folder DIR, this module writes
 
 The rules are the same in all three: ``/`` redirects to ``/public/``, which
 is open; ``/customers/<id>/`` asks for a login of that customer only; a
-customer without logins is never open; anything else (the build state, these
+customer without logins is never open; ``/staff/`` asks for a staff login
+only (``DIR/.auth/_staff.htpasswd``, from the provider's ``staff_logins``, in
+a realm of its own: a customer's login never opens it, a staff login opens no
+customer's site), and without staff logins it is never open; anything else (the build state, these
 configurations, the auth files, any path with a component starting with a
 dot) is refused. Every folder under ``/customers/`` answers a request without
 a valid login the same way, whether that customer exists, has no logins or
@@ -40,6 +43,12 @@ AUTH_DIR = ".auth"
 REALM = "Customer portal"
 #: The empty password file of customer folders nobody may open (not a customer id: those have no '_').
 NOBODY = "_nobody.htpasswd"
+#: The staff site: its folder under DIR, its realm and its password file (not a customer id either).
+STAFF_DIR = "staff"
+STAFF_REALM = "Staff"
+STAFF = "_staff.htpasswd"
+#: A private site asks search engines to stay away in its pages; the staff site says it in its answers too.
+ROBOTS = "noindex, nofollow"
 #: Caddy's basic_auth needs an account: a bcrypt hash of a random secret that was thrown away.
 _NOBODY_HASH = "$2b$10$vu4W4oR1xZ8fJrFWO3qfFekJL8c4wQqL7UOT8p8oK.ZQ9EYgXVAxq"
 CONFIG_DIR = "webserver"
@@ -102,14 +111,28 @@ def _logins(customers: Mapping[str, Customer]) -> dict[str, tuple]:
 
 
 def htpasswd(customer: Customer) -> str:
-    """A customer's password file: one ``user:hash`` line per login.
+    """A customer's password file: one ``user:hash`` line per login (see :func:`htpasswd_lines`)."""
+    return htpasswd_lines(customer.logins)
+
+
+def staff_htpasswd(repo: Repository) -> str:
+    """The staff site's password file: the provider's staff logins (empty: nobody gets in)."""
+    return htpasswd_lines(_staff_logins(repo))
+
+
+def _staff_logins(repo: Repository) -> tuple:
+    return tuple(repo.provider.staff_logins) if repo.provider is not None else ()
+
+
+def htpasswd_lines(logins) -> str:
+    """A password file: one ``user:hash`` line per login.
 
     bcrypt's ``$2b$`` and ``$2y$`` are the same algorithm under two names;
     ``$2y$`` is the one Apache checks itself on every platform (nginx reads
     both through the system's crypt), so ``$2b$`` hashes are written as ``$2y$``.
     """
     lines = []
-    for login in customer.logins:
+    for login in logins:
         digest = "$2y$" + login.hash[4:] if login.hash.startswith("$2b$") else login.hash
         lines.append(f"{login.user}:{digest}\n")
     return "".join(lines)
@@ -139,13 +162,20 @@ def nginx_server(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_
         "    absolute_redirect off;",
         "",
         "    location = / { return 302 /public/; }",
-        "    location ~ ^/(public|customers/[a-z0-9-]+)$ { return 301 $uri/; }",
+        "    location ~ ^/(public|staff|customers/[a-z0-9-]+)$ { return 301 $uri/; }",
         "    # Nothing of DIR but the sites below is served: not the build state, these files, the auth files.",
         "    location / { deny all; }",
         "    # No path with a component starting with a dot, anywhere (regex locations win over prefixes).",
         "    location ~ /\\. { deny all; }",
         "",
         "    location /public/ { }",
+        "",
+        "    # The staff site: staff logins only, in a realm of its own (an empty file while there are none).",
+        "    location /staff/ {",
+        f'        auth_basic "{STAFF_REALM}";',
+        f'        auth_basic_user_file "{root}/{AUTH_DIR}/{STAFF}";',
+        f'        add_header X-Robots-Tag "{ROBOTS}" always;',
+        "    }",
         "",
         "    # A customer folder not listed here (no logins, removed since, never existed) asks for a login",
         "    # that nobody has (an empty password file), in the same words as a listed one: the answers",
@@ -189,7 +219,7 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         f'    DocumentRoot "{root}"',
         "    DirectoryIndex index.html",
         "    RedirectMatch 302 ^/$ /public/",
-        "    RedirectMatch 301 ^/(public|customers/[a-z0-9-]+)$ /$1/",
+        "    RedirectMatch 301 ^/(public|staff|customers/[a-z0-9-]+)$ /$1/",
         "",
         "    # Nothing of DIR but the sites below is served: not the build state, these files, the auth files.",
         f'    <Directory "{root}">',
@@ -199,6 +229,17 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         "    </Directory>",
         f'    <Directory "{root}/public">',
         "        Require all granted",
+        "    </Directory>",
+        "    # The staff site: staff logins only, in a realm of its own (an empty file while there are none).",
+        f'    <Directory "{root}/{STAFF_DIR}">',
+        "        AuthType Basic",
+        f'        AuthName "{STAFF_REALM}"',
+        "        AuthBasicProvider file",
+        f'        AuthUserFile "{root}/{AUTH_DIR}/{STAFF}"',
+        "        Require valid-user",
+        "        <IfModule mod_headers.c>",
+        f'            Header always set X-Robots-Tag "{ROBOTS}"',
+        "        </IfModule>",
         "    </Directory>",
         "    # Every customer folder asks for a login in the same words; one not listed below (no logins,",
         "    # removed since, never existed) checks an empty password file: nobody gets in.",
@@ -245,7 +286,7 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         lines.append(f"\tbind {host.strip('[]')}")
     lines += [
         f'\troot * "{root}"',
-        "\t@bare path_regexp ^/(public|customers/[a-z0-9-]+)$",
+        "\t@bare path_regexp ^/(public|staff|customers/[a-z0-9-]+)$",
         "\t# handle blocks are exclusive; those with a path are tried longest path first.",
         "\thandle / {",
         "\t\tredir * /public/ 302",
@@ -256,6 +297,7 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         "\t\t}",
         "\t}",
     ]
+    lines += _caddy_staff(_staff_logins(repo))
     for cid, logins in _logins(repo.customers).items():
         if logins:
             lines.append(f"\thandle /customers/{cid}/* {{")
@@ -288,6 +330,22 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
     return "\n".join(lines) + "\n"
 
 
+def _caddy_staff(logins: tuple) -> list[str]:
+    """The staff site's block: staff logins only, in a realm of its own; none: a login nobody has, then 403."""
+    accounts = [f"\t\t\t{login.user} {login.hash}" for login in logins] or [f"\t\t\t_ {_NOBODY_HASH}"]
+    served = ["\t\tfile_server {", "\t\t\thide .*", "\t\t}"] if logins else ["\t\terror 403"]
+    return [
+        "\t# The staff site: staff logins only, in a realm of its own.",
+        "\thandle /staff/* {",
+        f'\t\tbasic_auth bcrypt "{STAFF_REALM}" {{',
+        *accounts,
+        "\t\t}",
+        f'\t\theader X-Robots-Tag "{ROBOTS}"',
+        *served,
+        "\t}",
+    ]
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -308,7 +366,7 @@ CONFIG_FILES = ("nginx.conf", "apache.conf", "Caddyfile")
 
 def output_paths(repo: Repository) -> tuple[list[str], list[str]]:
     """The folders and files under DIR that :func:`write_files` writes (see :func:`gitdesk.portal.output.check`)."""
-    files = [f"{AUTH_DIR}/{NOBODY}"] + [f"{AUTH_DIR}/{cid}.htpasswd" for cid in sorted(repo.customers)]
+    files = [f"{AUTH_DIR}/{NOBODY}", f"{AUTH_DIR}/{STAFF}"] + [f"{AUTH_DIR}/{cid}.htpasswd" for cid in sorted(repo.customers)]
     return [AUTH_DIR, CONFIG_DIR], files + [f"{CONFIG_DIR}/{name}" for name in CONFIG_FILES]
 
 
@@ -348,7 +406,10 @@ def write_files(repo: Repository, out: Path, listen: Union[int, str, None] = Non
     nobody = auth / NOBODY
     _write(nobody, "", 0o640, folder_mode=0o750)
     written.append(nobody)
-    wanted = {NOBODY}
+    staff = auth / STAFF
+    _write(staff, staff_htpasswd(repo), 0o640, folder_mode=0o750)  # always there: empty, nobody opens the staff site
+    written.append(staff)
+    wanted = {NOBODY, STAFF}
     for cid, customer in sorted(repo.customers.items()):
         if customer.logins:
             path = auth_file(root, cid)
