@@ -85,7 +85,7 @@ LABELS: dict[str, dict[str, str]] = {
         # ---- dashboard: the three questions, prepaid hours, the chart, the contact box on every customer page
         "dash_promises": "Did we keep our promises in {month}?", "dash_met": "Met", "dash_missed": "Missed",
         "dash_running": "Running", "dash_moved": "Appointments moved by us",
-        "dash_share": "{met} of {decided} decided targets met ({pct}); {running} still running, not counted yet.",
+        "dash_share": "{met} of {decided} decided targets met ({pct}).", "dash_running_apart": "Still running: {running} (not in the percentage).",
         "dash_none_decided": "No target decided yet this month; {running} still running.",
         "dash_no_requests": "No request this month so far.",
         "dash_misses": "Promises missed", "dash_no_misses": "No promise missed this month.",
@@ -98,7 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "csq_warranty": "under warranty: nothing charged",
         "csq_repeat_visit": "free repeat visit: no call-out fee and no labour charged",
         "csq_pending": "the late-arrival reduction of your service terms applies to the visit",
-        "csq_none": "no reduction under your service terms", "csq_amount": "{amount} less",
+        "csq_none": "no reduction under your service terms", "csq_less": "less",
         "dash_owe": "What do you owe?", "dash_so_far": "{month} so far", "dash_see_statement": "See the statement",
         "dash_last": "Last statement: {month}", "dash_to_issue": "To be issued", "dash_no_last": "No earlier statement.",
         "head_fee": "Monthly fee", "head_packages": "Prepaid hours bought", "head_labour": "Labour",
@@ -180,7 +180,7 @@ LABELS: dict[str, dict[str, str]] = {
         # ---- dashboard: the three questions, prepaid hours, the chart, the contact box on every customer page
         "dash_promises": "Abbiamo mantenuto le promesse a {month}?", "dash_met": "Rispettati", "dash_missed": "Mancati",
         "dash_running": "In corso", "dash_moved": "Appuntamenti spostati da noi",
-        "dash_share": "Obiettivi rispettati: {met} su {decided} già valutati ({pct}); ancora in corso: {running}, non ancora contati.",
+        "dash_share": "Obiettivi rispettati: {met} su {decided} già valutati ({pct}).", "dash_running_apart": "Ancora in corso: {running} (esclusi dalla percentuale).",
         "dash_none_decided": "Nessun obiettivo ancora valutato questo mese; in corso: {running}.",
         "dash_no_requests": "Nessuna richiesta questo mese, finora.",
         "dash_misses": "Promesse mancate", "dash_no_misses": "Nessuna promessa mancata questo mese.",
@@ -193,7 +193,7 @@ LABELS: dict[str, dict[str, str]] = {
         "csq_warranty": "in garanzia: nulla addebitato",
         "csq_repeat_visit": "nuova visita gratuita: uscita e manodopera non addebitate",
         "csq_pending": "all'intervento si applica la riduzione per il ritardo prevista dalle condizioni di servizio",
-        "csq_none": "nessuna riduzione prevista dalle condizioni di servizio", "csq_amount": "{amount} in meno",
+        "csq_none": "nessuna riduzione prevista dalle condizioni di servizio", "csq_less": "in meno",
         "dash_owe": "Quanto c'è da pagare?", "dash_so_far": "{month}, finora", "dash_see_statement": "Vedi il rendiconto",
         "dash_last": "Ultimo rendiconto: {month}", "dash_to_issue": "Da emettere", "dash_no_last": "Nessun rendiconto precedente.",
         "head_fee": "Canone", "head_packages": "Pacchetti di ore acquistati", "head_labour": "Manodopera",
@@ -338,6 +338,10 @@ class Locale:
     def month(self, month: str) -> str:
         """``2026-11`` as ``November 2026`` / ``novembre 2026``."""
         return month_text(self.language, dt.date(int(month[:4]), int(month[5:7]), 1))
+
+    def short_month(self, month: str) -> str:
+        """``2026-11`` as a chart labels it: ``Nov 2026`` / ``nov 2026``."""
+        return babel_dates.format_date(dt.date(int(month[:4]), int(month[5:7]), 1), format="LLL y", locale=self.locale)
 
     def duration(self, value: Optional[dt.timedelta]) -> str:
         if value is None:
