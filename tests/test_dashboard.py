@@ -182,7 +182,7 @@ def test_open_requests_are_those_the_sla_command_finds_open(demo, cid):
         if unmet and unmet[0]["status"] == "running":  # its next promise, and when it is due
             due = IT.moment(dt.datetime.fromisoformat(unmet[0]["due"]))
             item = text(re.search(rf'<li data-ticket="{t["id"]}">(.*?)</li>', card, re.S).group(1))
-            assert f"{IT(unmet[0]['kind'])} " in item and f"entro il {due}" in item
+            assert f"{IT(unmet[0]['kind'])} " in item and f"scade il {due}" in item
 
 
 # ---------------------------------------------------------------- prepaid hours

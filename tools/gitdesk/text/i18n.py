@@ -200,7 +200,7 @@ LABELS: dict[str, dict[str, str]] = {
         "head_callout": "Uscite", "head_parts": "Ricambi", "head_phone": "Assistenza telefonica",
         "head_prepaid": "Ore prepagate usate", "head_discounts": "Sconti", "head_adjustments": "Rettifiche",
         "dash_open": "Cosa resta aperto?", "dash_nothing_open": "Nessuna richiesta aperta: tutte sono chiuse.",
-        "dash_due_by": "entro il {when}", "dash_late_by": "in ritardo di {late}", "dash_paused": "conteggio in pausa",
+        "dash_due_by": "scade il {when}", "dash_late_by": "in ritardo di {late}", "dash_paused": "conteggio in pausa",
         "dash_packages": "Ore prepagate", "pkg_of": "Pacchetto del {d}", "pkg_left": "{left} h residue su {hours} h",
         "pkg_until": "valido fino al {d}", "pkg_no_expiry": "senza scadenza", "pkg_low": "resta meno del 20 %",
         "pkg_used_up": "esaurito", "pkg_expiring": "scade entro un mese", "pkg_none_valid": "Nessun pacchetto valido.",
