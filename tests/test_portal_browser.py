@@ -108,7 +108,7 @@ def test_dashboard(served, page):
     page.goto(f"{served}/customers/brivio/index.html")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").first.inner_text() == "Officine Meccaniche Brivio S.r.l."
-    assert page.get_by_text("Richieste aperte").count() >= 1
+    assert page.get_by_text("Cosa resta aperto?").count() >= 1
     assert page.locator("img[alt*='Obiettivi rispettati']").evaluate("img => img.naturalWidth") > 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "portal-dashboard.png"), full_page=True)

@@ -386,7 +386,7 @@ def test_cli_text_explains_breaches(repo):
     repo.ticket("20261103-acme-psu1", ticket("2026-11-03 09:00", works=work("2026-11-03 15:30", "2026-11-03 16:30")))
     result = repo.run("sla", "--now", "2026-12-01 12:00", "--month", "2026-11")
     assert result.exit_code == 0, result.output
-    assert "Targets met 0 of 1" in result.stdout
+    assert "Targets met 0 of 1 decided (0 %); breached 1; still running 0 (not in the percentage)" in result.stdout
     assert "! 20261103-acme-psu1 on site: due 3 Nov 2026 14:30, met 3 Nov 2026 15:30, late by 1 h of working time\n" in result.stdout
 
 
@@ -402,7 +402,8 @@ def test_cli_text_speaks_the_provider_language():
     lines = result.stdout.splitlines()
     assert lines[0] == "Obiettivi di servizio al 30 nov 2026 12:00, richieste ricevute nel mese di ottobre 2026"
     assert lines[4].split() == ["Richiesta", "Priorità", "Obiettivo", "Scadenza", "Rispettato", "Stato", "Ritardo"]
-    assert "  Obiettivi rispettati 14 su 15 (93,3 %); mancati 1; in corso 0; appuntamenti spostati da noi 0" in lines
+    assert ("  Obiettivi rispettati 14 su 15 già valutati (93,3 %); mancati 1; ancora in corso 0 (esclusi dalla percentuale); "
+            "appuntamenti spostati da noi 0") in lines
     assert ("  ! 20261009-brivio-e3hy sul posto: scadenza 12 ott 2026 10:40, rispettato il 12 ott 2026 11:30, "
             "in ritardo di 50 min di tempo lavorativo") in lines
 

@@ -43,6 +43,10 @@ def command(repo, month, customer, now, fmt, no_cache, jobs):
     running at --now, or cancelled (the ticket was cancelled before it was
     due). Tickets are chosen by the month they were reported in (--month)
     and by customer (--customer).
+
+    Each customer's summary counts the targets met of those decided (met or
+    breached) with that percentage; running targets are counted apart, as
+    they are not decided yet.
     """
     root = repo_root(repo)
     if now is not None and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}", now):
@@ -117,7 +121,7 @@ def render_text(repository, tickets: list[tuple], now, month, locale: Locale) ->
     def summary_line(s):
         pct = f" ({L.percent(s.compliance)})" if s.compliance is not None else ""
         cancelled = L("sla_summary_cancelled", n=s.cancelled) if s.cancelled else ""
-        return L("sla_summary", met=s.met, targets=s.targets, pct=pct, breached=s.breached, running=s.running,
+        return L("sla_summary", met=s.met, decided=s.decided, pct=pct, breached=s.breached, running=s.running,
                  moved=s.provider_reschedules) + cancelled
 
     lines = [L("sla_head", when=L.moment(now)) + (L("sla_month", month=L.month(month)) if month else "")]

@@ -48,6 +48,11 @@ def references(repo: Repository) -> Iterator[Problem]:
         for i, contract in enumerate(customer.contracts):
             if contract.plan not in repo.plans:
                 yield errors.at(_path(customer, ""), ("contracts", i, "plan"), _unknown("plan", contract.plan, repo.plans), "unknown-plan")
+        if provider is not None:
+            for i, member in enumerate(customer.team):
+                if member not in repo.team_ids:
+                    yield errors.at(_path(customer, ""), ("team", i), _unknown("team member", member, repo.team_ids),
+                                    "unknown-team-member")
     if provider is not None:
         seen: dict[str, int] = {}
         for i, member in enumerate(provider.team):

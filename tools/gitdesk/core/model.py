@@ -572,6 +572,9 @@ class Customer(TopRecord):
     contracts: tuple[Contract, ...] = Field(default=())
     packages: tuple[Package, ...] = Field(default=())
     logins: tuple[Login, ...] = Field(default=(), description="Who may open this customer's private site (HTTP basic authentication)")
+    team: tuple[Ident, ...] = Field(
+        default=(), description="Ids of the provider's team members who look after this customer: its site shows their contacts"
+    )
 
     @field_validator("logins")
     @classmethod

@@ -808,9 +808,14 @@ class Summary:
     breaches: tuple = field(default=(), repr=False)
 
     @property
+    def decided(self) -> int:
+        """Targets met or breached: what compliance is a share of (running ones are not decided yet)."""
+        return self.met + self.breached
+
+    @property
     def compliance(self) -> Optional[Decimal]:
         """Met targets as a percentage of the decided ones (met or breached), to 0.1."""
-        decided = self.met + self.breached
+        decided = self.decided
         if not decided:
             return None
         return (Decimal(self.met * 100) / decided).quantize(Decimal("0.1"))
@@ -965,6 +970,7 @@ def summary_json(summary: Summary) -> dict:
         "cancelled": summary.cancelled,
         "provider_reschedules": summary.provider_reschedules,
         "compliance_percent": str(summary.compliance) if summary.compliance is not None else None,
+        "decided": summary.decided,  # met + breached: what compliance_percent is of
         "mean_minutes_to_arrival": _minutes(summary.mean_to_arrival),
         "mean_minutes_to_resolution": _minutes(summary.mean_to_resolution),
     }

@@ -21,29 +21,42 @@ matplotlib.rcParams.update({
     "svg.fonttype": "none",
     "svg.hashsalt": "gitdesk",
     "font.family": "sans-serif",
-    "font.size": 9,
+    "font.size": 12,
 })
 
+#: The chart's width in inches (about 400 px): a 390 px phone shows it at four fifths of that, where its
+#: 12 pt (16 px) text still reads at about 13 px.
+WIDTH = 4.2
+ROW = 0.32  # inches per month
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 0.95, 0.15, 0.1, 0.6
 
-def compliance_chart(points: Sequence[tuple[str, Optional[Decimal]]], title: str) -> str:
-    """Bars of the share of targets met per month (``None``: no decided target that month)."""
+
+def compliance_chart(points: Sequence[tuple[str, Optional[Decimal]]], title: str, axis: str,
+                     value_labels: Sequence[str]) -> str:
+    """Horizontal bars of the share of targets met per month, oldest at the top, each with its value written
+    (``value_labels``; a month with no decided target has no bar); ``axis`` labels the scale under them.
+
+    Fixed margins rather than a layout pass: drawn once per customer site, it stays quick.
+    """
     labels = [label for label, _ in points]
     values = [float(v) if v is not None else 0.0 for _, v in points]
-    figure, axes = plt.subplots(figsize=(7.2, 2.6))
+    height = MARGIN_TOP + MARGIN_BOTTOM + ROW * max(len(points), 1)
+    figure = plt.figure(figsize=(WIDTH, height))
     try:
-        colors = ["#2e7d32" if v >= 90 else "#f9a825" if v >= 70 else "#c62828" for v in values]
-        bars = axes.bar(range(len(values)), values, color=colors, width=0.65)
-        for bar, (_, v) in zip(bars, points):
-            if v is None:
-                bar.set_alpha(0)
-            axes.annotate("–" if v is None else f"{v:.0f}%", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                          ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
-        axes.set_xticks(range(len(labels)), labels)
-        axes.set_ylim(0, 110)
-        axes.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
+        axes = figure.add_axes((MARGIN_LEFT / WIDTH, MARGIN_BOTTOM / height,
+                                1 - (MARGIN_LEFT + MARGIN_RIGHT) / WIDTH, 1 - (MARGIN_TOP + MARGIN_BOTTOM) / height))
+        colors = ["#2e7d32" if v >= 90 else "#b26a00" if v >= 70 else "#c62828" for v in values]
+        rows = range(len(values))
+        axes.barh(rows, values, color=colors, height=0.62)
+        for row, (_, v), text in zip(rows, points, value_labels):
+            axes.text((float(v) if v is not None else 0.0) + 2, row, text, va="center", ha="left", color="#222222")
+        axes.set_yticks(list(rows), labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 130)
+        axes.set_xticks([0, 50, 100], ["0", "50", "100"])
+        axes.set_xlabel(axis)
+        axes.tick_params(length=0)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.set_title(title, fontsize=10, loc="left")
-        figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     finally:

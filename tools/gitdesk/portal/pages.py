@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional, Sequence
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
 
-from gitdesk.core.model import Provider
+from gitdesk.core.model import Customer, Provider
 from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.portal.sitetheme import finished_body
 from gitdesk.portal.view import CalendarView, CustomerView, Dashboard, PublicView, StatementView, TicketView
@@ -97,6 +99,35 @@ def calendar_shown(cal: Optional[CalendarView]) -> Optional[dict]:
     return {"days": days, "holidays": cal.holidays, "closed": list(cal.closed)}
 
 
+#: A telephone number as a ``tel:`` link takes: an optional + and digits (the rest of what was written dropped).
+_TEL = re.compile(r"\+?[0-9]{3,20}")
+#: An e-mail address a ``mailto:`` link is made for: one @, something on each side, no space or control character.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
+
+
+def tel_href(phone: Optional[str]) -> Optional[str]:
+    """``tel:`` and the number's digits (and a leading +); None when what is written is not a telephone number."""
+    if not phone:
+        return None
+    digits = re.sub(r"[^0-9+]", "", phone)
+    return f"tel:{digits}" if _TEL.fullmatch(digits) else None
+
+
+def mailto_href(email: Optional[str]) -> Optional[str]:
+    """``mailto:`` and the address, percent-encoded; None when what is written is not an e-mail address."""
+    if not email or not _EMAIL.fullmatch(email.strip()):
+        return None
+    return "mailto:" + quote(email.strip(), safe="@")
+
+
+def _phone(phone: Optional[str]) -> dict:
+    return {"text": phone or "", "href": tel_href(phone)}
+
+
+def _email(email: Optional[str]) -> dict:
+    return {"text": email or "", "href": mailto_href(email)}
+
+
 # ---------------------------------------------------------------- one site's sources
 
 
@@ -111,6 +142,7 @@ class Site:
     titles: dict[str, str] = field(default_factory=dict)  # page path -> its title, as text
     nav: list = field(default_factory=list)
     language: str = "en"
+    footer: str = ""  # HTML every page of the site ends with (a customer's site: the contact box)
 
     def add(self, path: str, text: str | bytes) -> None:
         self.files[path] = text.encode("utf-8") if isinstance(text, str) else text
@@ -141,7 +173,7 @@ class Renderer:
         return self.L.priority(self.plans.get(result.plan), name or result.priority_now or result.priority)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        source, body = html_page(self.render(template, base=_base(path), **values), self.L("table"))
+        source, body = html_page(self.render(template, base=_base(path), **values) + site.footer, self.L("table"))
         site.add(path, source)
         site.bodies[path] = body
         site.titles[path] = title
@@ -170,6 +202,7 @@ class Renderer:
     def customer(self, view: CustomerView) -> Site:
         site = Site(view.id, view.customer.name, language=self.L.language)
         self.plans = dict(view.plans)
+        site.footer = self.contact_box(view.customer)
         self.ticket_pages(site, view)
         self.statement_pages(site, view)
         self.terms_page(site, view)
@@ -224,8 +257,8 @@ class Renderer:
         self.page(
             site, "index.md", view.customer.name, "customer_index.md.j2",
             customer=view.customer, contract=board.contract, plan=board.plan, this_month=board.this_month,
-            month_summary=board.month_summary, year_summary=board.year_summary, hours_left=board.hours_left,
-            last_statement=board.last_statement, open_tickets=board.open_requests, chart_text=chart_text,
+            year_summary=board.year_summary, promises=board.promises, owed=board.owed, packages=board.packages,
+            open_requests=board.open_requests, chart_text=chart_text,
         )
 
     def chart(self, site: Site, board: Dashboard) -> tuple[str, str]:
@@ -234,11 +267,26 @@ class Renderer:
 
         L = self.L
         series = board.chart
-        labels = [L.month(m)[:3].capitalize() if L.language == "en" else L.month(m)[:3] for m in series.months]
+        labels = [L.short_month(m) for m in series.months]
         title = L("compliance_chart")
-        site.add("assets/compliance.svg", compliance_chart(list(zip(labels, series.compliance)), title))
-        text = title + ": " + "; ".join(f"{L.month(m)} {L.percent(v)}" for m, v in zip(series.months, series.compliance))
-        return title, text
+        site.add("assets/compliance.svg", compliance_chart(list(zip(labels, series.compliance)), title, L("chart_axis"),
+                                                           [L.percent(v) for v in series.compliance]))
+        months = [L("chart_month", month=L.month(m), pct=L.percent(v), met=met, decided=decided) if v is not None
+                  else L("chart_month_none", month=L.month(m))
+                  for m, v, met, decided in zip(series.months, series.compliance, series.met, series.decided)]
+        return title, title + ": " + "; ".join(months)
+
+    def contact_box(self, customer: Customer) -> str:
+        """The box every page of a customer's site ends with: the provider's phone and e-mail, and the
+        members of its team who look after this customer (``team:`` in the customer's file)."""
+        provider = self.provider
+        members = {m.id: m for m in provider.team}
+        team = [{"name": m.name, "title": m.title, "phone": _phone(m.phone), "email": _email(m.email)}
+                for m in (members.get(mid) for mid in customer.team) if m is not None]
+        phone, email = _phone(provider.phone), _email(provider.email)
+        if not (phone["text"] or email["text"] or team):
+            return ""
+        return "\n" + self.render("_contact.j2", phone=phone, email=email, team=team)
 
     def customer_nav(self, view: CustomerView) -> list:
         L = self.L

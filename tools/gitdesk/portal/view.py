@@ -130,13 +130,69 @@ class OpenRequest(NamedTuple):
     ticket: Ticket
     result: sla.TicketSla
     running: tuple[sla.Target, ...]  # its targets not met yet
+    next: Optional[sla.Target]  # the earliest of them (one with a due time first): the promise it waits for
 
 
 class ChartSeries(NamedTuple):
-    """The share of targets met in each of the last twelve months (None: nothing decided)."""
+    """The share of targets met in each of the last twelve months (None: nothing decided), and its counts."""
 
     months: tuple[str, ...]
     compliance: tuple[Optional[Decimal], ...]
+    met: tuple[int, ...] = ()
+    decided: tuple[int, ...] = ()  # met or missed: what each share is of
+
+
+class Consequence(NamedTuple):
+    """What a miss did to the charges, as the lines of the intervention it concerns say.
+
+    ``kind``: ``waived`` (call-out and labour not charged), ``discount`` (``percent`` off them),
+    ``warranty`` or ``repeat_visit`` (not charged for that reason anyway), ``pending`` (the
+    technician has not arrived yet: the plan's late rule will apply), ``none`` (the plan gives
+    no reduction for it).
+    """
+
+    kind: str
+    amount: Optional[Decimal] = None  # what the reduction took off, positive (None: nothing it could take off)
+    percent: Optional[Decimal] = None
+    callout: bool = False  # the reduction covers a call-out fee too (an on-site visit)
+
+
+class Miss(NamedTuple):
+    """A promise of the month not kept: a target missed, or an arrival later than its appointment."""
+
+    ticket: Ticket
+    kind: str  # a target kind (acknowledge, confirm, onsite, resolve, repeat), or "appointment"
+    late: dt.timedelta  # working time
+    met: bool  # kept late (False: still not kept)
+    consequence: Consequence
+
+
+class Promises(NamedTuple):
+    """Did the provider keep its promises this month: the counts and every miss."""
+
+    summary: sla.Summary
+    decided: int  # targets met or missed: what the share of met targets is of
+    misses: tuple[Miss, ...]
+
+
+class PackageRow(NamedTuple):
+    """A prepaid package still valid on the day of the build, and what to warn about."""
+
+    bought: dt.date
+    hours: Decimal
+    hours_left: Decimal
+    expires: Optional[dt.date]
+    low: bool  # less than 20 % of its hours left (but some)
+    used_up: bool
+    expiring: bool  # expires within a month
+
+
+class Owed(NamedTuple):
+    """What the customer owes: this month so far (its statement and breakdown) and the last statement before it."""
+
+    current: Statement
+    breakdown: tuple[charges.Subtotal, ...]
+    last: Optional[Statement]
 
 
 class Dashboard(NamedTuple):
@@ -149,7 +205,13 @@ class Dashboard(NamedTuple):
     last_statement: Optional[Statement]
     open_requests: tuple[OpenRequest, ...]
     chart: ChartSeries
-    SKIP = ("open_requests",)  # the customer's tickets whose results (CustomerView.tickets) are open
+    promises: Optional[Promises] = None
+    owed: Optional[Owed] = None
+    packages: Optional[tuple[PackageRow, ...]] = None  # None: the customer has no packages
+    # open_requests: the customer's tickets whose results (CustomerView.tickets) are open; owed: this month's
+    # statement (in CustomerView.statements once it has a line; without one it shows nothing but this_month)
+    # and the last one (there too)
+    SKIP = ("open_requests", "owed")
 
 
 class LineGroup(NamedTuple):
@@ -255,7 +317,7 @@ class Views:
             tickets=tuple(self._ticket(t, lines) for t in tickets),
             statements=shown,
             terms=self._terms(customer),
-            dashboard=self._dashboard(customer, tickets, by_month, summaries, every[-1].package_hours_left, shown),
+            dashboard=self._dashboard(customer, tickets, by_month, summaries, every, shown, lines),
             statement_pages=statement_views(every, self.now_month, by_id, repo.tz),
             plans=tuple((pid, self.repo.plans[pid]) for pid in sorted({self.results[t.id].plan for t in tickets})
                         if pid in self.repo.plans),
@@ -295,19 +357,124 @@ class Views:
         return terms_on(self.repo, customer, self.now.astimezone(self.repo.tz).date())
 
     def _dashboard(self, customer: Customer, tickets: Sequence[Ticket], by_month: Mapping[str, list],
-                   summaries: Mapping[str, sla.Summary], hours_left: Decimal, statements: Sequence[Statement]) -> Dashboard:
+                   summaries: Mapping[str, sla.Summary], every: Sequence[Statement], statements: Sequence[Statement],
+                   lines: "_WorkLines") -> Dashboard:
         current = self._current_terms(customer)
         recent = self.months[-12:]
         nothing = sla.summarize(())
-        chart = ChartSeries(recent, tuple(summaries.get(m, nothing).compliance for m in recent))
-        open_requests = tuple(OpenRequest(t, r, r.unmet) for t in tickets for r in (self.results[t.id],) if r.open)
+        chart = _chart(recent, [summaries.get(m, nothing) for m in recent])
+        open_requests = tuple(_open_request(t, r) for t in tickets for r in (self.results[t.id],) if r.open)
+        month_summary = summaries.get(self.now_month, nothing)
+        this_month = every[-1]  # the statements run up to the month of the build
         return Dashboard(
             contract=current.contract, plan=current.plan, this_month=self.now_month,
-            month_summary=summaries.get(self.now_month, nothing),
+            month_summary=month_summary,
             year_summary=sla.summarize([r for month in recent for _, r in by_month.get(month, ())]),
-            hours_left=hours_left, last_statement=statements[-1] if statements else None,
+            hours_left=this_month.package_hours_left, last_statement=statements[-1] if statements else None,
             open_requests=open_requests, chart=chart,
+            promises=Promises(month_summary, month_summary.decided,
+                              self._misses(by_month.get(self.now_month, ()), lines)),
+            owed=Owed(this_month, charges.breakdown(this_month.lines),
+                      next((s for s in reversed(statements) if s.month < self.now_month), None)),
+            packages=_packages(this_month, self.now.astimezone(self.repo.tz).date()) if customer.packages else None,
         )
+
+    def _misses(self, rows: Sequence[tuple[Ticket, sla.TicketSla]], lines: "_WorkLines") -> tuple[Miss, ...]:
+        """The month's misses, request by request as reported: its targets missed, then its arrivals late for an appointment."""
+        out: list[Miss] = []
+        for ticket, result in rows:
+            works = dict(enumerate(ticket.interventions))
+            for target in result.targets:
+                if target.status == "breached":
+                    arrival = _arrival_of(result, target)
+                    out.append(Miss(ticket, target.kind, target.late, target.met_at is not None,
+                                    self._consequence(ticket, result, arrival, target, works, lines)))
+            for arrival in result.arrivals:
+                if arrival.basis == "appointment" and arrival.late > ZERO_TIME:
+                    out.append(Miss(ticket, "appointment", arrival.late, True,
+                                    self._consequence(ticket, result, arrival, None, works, lines)))
+        return tuple(out)
+
+    def _consequence(self, ticket: Ticket, result: sla.TicketSla, arrival: Optional[sla.Arrival],
+                     target: Optional[sla.Target], works: Mapping[int, Intervention], lines: "_WorkLines") -> Consequence:
+        """What the miss did to the charges: from the lines of the intervention that arrived late, if any."""
+        if arrival is not None:
+            return consequence(lines.of(ticket.id, arrival.index, works[arrival.index]), arrival)
+        if target is not None and target.kind in ARRIVAL_KINDS and target.met_at is None and self._late_rule(result):
+            return Consequence("pending")
+        return Consequence("none")
+
+    def _late_rule(self, result: sla.TicketSla) -> bool:
+        """Whether the priority the request has now comes with a late-arrival rule in its plan."""
+        plan = self.repo.plans.get(result.plan)
+        priority = plan.priorities.get(result.priority_now or result.priority) if plan is not None else None
+        return priority is not None and priority.late is not None
+
+
+#: The targets an arrival meets: a late one is a late arrival, which the plan's late rule may reduce.
+ARRIVAL_KINDS = ("onsite", "repeat")
+ZERO_TIME = dt.timedelta(0)
+
+
+def _chart(months: Sequence[str], summaries: Sequence[sla.Summary]) -> ChartSeries:
+    return ChartSeries(tuple(months), tuple(s.compliance for s in summaries), tuple(s.met for s in summaries),
+                       tuple(s.decided for s in summaries))
+
+
+def _open_request(ticket: Ticket, result: sla.TicketSla) -> OpenRequest:
+    running = result.unmet
+    dated = sorted((t for t in running if t.due is not None), key=lambda t: t.due)
+    return OpenRequest(ticket, result, running, dated[0] if dated else (running[0] if running else None))
+
+
+def _arrival_of(result: sla.TicketSla, target: sla.Target) -> Optional[sla.Arrival]:
+    """The arrival measured against a missed on-site or repeat target (None for another kind, or none yet)."""
+    if target.kind not in ARRIVAL_KINDS:
+        return None
+    return next((a for a in result.arrivals if a.basis == target.kind and a.deadline == target.due), None)
+
+
+def consequence(lines: Sequence[Line], arrival: sla.Arrival) -> Consequence:
+    """What a late arrival did to its intervention's charges: its reduction line (late, or the warranty or free
+    repeat visit that made it free anyway); without one, what the arrival's rule gave to a visit that cost nothing."""
+    callout = any(line.kind == "callout" for line in lines)
+    for line in lines:
+        if line.kind != "discount" or line.reason == "prepaid":
+            continue
+        facts = line.facts
+        if isinstance(facts, charges.LateWaived):
+            return Consequence("waived", -line.amount, None, callout)
+        if isinstance(facts, charges.LateDiscount):
+            return Consequence("discount", -line.amount, facts.percent, callout)
+        if line.reason in ("warranty", "repeat_visit"):
+            return Consequence(line.reason, -line.amount, None, callout)
+    if arrival.rule == "waive":
+        return Consequence("waived", None, None, callout)
+    if arrival.percent > 0:
+        return Consequence("discount", None, arrival.percent, callout)
+    return Consequence("none")
+
+
+def _packages(statement: Statement, today: dt.date) -> tuple[PackageRow, ...]:
+    """The packages still valid today as this month's statement leaves them, oldest first."""
+    soon = _month_later(today)
+    rows = []
+    for state in statement.packages:
+        package = state.package
+        if package.expires is not None and package.expires < today:
+            continue
+        left = state.hours_left
+        rows.append(PackageRow(package.bought, Decimal(package.hours), left, package.expires,
+                               0 < left <= Decimal(package.hours) * charges.LOW_PACKAGE, left <= 0,
+                               package.expires is not None and package.expires < soon))
+    return tuple(rows)
+
+
+def _month_later(day: dt.date) -> dt.date:
+    """The same day a month later (the month's last day where it has no such day)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    last = charges.month_bounds(f"{year:04d}-{month:02d}")[1]
+    return dt.date(year, month, min(day.day, last.day))
 
 
 class _WorkLines:

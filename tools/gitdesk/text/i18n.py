@@ -71,7 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sla_head": "Service targets at {when}", "sla_month": ", requests reported in {month}",
         "target_acknowledge": "taken in charge", "target_confirm": "written confirmation", "target_onsite": "on site",
         "target_resolve": "resolved", "target_repeat": "repeat visit", "no_targets": "no targets",
-        "sla_summary": "Targets met {met} of {targets}{pct}; breached {breached}; running {running}; appointments moved by us {moved}",
+        "sla_summary": "Targets met {met} of {decided} decided{pct}; breached {breached}; still running {running} (not in the percentage); appointments moved by us {moved}",
         "sla_means": "Mean time to arrival {arrival}, to resolution {resolution} (working time)",
         "sla_breach": "{id} {kind}: due {due}, {met}, late by {late} of working time", "sla_paused": " (paused {paused})",
         "met_on": "met {when}", "not_met": "not met yet",
@@ -137,6 +137,37 @@ LABELS: dict[str, dict[str, str]] = {
         "staff_shallow": "The repository is a shallow clone: the history below is incomplete.",
         "staff_no_commits": "No commit touches the request files yet.",
         "staff_requests_n": "requests: {n}", "staff_author": "Author", "staff_subject": "Subject", "staff_commit": "Commit",
+        # ---- dashboard: the three questions, prepaid hours, the chart, the contact box on every customer page
+        "dash_promises": "Did we keep our promises in {month}?", "dash_met": "Met", "dash_missed": "Missed",
+        "dash_running": "Running", "dash_moved": "Appointments moved by us",
+        "dash_share": "{met} of {decided} decided targets met ({pct}).", "dash_running_apart": "Still running: {running} (not in the percentage).",
+        "dash_none_decided": "No target decided yet this month; {running} still running.",
+        "dash_no_requests": "No request this month so far.",
+        "dash_misses": "Promises missed", "dash_no_misses": "No promise missed this month.",
+        "miss_onsite": "late on site by {late}", "miss_repeat": "repeat visit late by {late}",
+        "miss_acknowledge": "taken in charge late by {late}", "miss_confirm": "written confirmation late by {late}",
+        "miss_resolve": "resolved late by {late}", "miss_appointment": "late for the appointment by {late}",
+        "miss_waiting": "still waiting",
+        "csq_waived_callout": "no call-out fee and no labour charged", "csq_waived": "no labour charged",
+        "csq_discount_callout": "{p} discount on call-out and labour", "csq_discount": "{p} discount on labour",
+        "csq_warranty": "under warranty: nothing charged",
+        "csq_repeat_visit": "free repeat visit: no call-out fee and no labour charged",
+        "csq_pending": "the late-arrival reduction of your service terms applies to the visit",
+        "csq_none": "no reduction under your service terms", "csq_less": "less",
+        "dash_owe": "What do you owe?", "dash_so_far": "{month} so far", "dash_see_statement": "See the statement",
+        "dash_last": "Last statement: {month}", "dash_to_issue": "To be issued", "dash_no_last": "No earlier statement.",
+        "head_fee": "Monthly fee", "head_packages": "Prepaid hours bought", "head_labour": "Labour",
+        "head_callout": "Call-out fees", "head_parts": "Parts", "head_phone": "Phone support",
+        "head_prepaid": "Prepaid hours used", "head_discounts": "Discounts", "head_adjustments": "Corrections",
+        "dash_open": "What is still open?", "dash_nothing_open": "Nothing open: every request is closed.",
+        "dash_due_by": "due {when}", "dash_late_by": "late by {late}", "dash_paused": "clock paused",
+        "dash_packages": "Prepaid hours", "pkg_of": "Package of {d}", "pkg_left": "{left} h left of {hours} h",
+        "pkg_until": "valid until {d}", "pkg_no_expiry": "no expiry", "pkg_low": "less than 20 % left",
+        "pkg_used_up": "used up", "pkg_expiring": "expires within a month", "pkg_none_valid": "No valid package.",
+        "chart_axis": "% of targets met", "chart_month": "{month}: {pct} ({met} of {decided} decided targets met)",
+        "chart_month_none": "{month}: no target decided",
+        "help_title": "Need help?", "help_call": "Call us on", "help_write": "or write to", "help_write_only": "Write to",
+        "help_team": "Your contacts",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -190,7 +221,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sla_head": "Obiettivi di servizio al {when}", "sla_month": ", richieste ricevute nel mese di {month}",
         "target_acknowledge": "presa in carico", "target_confirm": "conferma scritta", "target_onsite": "sul posto",
         "target_resolve": "risoluzione", "target_repeat": "nuova visita", "no_targets": "nessun obiettivo",
-        "sla_summary": "Obiettivi rispettati {met} su {targets}{pct}; mancati {breached}; in corso {running}; appuntamenti spostati da noi {moved}",
+        "sla_summary": "Obiettivi rispettati {met} su {decided} già valutati{pct}; mancati {breached}; ancora in corso {running} (esclusi dalla percentuale); appuntamenti spostati da noi {moved}",
         "sla_means": "Tempo medio di arrivo {arrival}, di risoluzione {resolution} (tempo lavorativo)",
         "sla_breach": "{id} {kind}: scadenza {due}, {met}, in ritardo di {late} di tempo lavorativo", "sla_paused": " (in pausa {paused})",
         "met_on": "rispettato il {when}", "not_met": "non ancora rispettato",
@@ -257,6 +288,37 @@ LABELS: dict[str, dict[str, str]] = {
         "staff_shallow": "Il repository è una copia parziale (clone superficiale): la cronologia qui sotto è incompleta.",
         "staff_no_commits": "Nessuna modifica registrata riguarda ancora i file delle richieste.",
         "staff_requests_n": "richieste: {n}", "staff_author": "Autore", "staff_subject": "Descrizione", "staff_commit": "Revisione",
+        # ---- dashboard: the three questions, prepaid hours, the chart, the contact box on every customer page
+        "dash_promises": "Abbiamo mantenuto le promesse a {month}?", "dash_met": "Rispettati", "dash_missed": "Mancati",
+        "dash_running": "In corso", "dash_moved": "Appuntamenti spostati da noi",
+        "dash_share": "Obiettivi rispettati: {met} su {decided} già valutati ({pct}).", "dash_running_apart": "Ancora in corso: {running} (esclusi dalla percentuale).",
+        "dash_none_decided": "Nessun obiettivo ancora valutato questo mese; in corso: {running}.",
+        "dash_no_requests": "Nessuna richiesta questo mese, finora.",
+        "dash_misses": "Promesse mancate", "dash_no_misses": "Nessuna promessa mancata questo mese.",
+        "miss_onsite": "arrivo in ritardo di {late}", "miss_repeat": "nuova visita in ritardo di {late}",
+        "miss_acknowledge": "presa in carico in ritardo di {late}", "miss_confirm": "conferma scritta in ritardo di {late}",
+        "miss_resolve": "risoluzione in ritardo di {late}", "miss_appointment": "arrivo in ritardo di {late} sull'appuntamento",
+        "miss_waiting": "ancora in attesa",
+        "csq_waived_callout": "uscita e manodopera non addebitate", "csq_waived": "manodopera non addebitata",
+        "csq_discount_callout": "sconto del {p} su uscita e manodopera", "csq_discount": "sconto del {p} sulla manodopera",
+        "csq_warranty": "in garanzia: nulla addebitato",
+        "csq_repeat_visit": "nuova visita gratuita: uscita e manodopera non addebitate",
+        "csq_pending": "all'intervento si applica la riduzione per il ritardo prevista dalle condizioni di servizio",
+        "csq_none": "nessuna riduzione prevista dalle condizioni di servizio", "csq_less": "in meno",
+        "dash_owe": "Quanto c'è da pagare?", "dash_so_far": "{month}, finora", "dash_see_statement": "Vedi il rendiconto",
+        "dash_last": "Ultimo rendiconto: {month}", "dash_to_issue": "Da emettere", "dash_no_last": "Nessun rendiconto precedente.",
+        "head_fee": "Canone", "head_packages": "Pacchetti di ore acquistati", "head_labour": "Manodopera",
+        "head_callout": "Uscite", "head_parts": "Ricambi", "head_phone": "Assistenza telefonica",
+        "head_prepaid": "Ore prepagate usate", "head_discounts": "Sconti", "head_adjustments": "Rettifiche",
+        "dash_open": "Cosa resta aperto?", "dash_nothing_open": "Nessuna richiesta aperta: tutte sono chiuse.",
+        "dash_due_by": "scade il {when}", "dash_late_by": "in ritardo di {late}", "dash_paused": "conteggio in pausa",
+        "dash_packages": "Ore prepagate", "pkg_of": "Pacchetto del {d}", "pkg_left": "{left} h residue su {hours} h",
+        "pkg_until": "valido fino al {d}", "pkg_no_expiry": "senza scadenza", "pkg_low": "resta meno del 20 %",
+        "pkg_used_up": "esaurito", "pkg_expiring": "scade entro un mese", "pkg_none_valid": "Nessun pacchetto valido.",
+        "chart_axis": "% obiettivi rispettati", "chart_month": "{month}: {pct} ({met} su {decided} obiettivi valutati rispettati)",
+        "chart_month_none": "{month}: nessun obiettivo valutato",
+        "help_title": "Serve aiuto?", "help_call": "Chiamaci al", "help_write": "oppure scrivici a", "help_write_only": "Scrivici a",
+        "help_team": "I tuoi referenti",
     },
 }
 
@@ -484,3 +546,21 @@ class Locale:
     def duration(self, value: Optional[dt.timedelta], calendar: bool = False) -> str:
         """A duration: hours and minutes (working time); with ``calendar``, days too (see :func:`duration_text`)."""
         return duration_text(value, self.language, calendar, self.space)
+    def short_month(self, month: str) -> str:
+        """``2026-11`` as a chart labels it: ``Nov 2026`` / ``nov 2026``."""
+        return babel_dates.format_date(dt.date(int(month[:4]), int(month[5:7]), 1), format="LLL y", locale=self.locale)
+
+    def duration(self, value: Optional[dt.timedelta]) -> str:
+        if value is None:
+            return ""
+        minutes = int(value.total_seconds() // 60)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, mins = divmod(rest, 60)
+        parts = []
+        if days:
+            parts.append(f"{days} {'d' if self.language == 'en' else 'g'}")
+        if hours:
+            parts.append(f"{hours} h")
+        if mins or not parts:
+            parts.append(f"{mins} min")
+        return " ".join(parts)
