@@ -546,21 +546,7 @@ class Locale:
     def duration(self, value: Optional[dt.timedelta], calendar: bool = False) -> str:
         """A duration: hours and minutes (working time); with ``calendar``, days too (see :func:`duration_text`)."""
         return duration_text(value, self.language, calendar, self.space)
+
     def short_month(self, month: str) -> str:
         """``2026-11`` as a chart labels it: ``Nov 2026`` / ``nov 2026``."""
         return babel_dates.format_date(dt.date(int(month[:4]), int(month[5:7]), 1), format="LLL y", locale=self.locale)
-
-    def duration(self, value: Optional[dt.timedelta]) -> str:
-        if value is None:
-            return ""
-        minutes = int(value.total_seconds() // 60)
-        days, rest = divmod(minutes, 24 * 60)
-        hours, mins = divmod(rest, 60)
-        parts = []
-        if days:
-            parts.append(f"{days} {'d' if self.language == 'en' else 'g'}")
-        if hours:
-            parts.append(f"{hours} h")
-        if mins or not parts:
-            parts.append(f"{mins} min")
-        return " ".join(parts)
