@@ -200,6 +200,8 @@ PAGES = {
     "statement": "customers/brivio/statements/2026-10.html",
     "terms": "customers/brivio/terms.html",
     "public-home": "public/index.html",
+    "staff-overview": "staff/index.html",
+    "staff-today": "staff/today.html",
 }
 WIDTHS = (1440, 390)
 PHONE = 390
