@@ -105,7 +105,7 @@ def test_a_miss_says_what_it_did_to_the_charges(demo):
     assert len(misses) == 1
     assert f'href="tickets/{tid}.html"' in misses[0]
     lateness = IT.duration(dt.timedelta(minutes=target["late_minutes"]))
-    assert text(misses[0]).endswith(f"arrivo in ritardo di {lateness}: uscita e manodopera non addebitate "
+    assert text(misses[0]).endswith(f"arrivo in ritardo di {lateness}: diritto di chiamata e manodopera non addebitati "
                                     f"({IT.money(-Decimal(late[0]['amount']))} in meno)")
     assert amounts(misses[0]) == [f"{-Decimal(late[0]['amount']):.2f}"]
 
@@ -153,7 +153,7 @@ def test_this_month_so_far_is_the_statement_command(demo, cid):
     body, foot = table.split("<tfoot>")
     rows = re.findall(r'<th scope="row">(.*?)</th><td class="gd-num"[^>]*>(.*?)</td>', body)
     assert [(heading, amounts(cell)) for heading, cell in rows] == [
-        (IT(f"head_{s['heading']}"), [s["amount"]]) for s in statement["summary"]]
+        (IT(f"heading_{s['heading']}"), [s["amount"]]) for s in statement["summary"]]
     assert amounts(foot) == [statement["taxable"], statement["vat"], statement["total"]]
     assert f'<span class="gd-amount gd-total" data-amount="{statement["total"]}">' in foot
     assert f'href="statements/{MONTH}.html"' in card
