@@ -125,3 +125,29 @@ def test_the_theme_is_package_data():
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
     needed = {p for p in (package / "portal").rglob("*") if p.is_file() and p.suffix in (".j2", ".css", ".js", ".html")}
     assert needed and needed <= shipped, sorted(str(p) for p in needed - shipped)
+
+
+def test_the_theme_files_listed_once_are_those_mkdocs_lists(tmp_path):
+    """The theme's static files are listed once per process and theme folders: the same files as mkdocs' own listing."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+
+    from gitdesk.portal import build
+
+    build._theme_files_listed_once()
+    (tmp_path / "docs").mkdir()
+    custom = tmp_path / "overrides"
+    (custom / "assets").mkdir(parents=True)
+    (custom / "assets/extra.css").write_text("a{}")
+    cfg = MkDocsConfig(config_file_path=str(tmp_path / "mkdocs.yml"))
+    cfg.load_dict({"site_name": "x", "docs_dir": str(tmp_path / "docs"), "site_dir": str(tmp_path / "site"),
+                   "theme": {"name": "material", "custom_dir": str(custom)}})
+    assert cfg.validate()[0] == []
+    env = cfg.theme.get_env()
+    ours, theirs, again = Files([]), Files([]), Files([])
+    Files.add_files_from_theme(ours, env, cfg)
+    Files.add_files_from_theme.original(theirs, env, cfg)
+    Files.add_files_from_theme(again, env, cfg)  # from the list kept
+    listed = lambda files: sorted((f.src_uri, f.abs_src_path) for f in files)  # noqa: E731
+    assert listed(ours) == listed(theirs) == listed(again)
+    assert ("assets/extra.css", str(custom / "assets/extra.css")) in listed(ours) and len(ours) > 30

@@ -168,12 +168,50 @@ def site_digest(job: dict, name: str, view: tuple) -> str:
     return h.hexdigest()
 
 
+#: The theme's static files of the last theme listed in this process: (its folders and static templates, files).
+_THEME_FILES: dict[tuple, list[tuple[str, str]]] = {}
+
+
+def _theme_files_listed_once() -> None:
+    """Make mkdocs list the theme's static files once per process and theme, not once per site.
+
+    For every site, mkdocs walks the theme's folders (some 14,000 files with
+    material's icons) and matches each name against its patterns, to find the
+    few hundred files it copies. Every site of a build has the same theme
+    folders, so the list is kept for the folders it was made from (the build's
+    own override folder among them, so another build lists again).
+    """
+    from mkdocs.structure.files import File, Files
+
+    if getattr(Files.add_files_from_theme, "gitdesk", False):
+        return
+    listing = Files.add_files_from_theme
+
+    def add_files_from_theme(self, env, config) -> None:
+        key = (tuple(config.theme.dirs), tuple(config.theme.static_templates))
+        found = _THEME_FILES.get(key)
+        if found is None:
+            probe = Files([])
+            listing(probe, env, config)
+            found = [(f.src_uri, f.src_dir) for f in probe]
+            _THEME_FILES.clear()
+            _THEME_FILES[key] = found
+        for path, folder in found:
+            if self.get_file_from_path(path) is None:  # the theme's files never replace the site's own
+                self.append(File(path, folder, config.site_dir, config.use_directory_urls))
+
+    add_files_from_theme.gitdesk = True
+    add_files_from_theme.original = listing
+    Files.add_files_from_theme = add_files_from_theme
+
+
 def build_site(job: dict) -> str:
     """Build one site with mkdocs into a fresh folder, then swap it in (never half a site)."""
     from mkdocs.commands.build import build
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    _theme_files_listed_once()
     target = Path(job["target"])
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as tmp:
@@ -196,7 +234,7 @@ def build_site(job: dict) -> str:
         if errors:  # checked before building (mkdocs_problems): only a change of mkdocs itself gets here
             raise RuntimeError(f"mkdocs refused the configuration: {errors}")
         build(cfg)
-        sitetheme.trim(built, _search_languages(cfg))
+        sitetheme.trim(built, sitetheme.search_languages(cfg["plugins"]))
         old = Path(tmp) / "old"
         if target.exists():
             target.rename(old)
@@ -204,15 +242,6 @@ def build_site(job: dict) -> str:
     if job["signed"] is not None:  # by rename: a link in its place is replaced, never followed
         write_atomic(Path(job["state"]), job["signed"] + "\n")
     return job["name"]
-
-
-def _search_languages(cfg) -> Optional[list[str]]:
-    """The languages the site's search loads (None without a search plugin)."""
-    for name in ("material/search", "search"):
-        plugin = cfg["plugins"].get(name)
-        if plugin is not None:
-            return list(plugin.config.lang or [])
-    return None
 
 
 def site_folder(name: str) -> str:

@@ -239,6 +239,17 @@ def _titles(config) -> dict:
 _TITLES: dict[str, dict] = {}
 
 
+@event_priority(-100)  # after the search plugin set its languages
+def on_files(files, config):
+    """Leave out what the site never uses (source maps, other languages' search files): never copied, only to be deleted."""
+    from gitdesk.portal.sitetheme import search_languages, unused
+
+    languages = search_languages(config.plugins)
+    for file in [f for f in files if unused(f.src_uri, languages)]:
+        files.remove(file)
+    return files
+
+
 def on_page_markdown(markdown, page, config, files):
     # A page never chooses its template (validate reports one that tries): the theme renders every page.
     page.meta.pop("template", None)

@@ -183,6 +183,24 @@ def lunr_files(languages: Iterable[str]) -> set[str]:
     return needed
 
 
+def search_languages(plugins) -> Optional[list[str]]:
+    """The languages a site's search loads, from mkdocs' plugins (None without a search plugin)."""
+    for name in ("material/search", "search"):
+        plugin = plugins.get(name)
+        if plugin is not None:
+            return list(plugin.config.lang or [])
+    return None
+
+
+def unused(uri: str, languages: Optional[Iterable[str]]) -> bool:
+    """Whether a file of the theme, at ``uri`` in the site, is one the site never uses (see :func:`trim`)."""
+    if uri.endswith(".map"):
+        return True
+    if languages is None or not uri.startswith(LUNR + "/"):
+        return False
+    return uri[len(LUNR) + 1:] not in lunr_files(languages)
+
+
 _SOURCE_MAP = re.compile(rb"\n?/[/*]# sourceMappingURL=[^\s*]+(?: \*/)?\s*$")
 
 
