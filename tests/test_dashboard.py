@@ -227,7 +227,7 @@ def test_chart_is_labelled_and_readable(demo):
 
 @pytest.mark.parametrize("cid", CUSTOMERS)
 def test_contact_box_on_every_page(demo, cid):
-    pages = [p for p in (demo / "customers" / cid).rglob("*.html") if p.name != "404.html"]
+    pages = list((demo / "customers" / cid).rglob("*.html"))  # the 404 page too
     assert len(pages) > 5
     for path in pages:
         page = path.read_text()
@@ -235,6 +235,9 @@ def test_contact_box_on_every_page(demo, cid):
         assert box, path
         assert 'href="tel:+390341583210"' in box.group(0) and 'href="mailto:assistenza@example.it"' in box.group(0), path
     assert "gd-contact" not in (demo / "public/index.html").read_text()
+    # inside each page's content, but not in the search index: a search for the provider's address is not every page
+    assert all(page.read_text().index('<aside class="gd-contact"') < page.read_text().rindex("</article>") for page in pages)
+    assert "assistenza@example.it" not in (demo / "customers" / cid / "search/search_index.json").read_text()
 
 
 def test_contact_box_names_the_customers_team(demo):

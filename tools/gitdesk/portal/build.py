@@ -227,6 +227,7 @@ def build_site(job: dict) -> str:
             path.write_text(body, encoding="utf-8")
         bodies.mkdir(exist_ok=True)
         (bodies / "titles.json").write_text(json.dumps(job["titles"], ensure_ascii=False), encoding="utf-8")
+        (bodies / "footer.html").write_text(job.get("footer", ""), encoding="utf-8")
         built = Path(tmp) / "site"
         config = dict(job["config"], docs_dir=str(docs), site_dir=str(built))
         config["extra"] = dict(config.get("extra", {}), gitdesk_bodies=str(bodies))
@@ -292,7 +293,8 @@ def _render_and_build(name: str) -> tuple[str, bool]:
     site = _pages(job, name, view)
     config = site_config(job["base"], site, Path("docs"), Path("site"), job["overrides"])
     try:
-        build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "config": config,
+        build_site({"name": name, "files": site.files, "bodies": site.bodies, "titles": site.titles, "footer": site.footer,
+                    "config": config,
                     "target": str(target), "state": str(state), "signed": signed})
     except (jinja2.TemplateError, RecursionError) as exc:
         raise SiteProblem([_template_problem(exc, job["overrides"])]) from None

@@ -304,8 +304,30 @@ def _private(html: str, config) -> str:
     return html[:at] + "\n    " + ROBOTS + html[at:]
 
 
+def _footer(html: str, config) -> str:
+    """The site's footer (a customer's contact box) at the end of the page's content.
+
+    Added to the finished page, after the search index was made: the same box
+    on every page would otherwise make every page a hit for a name in it.
+    """
+    folder = config.extra.get("gitdesk_bodies")
+    if not folder:
+        return html
+    footer = _FOOTERS.get(folder)
+    if footer is None:
+        path = Path(folder) / "footer.html"
+        footer = _FOOTERS[folder] = path.read_text(encoding="utf-8") if path.exists() else ""
+    end = html.rfind("</article>")
+    if not footer or end < 0:
+        return html
+    return html[:end] + footer + html[end:]
+
+
+_FOOTERS: dict[str, str] = {}
+
+
 def on_post_page(output, page, config):
-    return _private(output, config)
+    return _private(_footer(output, config), config)
 
 
 def on_post_template(output_content, template_name, config):
@@ -315,9 +337,10 @@ def on_post_template(output_content, template_name, config):
     if template_name == "404.html" and root:  # shown at any depth: its links start from the site's root
         from gitdesk.portal.sitetheme import rooted
 
-        output_content = rooted(output_content, root)
+        output_content = _footer(rooted(output_content, root), config)
     return _private(output_content, config)
 
 
 def on_post_build(config):
     _TITLES.pop(config.extra.get("gitdesk_bodies"), None)
+    _FOOTERS.pop(config.extra.get("gitdesk_bodies"), None)

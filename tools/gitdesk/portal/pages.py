@@ -142,7 +142,7 @@ class Site:
     titles: dict[str, str] = field(default_factory=dict)  # page path -> its title, as text
     nav: list = field(default_factory=list)
     language: str = "en"
-    footer: str = ""  # HTML every page of the site ends with (a customer's site: the contact box)
+    footer: str = ""  # HTML every page of the site ends with (a customer's site: the contact box), added by the hooks
 
     def add(self, path: str, text: str | bytes) -> None:
         self.files[path] = text.encode("utf-8") if isinstance(text, str) else text
@@ -173,7 +173,7 @@ class Renderer:
         return self.L.priority(self.plans.get(result.plan), name or result.priority_now or result.priority)
 
     def page(self, site: Site, path: str, title: str, template: str, **values) -> None:
-        source, body = html_page(self.render(template, base=_base(path), **values) + site.footer, self.L("table"))
+        source, body = html_page(self.render(template, base=_base(path), **values), self.L("table"))
         site.add(path, source)
         site.bodies[path] = body
         site.titles[path] = title
