@@ -382,13 +382,15 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         "\thandle @bare {",
         "\t\tredir * {path}/ 301",
         "\t}",
+    ]
+    lines += _caddy_not_found(repo)
+    lines += [
         "\t# Everything else, the build state, these files and the auth files included, is refused.",
         "\thandle {",
         "\t\terror 403",
         "\t}",
+        "}",
     ]
-    lines += _caddy_not_found(repo)
-    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
