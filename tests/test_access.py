@@ -7,6 +7,7 @@ what a visitor can and cannot open, with and without a password.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.client
 import os
 import re
@@ -21,12 +22,14 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
+from hypothesis import given, strategies as st
+
 from conftest import ACME
 from gitdesk.portal import webserver
 from gitdesk.commands.portal import edit_logins
 from gitdesk.load.loader import load
 from gitdesk.main import cli
-from gitdesk.core.model import Customer
+from gitdesk.core.model import ID_PATTERN, Customer
 
 NGINX = "/usr/sbin/nginx"
 NOW = "2026-11-22 12:00"
@@ -254,7 +257,7 @@ def test_nginx_each_customer_has_its_own_user_file_and_none_is_open(with_logins,
     assert "acme" not in where["/customers/gamma/"] and "gamma" not in where["/customers/acme/"]
     assert "/customers/beta/" not in where  # no logins: under /customers/, which nobody can open
     assert f'auth_basic_user_file "{out}/.auth/_nobody.htpasswd";' in where["/customers/"]
-    assert "location = /customers/ { deny all; }" in conf and where["/"].strip() == "deny all;"
+    assert where["/"].strip() == "deny all;"
     # one realm for every customer (no customer id), and the staff site's own
     assert set(re.findall(r'auth_basic "([^"]*)";', conf)) == {webserver.REALM, webserver.STAFF_REALM}
     assert "location ~ /\\. { deny all; }" in conf
@@ -288,7 +291,8 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     assert "Require all denied" in root
 
     caddy = webserver.caddyfile(with_logins, tmp_path)
-    blocks = dict(re.findall(r"\thandle (/customers/[a-z0-9-]+/\*) \{\n(.*?)\n\t\}\n", caddy, re.S))
+    # the site's own handle blocks (one tab in: not those of handle_errors)
+    blocks = dict(re.findall(r"^\thandle (/customers/[a-z0-9-]+/\*) \{\n(.*?)\n\t\}\n", caddy, re.S | re.M))
     assert f"mrossi {HASH}" in blocks["/customers/acme/*"] and "anna" in blocks["/customers/acme/*"]
     assert "anna" not in blocks["/customers/gamma/*"]
     assert "/customers/beta/*" not in blocks
@@ -296,6 +300,76 @@ def test_apache_and_caddy_have_the_same_rules(with_logins, tmp_path):
     assert f'basic_auth bcrypt "{webserver.REALM}"' in rest and "error 403" in rest
     assert set(re.findall(r'basic_auth bcrypt "([^"]*)"', caddy)) == {webserver.REALM, webserver.STAFF_REALM}
     assert caddy.rstrip().endswith("handle {\n\t\terror 403\n\t}\n}")
+
+
+# ---------------------------------------------------------------- the entry form and the 404 pages
+
+
+@given(st.text(alphabet="abz09-_./AZ%è ", max_size=70))
+def test_a_customer_code_is_a_customer_id_of_at_most_64_characters(code):
+    """The web servers' test and the form's pattern take exactly the customer ids (core.model) up to 64 characters."""
+    expected = re.fullmatch(ID_PATTERN, code) is not None and len(code) <= webserver.CODE_MAX
+    assert (re.fullmatch(webserver.CODE_PATTERN, code) is not None) == expected
+    # the form's pattern as the browser reads it: the whole value, '\-' a literal hyphen
+    assert (re.fullmatch(webserver.CODE_PATTERN_HTML, code) is not None) == expected
+
+
+def test_nginx_entry_form_and_not_found_pages(with_logins, tmp_path):
+    conf = webserver.nginx_server(with_logins, tmp_path)
+    entry = re.search(r"    location = /customers/ \{\n(.*?)\n    \}\n", conf, re.S).group(1)
+    assert entry.splitlines() == [
+        '        if ($arg_c ~ "^[a-z0-9][a-z0-9-]{0,63}$") { return 302 /customers/$arg_c/; }',
+        '        return 302 "/public/#customer-area";',  # quoted: '#' starts a comment in nginx
+    ]
+    assert "location /public/ { error_page 404 /public/404.html; }" in conf
+    where = _locations(conf)
+    assert "error_page 404 /staff/404.html;" in where["/staff/"]
+    assert "error_page 404 /customers/acme/404.html;" in where["/customers/acme/"]
+    assert "error_page 404 /customers/gamma/404.html;" in where["/customers/gamma/"]
+    assert "error_page" not in where["/customers/"]  # nobody opens an unlisted folder: 401, never a page
+    assert conf.count("error_page") == 4
+
+
+def test_the_form_goes_back_to_the_public_homes_section_in_the_providers_language(with_logins, tmp_path):
+    assert webserver.area_anchor(with_logins) == "customer-area"
+    italian = dataclasses.replace(with_logins, provider=with_logins.provider.model_copy(update={"language": "it"}))
+    assert webserver.area_anchor(italian) == "area-clienti"
+    assert 'return 302 "/public/#area-clienti";' in webserver.nginx_server(italian, tmp_path)
+
+
+def test_apache_entry_form_and_not_found_pages(with_logins, tmp_path):
+    apache = webserver.apache_config(with_logins, tmp_path)
+    assert "mod_rewrite" in apache.split("<VirtualHost")[0]  # the header names the module it needs
+    assert ("    RewriteEngine On\n"
+            "    RewriteCond %{QUERY_STRING} (?:^|&)c=([a-z0-9][a-z0-9-]{0,63})(?:&|$)\n"
+            "    RewriteRule ^/customers/$ /customers/%1/ [R=302,QSD,L]\n"
+            "    RewriteRule ^/customers/$ /public/#customer-area [R=302,QSD,NE,L]\n") in apache
+
+    def directory(path: str) -> str:
+        return re.search(rf'<Directory "{tmp_path}{path}">(.*?)</Directory>', apache, re.S).group(1)
+
+    assert "ErrorDocument 404 /public/404.html" in directory("/public")
+    assert "ErrorDocument 404 /staff/404.html" in directory("/staff")
+    assert "ErrorDocument 404 /customers/acme/404.html" in directory("/customers/acme")
+    assert "ErrorDocument 404 /customers/gamma/404.html" in directory("/customers/gamma")
+    assert "ErrorDocument" not in directory("/customers") and "ErrorDocument" not in directory("")
+    assert apache.count("ErrorDocument") == 4
+
+
+def test_caddy_entry_form_and_not_found_pages(with_logins, tmp_path):
+    caddy = webserver.caddyfile(with_logins, tmp_path)
+    assert ("\t@enter {\n\t\tpath /customers/\n\t\tvars_regexp code {query.c} ^[a-z0-9][a-z0-9-]{0,63}$\n\t}\n"
+            "\t@leave {\n\t\tpath /customers/\n\t\tnot vars_regexp {query.c} ^[a-z0-9][a-z0-9-]{0,63}$\n\t}\n") in caddy
+    rest = re.search(r"\thandle /customers/\* \{\n(.*?)\n\t\}\n", caddy, re.S).group(1).splitlines()
+    # the redirects come first (redir runs before basic_auth), then the login nobody has
+    assert rest[1:3] == ["\t\tredir @enter /customers/{re.code.0}/ 302", '\t\tredir @leave "/public/#customer-area" 302']
+    assert rest[3].startswith("\t\tbasic_auth") and rest[-1] == "\t\terror 403"
+
+    errors = re.search(r"\thandle_errors 404 \{\n(.*?)\n\t\}\n\t#", caddy, re.S).group(1)
+    served = dict(re.findall(r"\t\thandle (\S+) \{\n\t\t\trewrite \* (\S+)\n\t\t\tfile_server", errors))
+    assert served == {"/public/*": "/public/404.html", "/staff/*": "/staff/404.html",
+                      "/customers/acme/*": "/customers/acme/404.html", "/customers/gamma/*": "/customers/gamma/404.html"}
+    assert "handle_errors {" not in caddy and caddy.count("handle_errors") == 1  # 404 only: a 401 keeps its own answer
 
 
 def test_htpasswd_lines():
@@ -406,6 +480,8 @@ def nginx_portal(repo, tmp_path):
         assert result.exit_code == 0, result.output
     result = passwd(repo, "--staff", STAFF[0], "--stdin", input=STAFF[1] + "\n")
     assert result.exit_code == 0, result.output
+    provider = repo.root / "contracts/provider.yaml"  # in Italian, as the demo: the 404 pages and anchors in Italian
+    provider.write_text(provider.read_text().replace("language: en\n", "language: it\n"))
     out = tmp_path / "out"
     run = tmp_path / "nginx"
     run.mkdir()
@@ -466,8 +542,10 @@ def test_nginx_serves_each_customer_to_its_logins_only(nginx_portal):
     assert status == 200 and "Beta Studio" in body and "ACME Meccanica" not in body
 
     for hidden in ("/.auth/acme.htpasswd", "/.gitdesk-build/acme.digest", "/webserver/Caddyfile",
-                   "/webserver/nginx.conf", "/customers/", "/customers/acme/../../.auth/acme.htpasswd"):
+                   "/webserver/nginx.conf", "/customers/acme/../../.auth/acme.htpasswd"):
         assert _get(port, hidden, acme)[0] in (403, 404), hidden
+    status, body = _get(port, "/customers/", acme)  # no list of customers: back to the entry form
+    assert status == 302 and "acme" not in body and "beta" not in body
 
     status, _ = _get(port, "/")
     assert status == 302
@@ -509,3 +587,66 @@ def test_nginx_serves_the_staff_site_to_staff_logins_only(nginx_portal, repo, tm
     assert (out / ".auth" / webserver.STAFF).read_text() == ""
     assert _get(port, "/staff/", STAFF)[0] == 401
     assert _get(port, "/customers/acme/", acme)[0] == 200
+
+
+def _answer(port: int, path: str, auth: tuple[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    """GET from the nginx on 127.0.0.1: status, headers (lower-case names) and body."""
+    headers = {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()} if auth else {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def test_nginx_the_entry_form_leads_to_a_customers_site_without_telling_which_exist(nginx_portal):
+    port = nginx_portal
+    acme = ("mrossi", "acme password 1")
+    status, body = _get(port, "/public/")
+    assert status == 200 and 'action="../customers/"' in body and 'id="area-clienti"' in body
+
+    # listed customers and codes of no customer alike ("nessuno" never existed)
+    for code in ("acme", "beta", "nessuno", "a", "x" * 64, "0-9-z"):
+        status, headers, _ = _answer(port, f"/customers/?c={code}")
+        assert (status, headers["location"]) == (302, f"/customers/{code}/"), code
+        assert _get(port, f"/customers/{code}/")[0] == 401, code  # the same answer whether the customer exists
+    assert _answer(port, "/customers/?x=1&c=acme")[1]["location"] == "/customers/acme/"
+    status, _ = _get(port, "/customers/acme/", acme)  # where the redirect leads, with the login
+    assert status == 200
+
+    # anything but a customer code goes back to the form on the public home
+    for query in ("", "?c=", "?c=../x", "?c=..%2Fx", "?c=ACME", "?c=-acme", "?c=acme/", "?c=acme%0d%0aSet-Cookie:%20x=1",
+                  "?c=" + "x" * 65, "?c=%2e%2e", "?code=acme", "?c=acme%20", "?c=http://example.com"):
+        status, headers, _ = _answer(port, f"/customers/{query}")
+        assert (status, headers["location"]) == (302, "/public/#area-clienti"), query
+        assert "set-cookie" not in headers
+
+
+def test_nginx_a_missing_page_answers_its_own_sites_404_page_after_its_login(nginx_portal):
+    port = nginx_portal
+    acme, beta = ("mrossi", "acme password 1"), ("bruno", "beta password 2")
+
+    status, body = _get(port, "/public/nessuna-pagina.html")
+    assert status == 404 and "<h1>Pagina non trovata</h1>" in body
+    assert "La pagina richiesta non esiste o è stata spostata." in body
+
+    status, body = _get(port, "/customers/acme/nessuna-pagina.html", acme)
+    assert status == 404 and "<h1>Pagina non trovata</h1>" in body
+    assert '"base": "/customers/acme/"' in body and "/customers/beta/" not in body  # acme's own 404 page
+    status, body = _get(port, "/customers/beta/manca/del/tutto/", beta)
+    assert status == 404 and '"base": "/customers/beta/"' in body
+
+    # without the customer's login a missing page answers 401, like any page: no 404 page, no hint
+    for path, auth in (("/customers/acme/nessuna-pagina.html", None), ("/customers/acme/nessuna-pagina.html", beta),
+                       ("/customers/beta/nessuna-pagina.html", acme), ("/customers/nessuno/nessuna-pagina.html", acme),
+                       ("/customers/acme/404.html", None), ("/customers/acme/404.html", beta)):
+        status, body = _get(port, path, auth)
+        assert status == 401 and "Pagina non trovata" not in body, (path, auth)
+
+    status, body = _get(port, "/staff/nessuna-pagina.html", STAFF)
+    assert status == 404 and '"base": "/staff/"' in body and "<h1>Pagina non trovata</h1>" in body
+    assert _get(port, "/staff/nessuna-pagina.html")[0] == 401
+    assert _get(port, "/staff/nessuna-pagina.html", acme)[0] == 401

@@ -101,7 +101,19 @@ def test_noindex_on_private_sites_only_and_the_public_home_leads_to_the_customer
     for page in list((demo / "customers/brivio").rglob("*.html")):
         assert page.read_text().count(robots) == 1, page
     home = (demo / "public/index.html").read_text()
-    assert re.search(r'<a class="md-button md-button--primary" href="\.\./customers/">Area clienti</a>', home)
+    section = re.search(r'<section class="gd-customer-area" aria-labelledby="area-clienti">'
+                        r'<h2 id="area-clienti">Area clienti</h2>(.*?)</section>', home, re.S).group(1)
+    # a GET form, no script: the web server turns /customers/?c=<code> into the customer's own site
+    form = re.search(r'<form class="gd-enter" method="get" action="\.\./customers/">(.*?)</form>', section, re.S).group(1)
+    assert '<label for="gd-customer-code">Codice cliente</label>' in form
+    field = re.search(r"<input ([^>]*)>", form).group(1)
+    for attribute in ('id="gd-customer-code"', 'name="c"', 'type="text"', "required", 'maxlength="64"',
+                      r'pattern="[a-z0-9][a-z0-9\-]{0,63}"', 'aria-describedby="gd-customer-code-hint"'):
+        assert attribute in field, attribute
+    assert '<button type="submit" class="md-button md-button--primary">Entra</button>' in form
+    assert ('<span class="gd-enter__hint" id="gd-customer-code-hint">'
+            "Il codice cliente è indicato nella lettera con le credenziali di accesso.</span>") in form
+    assert "<script" not in section
 
 
 def test_the_404_page_speaks_the_sites_language_and_links_from_the_sites_root(demo):

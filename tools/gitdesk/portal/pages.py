@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from gitdesk.core.model import Customer, Provider
 from gitdesk.portal.mkdocs_hooks import MARKER
 from gitdesk.portal.sitetheme import finished_body
+from gitdesk.portal.webserver import CODE_MAX, CODE_PATTERN_HTML
 from gitdesk.portal.view import CalendarView, CustomerView, Dashboard, PublicView, StatementView, TicketView
 from gitdesk.text import exports
 from gitdesk.text.i18n import Locale
@@ -184,7 +185,8 @@ class Renderer:
         L = self.L
         site = Site("public", self.provider.name, language=L.language)
         plans = [(p.id, p.plan) for p in view.plans]
-        self.page(site, "index.md", self.provider.name, "public_index.md.j2", plans=plans)
+        self.page(site, "index.md", self.provider.name, "public_index.md.j2", plans=plans,
+                  code_pattern=CODE_PATTERN_HTML, code_max=CODE_MAX)
         terms_nav = []
         for p in view.plans:
             self.page(site, f"terms/{p.id}.md", p.plan.name, "public_plan.md.j2", plan=p.plan,

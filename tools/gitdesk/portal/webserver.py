@@ -20,8 +20,17 @@ configurations, the auth files, any path with a component starting with a
 dot) is refused. Every folder under ``/customers/`` answers a request without
 a valid login the same way, whether that customer exists, has no logins or
 never existed: 401 with the one realm :data:`REALM`, so the answers do not
-tell which customer ids exist. Everything here is a
-pure function of its arguments except :func:`write_files`.
+tell which customer ids exist.
+
+``/customers/`` itself is the target of the public home's entry form:
+``?c=<code>`` (a customer id of at most :data:`CODE_MAX` characters)
+redirects to ``/customers/<code>/``, which asks for a login like every
+customer folder, whether that customer exists or not; without a valid code it
+redirects back to the form on the public home (:func:`area_anchor`). A page
+missing from a site answers that site's own ``404.html`` (in its language),
+and only after its login: without one, a customer folder still answers 401.
+
+Everything here is a pure function of its arguments except :func:`write_files`.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from gitdesk.portal import output
 from gitdesk.core.repository import Repository
 from gitdesk.write.yamlout import write_atomic
 from gitdesk.core.model import Customer
+from gitdesk.text.i18n import Locale
 
 AUTH_DIR = ".auth"
 #: The one realm of every customer folder (a customer id there would tell which customers exist).
@@ -51,6 +61,15 @@ STAFF = "_staff.htpasswd"
 ROBOTS = "noindex, nofollow"
 #: Caddy's basic_auth needs an account: a bcrypt hash of a random secret that was thrown away.
 _NOBODY_HASH = "$2b$10$vu4W4oR1xZ8fJrFWO3qfFekJL8c4wQqL7UOT8p8oK.ZQ9EYgXVAxq"
+#: The public home's entry form sends ``/customers/?c=<code>``: a customer id (core.model.ID_PATTERN,
+#: ``^[a-z0-9][a-z0-9-]*$``) of at most CODE_MAX characters, as the web servers test it...
+CODE_MAX = 64
+CODE_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{CODE_MAX - 1}}}$"
+#: ... and as the form's ``pattern`` attribute (anchored by the browser, which reads it as a JavaScript
+#: regular expression with the 'v' flag: a literal '-' in a class is escaped there).
+CODE_PATTERN_HTML = rf"[a-z0-9][a-z0-9\-]{{0,{CODE_MAX - 1}}}"
+#: Every site's page for a missing page (the theme's, in the site's language).
+NOT_FOUND_PAGE = "404.html"
 CONFIG_DIR = "webserver"
 DEFAULT_LISTEN = 8080
 DEFAULT_SERVER_NAME = "_"
@@ -100,6 +119,16 @@ def _server_name(name: str) -> str:
     if not _SERVER_NAME.match(name):
         raise WebServerError(f"invalid server name {name!r}: write a host name such as portal.example.it, or _ for any")
     return name
+
+
+def area_anchor(repo: Repository) -> str:
+    """The id of the public home's customer-area section (in the provider's language): ``area-clienti``."""
+    return Locale.of(repo.provider)("customer_area_id")
+
+
+def _home(repo: Repository) -> str:
+    """Where ``/customers/`` without a valid code sends the visitor: the entry form on the public home."""
+    return f"/public/#{area_anchor(repo)}"
 
 
 def _logins(customers: Mapping[str, Customer]) -> dict[str, tuple]:
@@ -168,13 +197,15 @@ def nginx_server(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_
         "    # No path with a component starting with a dot, anywhere (regex locations win over prefixes).",
         "    location ~ /\\. { deny all; }",
         "",
-        "    location /public/ { }",
+        f"    location /public/ {{ error_page 404 /public/{NOT_FOUND_PAGE}; }}",
         "",
         "    # The staff site: staff logins only, in a realm of its own (an empty file while there are none).",
         "    location /staff/ {",
         f'        auth_basic "{STAFF_REALM}";',
         f'        auth_basic_user_file "{root}/{AUTH_DIR}/{STAFF}";',
         f'        add_header X-Robots-Tag "{ROBOTS}" always;',
+        "        # A missing page: the site's own, for the staff login that asked (the redirect asks for it again).",
+        f"        error_page 404 /{STAFF_DIR}/{NOT_FOUND_PAGE};",
         "    }",
         "",
         "    # A customer folder not listed here (no logins, removed since, never existed) asks for a login",
@@ -184,7 +215,12 @@ def nginx_server(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_
         f'        auth_basic "{REALM}";',
         f'        auth_basic_user_file "{root}/{AUTH_DIR}/{NOBODY}";',
         "    }",
-        "    location = /customers/ { deny all; }",
+        "    # The public home's entry form: ?c=<customer code> leads to that folder, which asks for a login",
+        "    # like any other (listed or not); anything else goes back to the form.",
+        "    location = /customers/ {",
+        f'        if ($arg_c ~ "{CODE_PATTERN}") {{ return 302 /customers/$arg_c/; }}',
+        f'        return 302 "{_home(repo)}";',
+        "    }",
     ]
     for cid, logins in _logins(repo.customers).items():
         if logins:
@@ -193,6 +229,7 @@ def nginx_server(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_
                 f"    location /customers/{cid}/ {{",
                 f'        auth_basic "{REALM}";',
                 f'        auth_basic_user_file "{root}/{AUTH_DIR}/{cid}.htpasswd";',
+                f"        error_page 404 /customers/{cid}/{NOT_FOUND_PAGE};",
                 "    }",
             ]
         else:
@@ -209,7 +246,8 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
     name = _server_name(server_name)
     lines = [
         f"# {_HEADER}",
-        "# Needs mod_auth_basic, mod_authn_file, mod_authz_user and mod_alias (all in a default Debian Apache).",
+        "# Needs mod_auth_basic, mod_authn_file, mod_authz_user and mod_alias (all in a default Debian Apache)",
+        "# and mod_rewrite for the public home's entry form (Debian: a2enmod rewrite).",
         f"# Apache must listen there: add 'Listen {host + ':' if host else ''}{port}' to ports.conf if it does not yet.",
         f"<VirtualHost {host or '*'}:{port}>",
     ]
@@ -220,6 +258,12 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         "    DirectoryIndex index.html",
         "    RedirectMatch 302 ^/$ /public/",
         "    RedirectMatch 301 ^/(public|staff|customers/[a-z0-9-]+)$ /$1/",
+        "    # The public home's entry form: /customers/?c=<customer code> leads to that folder, which asks for",
+        "    # a login like any other (listed or not); anything else goes back to the form. QSD drops the query.",
+        "    RewriteEngine On",
+        f"    RewriteCond %{{QUERY_STRING}} (?:^|&)c=({CODE_PATTERN[1:-1]})(?:&|$)",
+        "    RewriteRule ^/customers/$ /customers/%1/ [R=302,QSD,L]",
+        f"    RewriteRule ^/customers/$ {_home(repo)} [R=302,QSD,NE,L]",
         "",
         "    # Nothing of DIR but the sites below is served: not the build state, these files, the auth files.",
         f'    <Directory "{root}">',
@@ -227,8 +271,10 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         "        AllowOverride None",
         "        Require all denied",
         "    </Directory>",
+        "    # A page missing from a site answers the site's own page, after its login if it has one.",
         f'    <Directory "{root}/public">',
         "        Require all granted",
+        f"        ErrorDocument 404 /public/{NOT_FOUND_PAGE}",
         "    </Directory>",
         "    # The staff site: staff logins only, in a realm of its own (an empty file while there are none).",
         f'    <Directory "{root}/{STAFF_DIR}">',
@@ -237,6 +283,7 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
         "        AuthBasicProvider file",
         f'        AuthUserFile "{root}/{AUTH_DIR}/{STAFF}"',
         "        Require valid-user",
+        f"        ErrorDocument 404 /{STAFF_DIR}/{NOT_FOUND_PAGE}",
         "        <IfModule mod_headers.c>",
         f'            Header always set X-Robots-Tag "{ROBOTS}"',
         "        </IfModule>",
@@ -256,6 +303,7 @@ def apache_config(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT
             lines += [
                 f'    <Directory "{root}/customers/{cid}">',
                 f'        AuthUserFile "{root}/{AUTH_DIR}/{cid}.htpasswd"',
+                f"        ErrorDocument 404 /customers/{cid}/{NOT_FOUND_PAGE}",
                 "    </Directory>",
             ]
         else:
@@ -308,9 +356,22 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         else:
             lines.append(f"\t# /customers/{cid}/: no logins yet, add one with gitdesk portal passwd {cid} USER")
     lines += [
+        "\t# The public home's entry form: /customers/?c=<customer code> leads to that folder, which asks for",
+        "\t# a login like any other (listed or not); anything else goes back to the form.",
+        "\t@enter {",
+        "\t\tpath /customers/",
+        f"\t\tvars_regexp code {{query.c}} {CODE_PATTERN}",
+        "\t}",
+        "\t@leave {",
+        "\t\tpath /customers/",
+        f"\t\tnot vars_regexp {{query.c}} {CODE_PATTERN}",
+        "\t}",
         "\t# Any other customer folder (no logins, removed since, never existed) asks for a login in the",
         "\t# same words, which nobody has (the hash of a secret thrown away): nothing tells which customers exist.",
         "\thandle /customers/* {",
+        "\t\t# Named matchers keep their order; redir runs before basic_auth.",
+        "\t\tredir @enter /customers/{re.code.0}/ 302",
+        f'\t\tredir @leave "{_home(repo)}" 302',
         f'\t\tbasic_auth bcrypt "{REALM}" {{',
         f"\t\t\t_ {_NOBODY_HASH}",
         "\t\t}",
@@ -321,6 +382,9 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         "\thandle @bare {",
         "\t\tredir * {path}/ 301",
         "\t}",
+    ]
+    lines += _caddy_not_found(repo)
+    lines += [
         "\t# Everything else, the build state, these files and the auth files included, is refused.",
         "\thandle {",
         "\t\terror 403",
@@ -328,6 +392,28 @@ def caddyfile(repo: Repository, out: Path, listen: Union[int, str] = DEFAULT_LIS
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _caddy_not_found(repo: Repository) -> list[str]:
+    """A page missing from a site answers the site's own 404 page.
+
+    Only a site's file_server answers 404, after the site's login: a customer
+    folder without one answers 401 (basic_auth fails first), never a 404 page.
+    """
+    sites = ["/public", f"/{STAFF_DIR}"] + [f"/customers/{cid}" for cid, logins in _logins(repo.customers).items() if logins]
+    lines = ["\t# A page missing from a site answers that site's own page, in its language (404 only).",
+             "\thandle_errors 404 {"]
+    for site in sites:
+        lines += [
+            f"\t\thandle {site}/* {{",
+            f"\t\t\trewrite * {site}/{NOT_FOUND_PAGE}",
+            "\t\t\tfile_server {",
+            "\t\t\t\thide .*",
+            "\t\t\t}",
+            "\t\t}",
+        ]
+    lines.append("\t}")
+    return lines
 
 
 def _caddy_staff(logins: tuple) -> list[str]:

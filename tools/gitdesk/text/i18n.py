@@ -165,6 +165,10 @@ LABELS: dict[str, dict[str, str]] = {
         "chart_month_none": "{month}: no target decided",
         "help_title": "Need help?", "help_call": "Call us on", "help_write": "or write to", "help_write_only": "Write to",
         "help_team": "Your contacts",
+        # ---- web: the public home's entry to the customer area (portal/webserver.py answers it)
+        "customer_area_id": "customer-area", "customer_code": "Customer code", "customer_enter": "Enter",
+        "customer_code_hint": "Your customer code is given in the letter with your login details.",
+        "customer_code_format": "Only lowercase letters, digits and hyphens, as in the letter",
     },
     "it": {
         "dashboard": "Riepilogo", "tickets": "Richieste", "statements": "Rendiconti", "terms": "Condizioni di servizio",
@@ -313,6 +317,10 @@ LABELS: dict[str, dict[str, str]] = {
         "chart_month_none": "{month}: nessun obiettivo valutato",
         "help_title": "Serve aiuto?", "help_call": "Chiamaci al", "help_write": "oppure scrivici a", "help_write_only": "Scrivici a",
         "help_team": "I tuoi referenti",
+        # ---- web: l'ingresso all'area clienti dalla home pubblica (portal/webserver.py risponde)
+        "customer_area_id": "area-clienti", "customer_code": "Codice cliente", "customer_enter": "Entra",
+        "customer_code_hint": "Il codice cliente è indicato nella lettera con le credenziali di accesso.",
+        "customer_code_format": "Solo lettere minuscole, cifre e trattini, come nella lettera",
     },
 }
 
