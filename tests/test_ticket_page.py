@@ -177,7 +177,7 @@ def test_free_text_is_escaped_paragraphs(repo):
     repo.ticket("20261103-acme-psu1", TICKET.replace(
         "  The server restarts in a loop since this morning.\n",
         "  The server restarts in a loop since this morning: gli\n  operatori <b>wait</b>.\n\n  Second paragraph.\n"))
-    body = re.sub(r">\s+<", "><", site(repo.root, "acme")[PAGE])  # the finished page puts a line break after each block
+    body = re.sub(r"\s+(?=<)", "", site(repo.root, "acme")[PAGE])  # without the whitespace ending blocks
     assert ('<div class="gd-text"><p>The server restarts in a loop since this morning: gli operatori &lt;b&gt;wait&lt;/b&gt;.</p>'
             "<p>Second paragraph.</p></div>") in body
     assert "<br>" not in body.split("gd-text", 1)[1].split("</div>", 1)[0]

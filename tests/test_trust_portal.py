@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -111,7 +112,8 @@ def assert_inert(html: str, where: str) -> Elements:
     for script in doc.scripts:
         assert "alert(" not in script, f"{where}: a script runs {script[:80]!r}"
     text = "".join(doc.text)
-    assert "49" not in text.replace("2049", ""), f"{where}: a template expression was evaluated"
+    shown = re.sub(r"pytest-\d+", "", text.replace("2049", ""))  # the payload names a file under pytest's numbered folder
+    assert "49" not in shown, f"{where}: a template expression was evaluated"
     return doc
 
 

@@ -96,9 +96,30 @@ def search_plugins(plugins: list, language: str) -> list:
 
 _TABLE = re.compile(r"<table\b|</table\s*>|<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-#: Ends of blocks and cells, and line breaks: the search index joins text across them unless whitespace follows.
-_BREAKS = re.compile(r"(<br\s*/?>|</(?:p|li|td|th|tr|dt|dd|div|h[1-6]|caption|table|thead|tbody|tfoot|ul|ol)\s*>)"
-                     r"(?=[^\s])", re.IGNORECASE)
+#: Ends of blocks and cells, and line breaks, with no whitespace before them: the search index joins the text
+#: on either side into one word unless there is some. The space goes inside the element, at the end of the text
+#: it ends, so that it adds no piece of text of its own for the search index to walk through.
+_INLINE_END = "|".join(f"(?<=</{tag}>)" for tag in ("a", "b", "i", "em", "strong", "span", "small", "code", "time", "abbr"))
+_BREAKS = re.compile(rf"(?:(?<=[^\s>])|{_INLINE_END})(?=<br\s*/?>|</(?:p|li|td|th|dt|dd|div|h[1-6]|caption)\s*>)",
+                     re.IGNORECASE)
+#: Block and table elements: whitespace beside their tags shows nothing (no word is joined or split by it).
+_BLOCKS = frozenset("p li td th tr table thead tbody tfoot div ul ol dl dt dd h1 h2 h3 h4 h5 h6 section aside figure "
+                    "figcaption form caption".split())
+#: Whitespace between two tags, with the names of both.
+_GAP = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>(\s+)(?=<(/?)([a-zA-Z][a-zA-Z0-9]*))")
+
+
+def _without_gaps_at_blocks(body: str) -> str:
+    """The body without the whitespace between a block's tag and another tag: the search index would walk
+    through each as a piece of text of its own, and a browser shows none of it."""
+    def gap(m: re.Match) -> str:
+        if m.group(2).lower() in _BLOCKS or m.group(5).lower() in _BLOCKS:
+            return m.group(0)[: m.start(3) - m.start(0)]
+        return m.group(0)
+
+    return _GAP.sub(gap, body)
+
+
 #: A cell that holds a figure only (an amount, a quantity, hours, a percentage): no word to search for.
 _FIGURE_CELL = re.compile(r"<td(\s[^>]*)?>([^<]*)</td>", re.IGNORECASE)
 _FIGURE = re.compile(r"[\s\d.,:%€$£+\-−–()]*\d[\s\d.,:%€$£+\-−–()]*(?:h|min|€)?\s*", re.IGNORECASE)
@@ -111,10 +132,11 @@ def finished_body(body: str, label: str) -> str:
     when the table is wider than the screen (focusable and named after the
     heading above it, or ``label``, so a keyboard can scroll it and a screen
     reader names it); cells that hold only a figure are left out of the
-    search index; a line break or the end of a block or cell is followed by
+    search index; a line break or the end of a block or cell comes after
     whitespace, so the search index never joins two words into one.
     """
-    return _BREAKS.sub(r"\1\n", _figures_unindexed(_framed_tables(body, label)))
+    body = _without_gaps_at_blocks(_framed_tables(body, label))
+    return _BREAKS.sub(" ", _figures_unindexed(body))
 
 
 def _framed_tables(body: str, label: str) -> str:
