@@ -99,25 +99,21 @@ _TAG = re.compile(r"<[^>]*>")
 #: Ends of blocks and cells, and line breaks, with no whitespace before them: the search index joins the text
 #: on either side into one word unless there is some. The space goes inside the element, at the end of the text
 #: it ends, so that it adds no piece of text of its own for the search index to walk through.
-_INLINE_END = "|".join(f"(?<=</{tag}>)" for tag in ("a", "b", "i", "em", "strong", "span", "small", "code", "time", "abbr"))
-_BREAKS = re.compile(rf"(?:(?<=[^\s>])|{_INLINE_END})(?=<br\s*/?>|</(?:p|li|td|th|dt|dd|div|h[1-6]|caption)\s*>)",
-                     re.IGNORECASE)
+_BLOCK_END = r"(?:br\b|/(?:p|li|td|th|dt|dd|div|h[1-6]|caption)\s*>)"
+#: After text: the space goes before the tag. After an inline element's end (``</a></td>``): after that end.
+_BREAKS = re.compile(rf"(?<=[^\s>])<(?={_BLOCK_END})", re.IGNORECASE)
+_BREAKS_AFTER_INLINE = re.compile(rf"(</(?:a|b|i|em|strong|span|small|code|time|abbr)>)(?=<{_BLOCK_END})", re.IGNORECASE)
 #: Block and table elements: whitespace beside their tags shows nothing (no word is joined or split by it).
-_BLOCKS = frozenset("p li td th tr table thead tbody tfoot div ul ol dl dt dd h1 h2 h3 h4 h5 h6 section aside figure "
-                    "figcaption form caption".split())
-#: Whitespace between two tags, with the names of both.
-_GAP = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>(\s+)(?=<(/?)([a-zA-Z][a-zA-Z0-9]*))")
+_BLOCK = r"(?:p|li|td|th|tr|table|thead|tbody|tfoot|div|ul|ol|dl|dt|dd|h[1-6]|section|aside|figure|figcaption|form|caption)"
+#: Whitespace between a block's tag and the next tag, and between a tag and a block's tag.
+_AFTER_BLOCK = re.compile(rf"(</?{_BLOCK}\b[^<>]*>)\s+(?=<)", re.IGNORECASE)
+_BEFORE_BLOCK = re.compile(rf">\s+(?=</?{_BLOCK}\b)", re.IGNORECASE)
 
 
 def _without_gaps_at_blocks(body: str) -> str:
     """The body without the whitespace between a block's tag and another tag: the search index would walk
     through each as a piece of text of its own, and a browser shows none of it."""
-    def gap(m: re.Match) -> str:
-        if m.group(2).lower() in _BLOCKS or m.group(5).lower() in _BLOCKS:
-            return m.group(0)[: m.start(3) - m.start(0)]
-        return m.group(0)
-
-    return _GAP.sub(gap, body)
+    return _BEFORE_BLOCK.sub(">", _AFTER_BLOCK.sub(r"\1", body))
 
 
 #: A cell that holds a figure only (an amount, a quantity, hours, a percentage): no word to search for.
@@ -136,7 +132,7 @@ def finished_body(body: str, label: str) -> str:
     whitespace, so the search index never joins two words into one.
     """
     body = _without_gaps_at_blocks(_framed_tables(body, label))
-    return _BREAKS.sub(" ", _figures_unindexed(body))
+    return _BREAKS_AFTER_INLINE.sub(r"\1 ", _BREAKS.sub(" <", _figures_unindexed(body)))
 
 
 def _framed_tables(body: str, label: str) -> str:
