@@ -273,10 +273,10 @@ def test_every_page_of_a_customer_site_passes_axe_on_a_phone(served, browser):
     assert page.outside == [] and page.errors == []
 
 
-def test_the_menu_opens_from_the_keyboard_on_a_phone(served, sized):
-    page = sized
-    if page.width > PHONE:
-        pytest.skip("the menu's button shows on narrow screens only")
+def test_the_menu_opens_from_the_keyboard_on_a_phone(served, browser):
+    """The menu's button shows on narrow screens only: on a phone, Tab reaches it and Enter or Space opens it."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 900}, locale="it-IT")
+    page = context.new_page()
     page.goto(f"{served}/customers/brivio/index.html")
     page.wait_for_load_state("networkidle")
     page.keyboard.press("Tab")
@@ -293,6 +293,7 @@ def test_the_menu_opens_from_the_keyboard_on_a_phone(served, sized):
     page.keyboard.press(" ")
     page.wait_for_timeout(400)
     assert page.evaluate("document.getElementById('__drawer').checked")
+    context.close()
 
 
 def search(page, words: str) -> list[str]:
