@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 import subprocess
 import sys
@@ -191,3 +193,8 @@ def git_repo(repo):
     repo.git("add", "-A")
     repo.git("commit", "-qm", "data")
     return repo
+
+
+def html_of(path) -> str:
+    """A finished page's HTML without the whitespace that ends its blocks and cells (see sitetheme.finished_body)."""
+    return re.sub(r"\s+(?=<br|</(?:p|li|td|th|dt|dd|div|h[1-6]|caption)>)", "", path.read_text())

@@ -16,40 +16,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from conftest import ROOT
-from gitdesk.main import cli
+from conftest import ROOT, html_of
 from gitdesk.portal.pages import mailto_href, tel_href
 from gitdesk.text.i18n import Locale
+from test_portal import NOW, demo, run  # noqa: F401 (the demo portal at NOW, built once for this module too)
 
-NOW = "2026-11-22 12:00"
 MONTH = "2026-11"
 CUSTOMERS = ("belvedere", "bernasconi", "brivio", "cattaneo", "crippa", "fumagalli", "panzeri", "sala")
 IT = Locale("it", "EUR", dt.timezone(dt.timedelta(hours=1))).for_pages()  # the demo's zone in November (CET), as pages write
-
-
-def html_of(path) -> str:
-    """A finished page's HTML without the whitespace that ends its blocks and cells (see sitetheme.finished_body)."""
-    return re.sub(r"\s+(?=<br|</(?:p|li|td|th|dt|dd|div|h[1-6]|caption)>)", "", path.read_text())
-
-
-def run(*args: str, repo: Path = ROOT):
-    return CliRunner().invoke(cli, ["--repo", str(repo), *args], env={"GITDESK_NO_CACHE": "1"}, catch_exceptions=False)
 
 
 def cli_json(*args: str, repo: Path = ROOT) -> dict:
     result = run(*args, "--format", "json", repo=repo)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dashboard")
-    result = run("build", "--out", str(out), "--now", NOW)
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def section(page: str, name: str) -> str:

@@ -18,17 +18,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, html_of
 from gitdesk.main import cli
 
 NOW = "2026-11-22 12:00"
 MONTHS = ("2026-09", "2026-10", "2026-11")
 ISSUED_ON = "2026-10-05"
-
-
-def html_of(path) -> str:
-    """A finished page's HTML without the whitespace that ends its blocks and cells (see sitetheme.finished_body)."""
-    return re.sub(r"\s+(?=<br|</(?:p|li|td|th|dt|dd|div|h[1-6]|caption)>)", "", path.read_text())
 
 
 def run(repo: Path, *args: str):
